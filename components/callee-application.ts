@@ -1,0 +1,79 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as azuread from "@pulumi/azuread";
+import * as random from "@pulumi/random";
+import { type ServiceNode, identifierUriFor, roleName, siteName } from "../src/core";
+
+export interface CalleeApplicationArgs {
+  service: ServiceNode;
+  namePrefix: string;
+  tenantId: pulumi.Input<string>;
+}
+
+/**
+ * The Entra side of a callee: an application exposing its app roles to applications, and a
+ * service principal that requires assignment, so that only callers the graph grants a role can
+ * get a token for it at all.
+ */
+export class CalleeApplication extends pulumi.ComponentResource {
+  readonly application: azuread.Application;
+  readonly servicePrincipal: azuread.ServicePrincipal;
+  /** The identifier URI: the `aud` of v1 tokens and the base of the `/.default` scope. */
+  readonly identifierUri: pulumi.Output<string>;
+  /** Stable app role ids by role value. */
+  readonly roleIds: ReadonlyMap<string, pulumi.Output<string>>;
+
+  constructor(name: string, args: CalleeApplicationArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("service-edges:mesh:CalleeApplication", name, {}, opts);
+    const { service, namePrefix } = args;
+    const physical = siteName(namePrefix, service.name);
+    // One RandomUuid per (service, role): an app role id must never change, and keying it by
+    // name means adding, removing or reordering roles never re-keys the others.
+    const ids = new Map<string, pulumi.Output<string>>();
+    for (const role of [...service.roles, ...service.retiredRoles]) {
+      ids.set(role, new random.RandomUuid(roleName(service.name, role), {}, { parent: this }).result);
+    }
+    this.roleIds = ids;
+    this.identifierUri = pulumi
+      .output(args.tenantId)
+      .apply((tenant) => identifierUriFor(tenant, namePrefix, service.name));
+    const appRole = (role: string, enabled: boolean) => ({
+      allowedMemberTypes: ["Application"],
+      value: role,
+      displayName: role,
+      description: enabled
+        ? `Lets a service call ${service.name} with the ${role} permission.`
+        : `Retired: ${role} on ${service.name}, disabled before deletion.`,
+      enabled,
+      id: ids.get(role)!,
+    });
+    this.application = new azuread.Application(
+      name,
+      {
+        displayName: physical,
+        signInAudience: "AzureADMyOrg",
+        identifierUris: [this.identifierUri],
+        // v2 tokens carry `azp` and the v2 issuer; the callee checks those.
+        api: { requestedAccessTokenVersion: 2 },
+        appRoles: [
+          ...service.roles.map((r) => appRole(r, true)),
+          ...service.retiredRoles.map((r) => appRole(r, false)),
+        ],
+      },
+      { parent: this },
+    );
+    this.servicePrincipal = new azuread.ServicePrincipal(
+      name,
+      {
+        clientId: this.application.clientId,
+        // Without this, any application in the tenant can get a token for the callee.
+        appRoleAssignmentRequired: true,
+      },
+      { parent: this },
+    );
+    this.registerOutputs({
+      clientId: this.application.clientId,
+      identifierUri: this.identifierUri,
+      servicePrincipalObjectId: this.servicePrincipal.objectId,
+    });
+  }
+}

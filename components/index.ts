@@ -1,0 +1,6 @@
+export * from "./callee-application";
+export * from "./edge-grant";
+export * from "./network";
+export * from "./service-host";
+export * from "./service-identity";
+export * from "./service-mesh";

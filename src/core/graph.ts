@@ -1,0 +1,494 @@
+/**
+ * Stack config -> validated ServiceGraph, in one pass that reports every error together.
+ * Pure: no Pulumi imports, so the program, the policy pack and the plan tool share it.
+ */
+import type { z } from "zod";
+import { type Cidr, contains, nextFreeRange, overlaps, parseCidr } from "./cidr";
+import { ConfigError, type ConfigIssue, keyPath, shown } from "./errors";
+import {
+  PLANS_PER_RESOURCE_GROUP,
+  SERVICE_GROUPS,
+  groupLabel,
+  hashedGroupOf,
+} from "./placement";
+import {
+  NAME_PREFIX,
+  ROLE_NAME,
+  ROLE_NAME_MAX,
+  SERVICE_NAME,
+  SERVICE_NAME_MAX,
+  type RawEdge,
+  type RawService,
+  edgeSchema,
+  networkSchema,
+  serviceKeys,
+  serviceSchema,
+} from "./schema";
+import { acceptedSkuNames, refusedSkuReason, type SkuFacts, skuFacts } from "./skus";
+import { instancesFitting, subnetPrefixFor } from "./sizing";
+
+/** Azure limit: access-restriction rules on one site. */
+export const MAX_RULES_PER_SITE = 512;
+/** Azure limit: subnets in one virtual network. */
+export const MAX_SUBNETS_PER_VNET = 3000;
+/** Longest App Service site / plan name. */
+export const MAX_SITE_NAME = 60;
+
+export type ServiceKind = "app" | "function";
+export type IdentityKind = "managed" | "registration";
+
+export interface ServiceNode {
+  name: string;
+  kind: ServiceKind;
+  sku: SkuFacts;
+  maxInstances: number;
+  identity: IdentityKind;
+  /** Registration callers only: also issue a client secret (explicit opt-in). */
+  clientSecret: boolean;
+  /** The integration subnet; present on every caller, optional on others. */
+  subnet?: Cidr;
+  /** App roles this service exposes; a service with roles is a callee. */
+  roles: string[];
+  /**
+   * Roles being retired: kept on the application, disabled, with their ids, because Entra
+   * refuses to delete an enabled app role. Remove them from config once that has deployed.
+   */
+  retiredRoles: string[];
+  easyAuth: boolean;
+  /** Resource group index (see placement.ts). */
+  group: number;
+  /** Services with an edge to this one, sorted. */
+  callers: string[];
+  /** Services this one has an edge to, sorted. */
+  callees: string[];
+}
+
+export interface Edge {
+  from: string;
+  to: string;
+  /** Sorted, distinct. */
+  roles: string[];
+}
+
+export interface ServiceGraph {
+  location: string;
+  /** Prefix of every Azure resource name (`edges-dev`). */
+  namePrefix: string;
+  addressSpace: Cidr;
+  /** Sorted by name. */
+  services: ServiceNode[];
+  /** Sorted by caller, then callee. */
+  edges: Edge[];
+  byName: ReadonlyMap<string, ServiceNode>;
+}
+
+/** The stack config, as plain values: what `pulumi.Config` or a stack YAML file holds. */
+export interface StackConfigInput {
+  stack: string;
+  location?: unknown;
+  namePrefix?: unknown;
+  network?: unknown;
+  services?: unknown;
+  edges?: unknown;
+}
+
+export function isCaller(s: ServiceNode): boolean {
+  return s.callees.length > 0;
+}
+export function isCallee(s: ServiceNode): boolean {
+  return s.roles.length > 0;
+}
+
+type Segments = Array<string | number>;
+
+/** Maps a zod issue to a ConfigIssue with a fix. */
+function zodIssue(base: Segments, issue: z.core.$ZodIssue, value: unknown): ConfigIssue {
+  const segs = [...base, ...(issue.path as Array<string | number>)];
+  const path = keyPath(segs);
+  const got = issue.path.reduce<unknown>(
+    (v, k) => (v && typeof v === "object" ? (v as Record<PropertyKey, unknown>)[k as PropertyKey] : undefined),
+    value,
+  );
+  switch (issue.code) {
+    case "unrecognized_keys":
+      return {
+        path,
+        message: `unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => JSON.stringify(k)).join(", ")}`,
+        fix: `remove ${issue.keys.length > 1 ? "them" : "it"}${base[0] === "services" ? `; a service takes ${serviceKeys.join(", ")}` : ""}`,
+      };
+    case "invalid_value":
+      return {
+        path,
+        message: `${shown(got)} is not allowed`,
+        fix: `use one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`,
+      };
+    case "invalid_type":
+      return got === undefined
+        ? { path, message: "is missing", fix: `set ${path} (a ${issue.expected})` }
+        : { path, message: `expected a ${issue.expected}, got ${shown(got)}`, fix: `set ${path} to a ${issue.expected}` };
+    case "too_small":
+      return {
+        path,
+        message: `is empty`,
+        fix: `list at least ${String(issue.minimum)} item${Number(issue.minimum) === 1 ? "" : "s"}`,
+      };
+    default:
+      return { path, message: `${issue.message} (got ${shown(got)})`, fix: `correct ${path}` };
+  }
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** Names from `candidates` that look like `name`, for "did you mean" fixes. */
+function nearest(name: string, candidates: readonly string[]): string[] {
+  const close = candidates.filter(
+    (c) => c.includes(name) || name.includes(c) || editDistance(c, name) <= 2,
+  );
+  return (close.length > 0 ? close : candidates).slice(0, 5);
+}
+
+function editDistance(a: string, b: string): number {
+  if (Math.abs(a.length - b.length) > 2) return 3;
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cur = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = cur;
+    }
+  }
+  return row[b.length];
+}
+
+const listed = (names: readonly string[]) => names.map((n) => JSON.stringify(n)).join(", ");
+
+/**
+ * Validates the whole config and builds the graph, or throws one ConfigError listing every issue.
+ * Nothing here depends on Pulumi: it runs before any resource is registered.
+ */
+export function buildServiceGraph(input: StackConfigInput): ServiceGraph {
+  const issues: ConfigIssue[] = [];
+  const add = (segs: Segments, message: string, fix: string) =>
+    issues.push({ path: keyPath(segs), message, fix });
+
+  // --- location and naming ---------------------------------------------------------------
+  let location = "";
+  if (typeof input.location !== "string" || input.location.trim() === "") {
+    issues.push({
+      path: "azure-native:location",
+      message: input.location === undefined ? "is missing" : `expected a region name, got ${shown(input.location)}`,
+      fix: "pulumi config set azure-native:location westeurope (or your region)",
+    });
+  } else location = input.location;
+
+  let namePrefix = `edges-${input.stack}`.toLowerCase().replace(/[^a-z0-9-]/g, "-").slice(0, 20);
+  if (input.namePrefix !== undefined) {
+    if (typeof input.namePrefix === "string" && NAME_PREFIX.test(input.namePrefix)) namePrefix = input.namePrefix;
+    else
+      add(
+        ["namePrefix"],
+        `${shown(input.namePrefix)} is not a valid name prefix`,
+        "use 2-20 lowercase letters, digits or hyphens, starting with a letter (it prefixes every Azure resource name)",
+      );
+  }
+
+  // --- network ---------------------------------------------------------------------------
+  let addressSpace: Cidr | undefined;
+  if (input.network === undefined) {
+    add(["network", "addressSpace"], "is missing", "pulumi config set --path 'service-edges:network.addressSpace' 10.40.0.0/16");
+  } else {
+    const net = networkSchema.safeParse(input.network);
+    if (!net.success) for (const i of net.error.issues) issues.push(zodIssue(["network"], i, input.network));
+    else {
+      const parsed = parseCidr(net.data.addressSpace);
+      if (parsed.ok) addressSpace = parsed.cidr;
+      else
+        add(
+          ["network", "addressSpace"],
+          `${shown(net.data.addressSpace)} ${parsed.reason}`,
+          parsed.fix ?? "use a private IPv4 range such as 10.40.0.0/16",
+        );
+    }
+  }
+
+  // --- services: shape -------------------------------------------------------------------
+  const raw = new Map<string, RawService>();
+  const declared = new Set<string>();
+  if (!isRecord(input.services)) {
+    add(
+      ["services"],
+      input.services === undefined ? "is missing" : `expected a map of service name to spec, got ${shown(input.services)}`,
+      "declare services as a map, e.g. services: { orders: { kind: app, sku: P1v3, maxInstances: 3 } }",
+    );
+  } else {
+    for (const [name, spec] of Object.entries(input.services)) {
+      declared.add(name);
+      if (!SERVICE_NAME.test(name) || name.length > SERVICE_NAME_MAX) {
+        add(
+          ["services", name],
+          `${shown(name)} is not a valid service name`,
+          `use 2-${SERVICE_NAME_MAX} lowercase letters, digits or hyphens, starting with a letter and not ending with a hyphen`,
+        );
+      } else if (`${namePrefix}-${name}`.length > MAX_SITE_NAME) {
+        add(
+          ["services", name],
+          `the site name "${namePrefix}-${name}" is longer than ${MAX_SITE_NAME} characters`,
+          "shorten the service name or service-edges:namePrefix",
+        );
+      }
+      const parsed = serviceSchema.safeParse(spec ?? {});
+      if (!parsed.success) {
+        for (const i of parsed.error.issues) issues.push(zodIssue(["services", name], i, spec));
+        continue;
+      }
+      raw.set(name, parsed.data);
+    }
+  }
+
+  // --- services: semantics ---------------------------------------------------------------
+  const skus = new Map<string, SkuFacts>();
+  for (const [name, s] of raw) {
+    const at = ["services", name];
+    const facts = skuFacts(s.sku);
+    const refused = refusedSkuReason(s.sku);
+    if (refused) {
+      add([...at, "sku"], `${shown(s.sku)} cannot join the mesh: ${refused}`, s.kind === "function" ? "use Elastic Premium (EP1) or a dedicated plan (P1v3)" : "use B1 or above; P1v3 is a good default");
+    } else if (!facts) {
+      add([...at, "sku"], `${shown(s.sku)} is not a known App Service plan SKU`, `use one of ${acceptedSkuNames.join(", ")}`);
+    } else if (facts.elastic && s.kind !== "function") {
+      add([...at, "sku"], `${shown(s.sku)} is Elastic Premium, which hosts Function apps only`, "use a dedicated SKU such as P1v3, or set kind: function");
+    } else {
+      skus.set(name, facts);
+      if (s.maxInstances < 1) {
+        add([...at, "maxInstances"], `must be at least 1, got ${s.maxInstances}`, "set it to the plan's scale-out ceiling, 1 or more");
+      } else if (s.maxInstances > facts.maxInstances) {
+        add(
+          [...at, "maxInstances"],
+          `${s.maxInstances} is above the ${facts.tier} ceiling of ${facts.maxInstances} instances`,
+          `lower it to ${facts.maxInstances} or pick a larger tier (Standard 10, PremiumV3 30${s.kind === "function" ? ", Elastic Premium 100" : ""})`,
+        );
+      }
+    }
+    const seenRoles = new Map<string, number>();
+    s.roles.forEach((role, i) => {
+      if (!ROLE_NAME.test(role) || role.length > ROLE_NAME_MAX) {
+        add(
+          [...at, "roles", i],
+          `${shown(role)} is not a valid app role value`,
+          `use at most ${ROLE_NAME_MAX} letters, digits, '.', '_' or '-', no spaces (e.g. Orders.Read)`,
+        );
+      }
+      const key = role.toLowerCase();
+      const first = seenRoles.get(key);
+      if (first !== undefined)
+        add([...at, "roles", i], `${shown(role)} duplicates roles[${first}]`, "list each role once (Entra compares role values case-insensitively)");
+      else seenRoles.set(key, i);
+    });
+    s.retiredRoles.forEach((role, i) => {
+      if (seenRoles.has(role.toLowerCase()))
+        add([...at, "retiredRoles", i], `${shown(role)} is also in roles`, "keep a role in roles or in retiredRoles, not both");
+      else if (!ROLE_NAME.test(role) || role.length > ROLE_NAME_MAX)
+        add([...at, "retiredRoles", i], `${shown(role)} is not a valid app role value`, "list the role exactly as it was deployed");
+    });
+    if (s.easyAuth && s.roles.length === 0) {
+      add([...at, "easyAuth"], "is on, but the service exposes no roles, so it has no Entra application to check tokens against", "declare its roles, or remove easyAuth");
+    }
+    if (s.clientSecret && s.identity !== "registration") {
+      add([...at, "clientSecret"], "only applies to identity: registration", "remove clientSecret, or set identity: registration");
+    }
+    if (s.group !== undefined && (s.group < 0 || s.group >= SERVICE_GROUPS)) {
+      add([...at, "group"], `${s.group} is not a resource group index`, `use 0..${SERVICE_GROUPS - 1}`);
+    }
+  }
+
+  // --- edges -----------------------------------------------------------------------------
+  const edges: Edge[] = [];
+  const edgeAt = new Map<string, number>();
+  if (input.edges !== undefined && !Array.isArray(input.edges)) {
+    add(["edges"], `expected a list of edges, got ${shown(input.edges)}`, "write edges as a list of { from, to, roles }");
+  }
+  const rawEdges: unknown[] = Array.isArray(input.edges) ? input.edges : [];
+  const names = [...declared].sort();
+  rawEdges.forEach((value, i) => {
+    const at: Segments = ["edges", i];
+    const parsed = edgeSchema.safeParse(value);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) issues.push(zodIssue(at, issue, value));
+      return;
+    }
+    const e: RawEdge = parsed.data;
+    let ok = true;
+    for (const end of ["from", "to"] as const) {
+      if (!declared.has(e[end])) {
+        ok = false;
+        add([...at, end], `unknown service ${shown(e[end])}`, `use a declared service (${listed(nearest(e[end], names))}) or declare ${shown(e[end])} under service-edges:services`);
+      }
+    }
+    if (!ok) return;
+    if (e.from === e.to) {
+      add(at, `${shown(e.from)} calls itself`, "remove the edge; a service needs no permission to call itself");
+      return;
+    }
+    const key = `${e.from}\u0000${e.to}`;
+    const first = edgeAt.get(key);
+    if (first !== undefined) {
+      add(at, `duplicates edges[${first}] (${e.from} -> ${e.to})`, `merge its roles into edges[${first}] and remove this one`);
+      return;
+    }
+    edgeAt.set(key, i);
+    const callee = raw.get(e.to);
+    if (!callee) return; // its own errors are reported above
+    const declaredRoles = new Set(callee.roles);
+    const seen = new Set<string>();
+    e.roles.forEach((role, k) => {
+      if (seen.has(role)) add([...at, "roles", k], `${shown(role)} is listed twice`, "list each role once");
+      seen.add(role);
+      if (!declaredRoles.has(role)) {
+        add(
+          [...at, "roles", k],
+          `${shown(e.to)} does not expose the role ${shown(role)}`,
+          callee.retiredRoles.includes(role)
+            ? `${shown(role)} is being retired on ${e.to}; remove it from this edge`
+            : callee.roles.length > 0
+            ? `use one of ${listed(callee.roles)}, or add ${shown(role)} to service-edges:services.${e.to}.roles`
+            : `declare it under service-edges:services.${e.to}.roles`,
+        );
+      }
+    });
+    edges.push({ from: e.from, to: e.to, roles: [...seen].sort() });
+  });
+
+  // --- callers, callees, rule limits -----------------------------------------------------
+  const callersOf = new Map<string, string[]>();
+  const calleesOf = new Map<string, string[]>();
+  for (const e of edges) {
+    (callersOf.get(e.to) ?? callersOf.set(e.to, []).get(e.to)!).push(e.from);
+    (calleesOf.get(e.from) ?? calleesOf.set(e.from, []).get(e.from)!).push(e.to);
+  }
+  for (const [callee, callers] of callersOf) {
+    if (callers.length > MAX_RULES_PER_SITE) {
+      add(
+        ["services", callee],
+        `has ${callers.length} callers, but a site holds at most ${MAX_RULES_PER_SITE} access-restriction rules (one per caller)`,
+        `split ${callee} into several services, or remove ${callers.length - MAX_RULES_PER_SITE} of its incoming edges`,
+      );
+    }
+  }
+
+  // --- subnets ---------------------------------------------------------------------------
+  const subnets = new Map<string, Cidr>();
+  const withSubnet: Array<[string, Cidr]> = [];
+  for (const [name, s] of raw) {
+    if (s.subnet === undefined) continue;
+    const at = ["services", name, "subnet"];
+    const parsed = parseCidr(s.subnet);
+    if (!parsed.ok) {
+      add(at, `${shown(s.subnet)} ${parsed.reason}`, parsed.fix ?? "write it as a.b.c.d/prefix, e.g. 10.40.0.0/27");
+      continue;
+    }
+    const cidr = parsed.cidr;
+    if (addressSpace && !contains(addressSpace, cidr)) {
+      add(at, `${cidr.text} is outside the address space ${addressSpace.text}`, `pick a range inside service-edges:network.addressSpace (${addressSpace.text})`);
+      continue;
+    }
+    const facts = skus.get(name);
+    if (facts && s.maxInstances >= 1 && instancesFitting(cidr.prefix) < s.maxInstances) {
+      const need = subnetPrefixFor(s.maxInstances);
+      add(
+        at,
+        cidr.prefix > 28
+          ? `${cidr.text} is smaller than /28, the smallest integration subnet App Service accepts`
+          : `${cidr.text} holds ${instancesFitting(cidr.prefix)} instances (2 addresses each during upgrades, plus 5 reserved), but maxInstances is ${s.maxInstances}`,
+        `use a /${need} or larger; its size cannot change once an app is integrated`,
+      );
+    }
+    withSubnet.push([name, cidr]);
+  }
+  // Overlaps: sort by start, sweep keeping the furthest end; linear after the sort.
+  withSubnet.sort((a, b) => (a[1].start < b[1].start ? -1 : a[1].start > b[1].start ? 1 : a[0] < b[0] ? -1 : 1));
+  let reach: [string, Cidr] | undefined;
+  for (const [name, cidr] of withSubnet) {
+    if (reach && overlaps(reach[1], cidr)) {
+      add(
+        ["services", name, "subnet"],
+        `${cidr.text} overlaps ${reach[1].text} of service ${shown(reach[0])}`,
+        "give every service its own range; each plan needs its own integration subnet",
+      );
+      continue;
+    }
+    subnets.set(name, cidr);
+    if (!reach || cidr.end > reach[1].end) reach = [name, cidr];
+  }
+  // Callers without a subnet get a suggestion that also avoids earlier suggestions.
+  const taken = withSubnet.map(([, c]) => c);
+  for (const [name, s] of raw) {
+    if (s.subnet !== undefined || !calleesOf.has(name)) continue;
+    const prefix = subnetPrefixFor(Math.max(1, s.maxInstances));
+    const free = addressSpace ? nextFreeRange(addressSpace, taken, prefix) : undefined;
+    if (free) taken.push(free);
+    add(
+      ["services", name, "subnet"],
+      `is missing; ${name} calls ${listed(calleesOf.get(name)!)} and every caller needs its own integration subnet`,
+      free
+        ? `set it to ${free.text} (the next free /${prefix}; a /${prefix} holds ${instancesFitting(prefix)} instances): pulumi config set --path 'service-edges:services.${name}.subnet' ${free.text}`
+        : addressSpace
+          ? `the address space ${addressSpace.text} has no free /${prefix} left; enlarge service-edges:network.addressSpace`
+          : `set a valid service-edges:network.addressSpace first, then a /${prefix} inside it`,
+    );
+  }
+  if (withSubnet.length > MAX_SUBNETS_PER_VNET) {
+    add(["services"], `declare ${withSubnet.length} integration subnets, but a virtual network holds at most ${MAX_SUBNETS_PER_VNET}`, "split the mesh into several stacks");
+  }
+
+  // --- resource group placement ----------------------------------------------------------
+  const groupOf = new Map<string, number>();
+  const members = new Map<number, string[]>();
+  for (const [name, s] of raw) {
+    const g = s.group ?? hashedGroupOf(name);
+    groupOf.set(name, g);
+    (members.get(g) ?? members.set(g, []).get(g)!).push(name);
+  }
+  for (const [g, list] of members) {
+    if (list.length <= PLANS_PER_RESOURCE_GROUP) continue;
+    const counts = new Map([...members].map(([k, v]) => [k, v.length]));
+    const roomy = [...Array(SERVICE_GROUPS).keys()].filter((k) => (counts.get(k) ?? 0) < PLANS_PER_RESOURCE_GROUP);
+    add(
+      ["services"],
+      `resource group ${groupLabel(g)} would hold ${list.length} App Service plans; Azure allows ${PLANS_PER_RESOURCE_GROUP}`,
+      `pin ${list.length - PLANS_PER_RESOURCE_GROUP} of its newest services (${list.slice(-3).join(", ")}, ...) elsewhere with group: <n>, e.g. group: ${roomy[0] ?? 0}`,
+    );
+  }
+
+  if (issues.length > 0) throw new ConfigError(issues);
+
+  const services: ServiceNode[] = [...raw.entries()]
+    .map(([name, s]) => ({
+      name,
+      kind: s.kind,
+      sku: skus.get(name)!,
+      maxInstances: s.maxInstances,
+      identity: s.identity,
+      clientSecret: s.clientSecret,
+      subnet: subnets.get(name),
+      roles: [...s.roles],
+      retiredRoles: [...s.retiredRoles],
+      easyAuth: s.easyAuth,
+      group: groupOf.get(name)!,
+      callers: [...(callersOf.get(name) ?? [])].sort(),
+      callees: [...(calleesOf.get(name) ?? [])].sort(),
+    }))
+    .sort((a, b) => (a.name < b.name ? -1 : 1));
+  edges.sort((a, b) => (a.from < b.from ? -1 : a.from > b.from ? 1 : a.to < b.to ? -1 : 1));
+  return {
+    location,
+    namePrefix,
+    addressSpace: addressSpace!,
+    services,
+    edges,
+    byName: new Map(services.map((s) => [s.name, s])),
+  };
+}

@@ -1,0 +1,52 @@
+/**
+ * The shape of the stack config, as zod schemas. Semantic rules (edges point at declared services,
+ * subnets fit, ...) live in graph.ts; this file only says what each key may hold.
+ * Pure: no Pulumi imports.
+ */
+import { z } from "zod";
+
+/** `pulumi config set --path ... 6` stores a number, a hand edit may store "6": accept both. */
+const integer = z.preprocess(
+  (v) => (typeof v === "string" && /^-?\d+$/.test(v.trim()) ? Number(v) : v),
+  z.number().int(),
+);
+const flag = z.preprocess(
+  (v) => (v === "true" ? true : v === "false" ? false : v),
+  z.boolean(),
+);
+
+export const SERVICE_NAME = /^[a-z][a-z0-9-]*[a-z0-9]$/;
+export const SERVICE_NAME_MAX = 40;
+/** Entra app role `value`: no spaces, at most 120 characters. */
+export const ROLE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+export const ROLE_NAME_MAX = 120;
+export const NAME_PREFIX = /^[a-z][a-z0-9-]{0,18}[a-z0-9]$/;
+
+export const serviceSchema = z.strictObject({
+  kind: z.enum(["app", "function"]),
+  sku: z.string().min(1),
+  maxInstances: integer,
+  identity: z.enum(["managed", "registration"]).default("managed"),
+  clientSecret: flag.default(false),
+  subnet: z.string().optional(),
+  roles: z.array(z.string()).default([]),
+  retiredRoles: z.array(z.string()).default([]),
+  easyAuth: flag.default(false),
+  group: integer.optional(),
+});
+
+export const edgeSchema = z.strictObject({
+  from: z.string(),
+  to: z.string(),
+  roles: z.array(z.string()).min(1),
+});
+
+export const networkSchema = z.strictObject({
+  addressSpace: z.string(),
+});
+
+export type RawService = z.infer<typeof serviceSchema>;
+export type RawEdge = z.infer<typeof edgeSchema>;
+
+/** Keys a service may hold, for "unknown key" fixes. */
+export const serviceKeys = Object.keys(serviceSchema.shape);

@@ -1,0 +1,105 @@
+/**
+ * A mock resource monitor that records what the program registers, with parent and dependencies.
+ *
+ * `mocks.newResource` never sees a resource's parent or dependencies, but the RegisterResource
+ * request does; this monitor keeps them so the plan can report the real dependency graph.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
+import { deserializeProperties, serializeProperties } from "@pulumi/pulumi/runtime/rpc";
+import * as structproto from "google-protobuf/google/protobuf/struct_pb";
+import * as resproto from "@pulumi/pulumi/proto/resource_pb";
+import { type MockContext, type Props, mockCall, mockOutputs } from "./mock-outputs";
+
+export interface RegisteredResource {
+  urn: string;
+  type: string;
+  name: string;
+  parent?: string;
+  custom: boolean;
+  id?: string;
+  inputs: Props;
+  outputs: Props;
+  dependencies: string[];
+  propertyDependencies: Record<string, string[]>;
+}
+
+type Callback = (err: unknown, resp?: unknown) => void;
+
+/** Mocks whose outputs come from `mockOutputs`; used only for the invoke path of MockMonitor. */
+function callMocks(ctx: MockContext): pulumi.runtime.Mocks {
+  return {
+    newResource: () => {
+      throw new Error("newResource is handled by RecordingMonitor");
+    },
+    call: (args) => mockCall(ctx, args.token),
+  };
+}
+
+/** Secret values come back from deserialisation wrapped; the plan shows them redacted. */
+function unwrapSecrets(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(unwrapSecrets);
+  if (value && typeof value === "object") {
+    const v = value as Props;
+    if (v["4dabf18193072939515e22adb298388d"] === "1b47061264138c4ac30d75fd1eb44270") return "[secret]";
+    const out: Props = {};
+    for (const k of Object.keys(v)) out[k] = unwrapSecrets(v[k]);
+    return out;
+  }
+  return value;
+}
+
+/** The URN the engine gives a resource: the parent's full qualified type chain, then its own. */
+function urnFor(parent: string | undefined, type: string, name: string): string {
+  const qualified = parent ? `${parent.split("::")[2]}$${type}` : type;
+  return `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::${qualified}::${name}`;
+}
+
+export class RecordingMonitor extends MockMonitor {
+  readonly registered: RegisteredResource[] = [];
+  private readonly ctx: MockContext;
+
+  constructor(ctx: MockContext) {
+    super(callMocks(ctx));
+    this.ctx = ctx;
+  }
+
+  async registerResource(req: resproto.RegisterResourceRequest, callback: Callback): Promise<void> {
+    try {
+      const type = req.getType();
+      const name = req.getName();
+      const parent = req.getParent() || undefined;
+      const urn = urnFor(parent, type, name);
+      const inputs = deserializeProperties(req.getObject() as structproto.Struct) as Props;
+      const custom = req.getCustom();
+      const { id, state } = custom
+        ? mockOutputs(this.ctx, { type, name, urn, inputs })
+        : { id: "", state: {} as Props };
+      const serializedState = await serializeProperties("", state);
+      this.resources.set(urn, { urn, id: id || null, state: serializedState });
+      const propertyDependencies: Record<string, string[]> = {};
+      req.getPropertydependenciesMap().forEach((v, k) => {
+        propertyDependencies[k] = v.getUrnsList();
+      });
+      this.registered.push({
+        urn,
+        type,
+        name,
+        parent,
+        custom,
+        id: custom ? id : undefined,
+        inputs: unwrapSecrets(inputs) as Props,
+        outputs: custom ? (unwrapSecrets(state) as Props) : {},
+        dependencies: [...new Set(req.getDependenciesList())],
+        propertyDependencies,
+      });
+      const response = new resproto.RegisterResourceResponse();
+      response.setUrn(urn);
+      response.setId(id);
+      response.setObject(structproto.Struct.fromJavaScript(serializedState as never) as structproto.Struct);
+      callback(null, response);
+    } catch (err) {
+      callback(err, undefined);
+    }
+  }
+}

@@ -1,0 +1,208 @@
+/**
+ * The offline plan: runs the real program under Pulumi's mock runtime with a stack's config and
+ * returns everything it registered, keyed to the service graph.
+ */
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import {
+  type ServiceGraph,
+  assignmentName,
+  buildServiceGraph,
+  isCallee,
+} from "../../src/core";
+import { mockContext } from "./mock-outputs";
+import { RecordingMonitor, type RegisteredResource } from "./recording-monitor";
+import { type StackConfig, runtimeConfig } from "./stack-config";
+
+export const PROJECT = "service-edges";
+export const PROJECT_DIR = path.resolve(__dirname, "..", "..");
+export const DEFAULT_PROGRAM = path.join(PROJECT_DIR, "index.ts");
+
+export interface PlanResource {
+  urn: string;
+  type: string;
+  name: string;
+  parent: string | null;
+  id: string | null;
+  inputs: Record<string, unknown>;
+  outputs: Record<string, unknown>;
+  dependencies: string[];
+}
+
+export interface PlanViolation {
+  policy: string;
+  enforcementLevel: string;
+  urn: string | null;
+  message: string;
+}
+
+export interface PlanService {
+  name: string;
+  kind: string;
+  sku: string;
+  maxInstances: number;
+  subnet: string | null;
+  identity: string;
+  roles: string[];
+  urns: {
+    plan: string | null;
+    /** Subnets are inline in the VNet: this is the VNet that holds this service's subnet. */
+    subnet: string | null;
+    app: string | null;
+    identity: string | null;
+    application: string | null;
+    servicePrincipal: string | null;
+  };
+}
+
+export interface PlanEdge {
+  from: string;
+  to: string;
+  roles: string[];
+  urns: { assignments: string[] };
+}
+
+export interface PlanResult {
+  stack: string;
+  services: PlanService[];
+  edges: PlanEdge[];
+  resources: PlanResource[];
+  violations: PlanViolation[];
+  outputs: Record<string, unknown>;
+}
+
+export interface PlanOptions {
+  config: StackConfig;
+  /** Program entry; defaults to this project's index.ts. */
+  program?: string;
+}
+
+/** The graph the program will build from this config (throws ConfigError, registers nothing). */
+export function graphOf(config: StackConfig): ServiceGraph {
+  const v = config.values;
+  const ns = (key: string) => {
+    const raw = v[`${PROJECT}:${key}`];
+    return raw;
+  };
+  return buildServiceGraph({
+    stack: config.stack,
+    location: v["azure-native:location"],
+    namePrefix: ns("namePrefix"),
+    network: ns("network"),
+    services: ns("services"),
+    edges: ns("edges"),
+  });
+}
+
+/** The runtime's own "every RPC has finished" wait (internal to the SDK, not in its typings). */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { waitForRPCs } = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs: () => Promise<void> };
+
+function resolve(value: unknown): Promise<unknown> {
+  return new Promise((res) => {
+    (pulumi.output(value) as pulumi.Output<unknown>).apply((v) => {
+      res(v);
+      return v;
+    });
+  });
+}
+
+/**
+ * Runs the program once under mocks. The program's own validation runs first inside it; when the
+ * default program is planned, the graph is validated here beforehand as well, so a bad config
+ * fails before the runtime is touched.
+ */
+export async function runPlan(options: PlanOptions): Promise<PlanResult> {
+  const program = path.resolve(options.program ?? DEFAULT_PROGRAM);
+  const isDefault = program === DEFAULT_PROGRAM;
+  const graph = isDefault ? graphOf(options.config) : tryGraph(options.config);
+  const stack = options.config.stack;
+
+  const ctx = mockContext(stack);
+  const monitor = new RecordingMonitor(ctx);
+  pulumi.runtime.setMockOptions(monitor, PROJECT, stack, false);
+  pulumi.runtime.setAllConfig(runtimeConfig(options.config.values));
+
+  delete require.cache[program];
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const exported = require(program) as Record<string, unknown>;
+  const outputs: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(exported)) {
+    if (k === "__esModule" || typeof v === "function") continue;
+    outputs[k] = await resolve(v);
+  }
+  await waitForRPCs();
+
+  const resources: PlanResource[] = monitor.registered.map((r: RegisteredResource) => ({
+    urn: r.urn,
+    type: r.type,
+    name: r.name,
+    parent: r.parent ?? null,
+    id: r.id ?? null,
+    inputs: r.inputs,
+    outputs: r.outputs,
+    dependencies: r.dependencies,
+  }));
+  const byUrn = new Set(resources.map((r) => r.urn));
+  const known = (urn: string) => (byUrn.has(urn) ? urn : null);
+  const u = urnMaker(stack);
+
+  return {
+    stack,
+    services: (graph?.services ?? []).map((s) => ({
+      name: s.name,
+      kind: s.kind,
+      sku: s.sku.name,
+      maxInstances: s.maxInstances,
+      subnet: s.subnet?.text ?? null,
+      identity: s.identity,
+      roles: s.roles,
+      urns: {
+        plan: known(u(["ServiceHost"], "azure-native:web:AppServicePlan", s.name)),
+        subnet: s.subnet ? known(u(["MeshNetwork"], "azure-native:network:VirtualNetwork", "network")) : null,
+        app: known(u(["ServiceHost"], "azure-native:web:WebApp", s.name)),
+        identity: known(u(["ServiceIdentity"], "azure-native:managedidentity:UserAssignedIdentity", s.name)),
+        application: isCallee(s)
+          ? known(u(["CalleeApplication"], "azuread:index/application:Application", s.name))
+          : s.identity === "registration"
+            ? known(u(["ServiceIdentity"], "azuread:index/application:Application", s.name))
+            : null,
+        servicePrincipal: isCallee(s)
+          ? known(u(["CalleeApplication"], "azuread:index/servicePrincipal:ServicePrincipal", s.name))
+          : s.identity === "registration"
+            ? known(u(["ServiceIdentity"], "azuread:index/servicePrincipal:ServicePrincipal", s.name))
+            : null,
+      },
+    })),
+    edges: (graph?.edges ?? []).map((e) => ({
+      from: e.from,
+      to: e.to,
+      roles: e.roles,
+      urns: {
+        assignments: e.roles
+          .map((r) =>
+            known(u(["EdgeGrant"], "azuread:index/appRoleAssignment:AppRoleAssignment", assignmentName(e.from, e.to, r))),
+          )
+          .filter((x): x is string => x !== null),
+      },
+    })),
+    resources,
+    violations: [],
+    outputs,
+  };
+}
+
+function tryGraph(config: StackConfig): ServiceGraph | undefined {
+  try {
+    return graphOf(config);
+  } catch {
+    return undefined;
+  }
+}
+
+/** URNs of the mesh's resources, by component path under the ServiceMesh named "mesh". */
+function urnMaker(stack: string) {
+  return (components: string[], type: string, name: string) =>
+    `urn:pulumi:${stack}::${PROJECT}::${["service-edges:mesh:ServiceMesh", ...components.map((c) => `service-edges:mesh:${c}`), type].join("$")}::${name}`;
+}
+
