@@ -28,7 +28,9 @@ const graph = loadGraph();
 const mesh = new ServiceMesh("mesh", { graph });
 
 export const tenantId = mesh.tenantId;
-export const services = Object.fromEntries(graph.services.map((s) => [s.name, mesh.serviceOutputs(s.name)]));
+export const services = Object.fromEntries(
+  graph.services.map((s) => [s.name, mesh.serviceOutputs(s.name)]),
+);
 /** The access matrix as data: who may call whom, with which roles and assignments. */
 export const accessMatrix = graph.edges.map((e) => ({
   from: e.from,

@@ -30,7 +30,10 @@ export class CalleeApplication extends pulumi.ComponentResource {
     // name means adding, removing or reordering roles never re-keys the others.
     const ids = new Map<string, pulumi.Output<string>>();
     for (const role of [...service.roles, ...service.retiredRoles]) {
-      ids.set(role, new random.RandomUuid(roleName(service.name, role), {}, { parent: this }).result);
+      ids.set(
+        role,
+        new random.RandomUuid(roleName(service.name, role), {}, { parent: this }).result,
+      );
     }
     this.roleIds = ids;
     this.identifierUri = pulumi

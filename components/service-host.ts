@@ -168,11 +168,18 @@ export class ServiceHost extends pulumi.ComponentResource {
         { parent: this },
       );
     }
-    this.registerOutputs({ planId: this.plan.id, appId: this.app.id, defaultHostName: this.defaultHostName });
+    this.registerOutputs({
+      planId: this.plan.id,
+      appId: this.app.id,
+      defaultHostName: this.defaultHostName,
+    });
   }
 
   /** Identity-based AzureWebJobsStorage: no account key in app settings. */
-  private functionsStorage(name: string, args: ServiceHostArgs): Record<string, pulumi.Input<string>> {
+  private functionsStorage(
+    name: string,
+    args: ServiceHostArgs,
+  ): Record<string, pulumi.Input<string>> {
     const account = new storage.StorageAccount(
       name,
       {

@@ -71,24 +71,45 @@ export class ServiceMesh extends pulumi.ComponentResource {
     for (const g of [...new Set(graph.services.map((s) => s.group))].sort((a, b) => a - b)) {
       groups.set(
         g,
-        new resources.ResourceGroup(`g${groupLabel(g)}`, { resourceGroupName: serviceGroupName(prefix, g), location }, child),
+        new resources.ResourceGroup(
+          `g${groupLabel(g)}`,
+          { resourceGroupName: serviceGroupName(prefix, g), location },
+          child,
+        ),
       );
     }
     const groupOf = (service: string) => groups.get(graph.byName.get(service)!.group)!.name;
 
-    this.network = new MeshNetwork("network", { graph, resourceGroupName: networkGroup.name }, child);
+    this.network = new MeshNetwork(
+      "network",
+      { graph, resourceGroupName: networkGroup.name },
+      child,
+    );
 
     for (const s of graph.services) {
       this.identities.set(
         s.name,
         new ServiceIdentity(
           s.name,
-          { service: s, namePrefix: prefix, location, resourceGroupName: groupOf(s.name), tenantId: this.tenantId },
+          {
+            service: s,
+            namePrefix: prefix,
+            location,
+            resourceGroupName: groupOf(s.name),
+            tenantId: this.tenantId,
+          },
           child,
         ),
       );
       if (isCallee(s)) {
-        this.callees.set(s.name, new CalleeApplication(s.name, { service: s, namePrefix: prefix, tenantId: this.tenantId }, child));
+        this.callees.set(
+          s.name,
+          new CalleeApplication(
+            s.name,
+            { service: s, namePrefix: prefix, tenantId: this.tenantId },
+            child,
+          ),
+        );
       }
     }
 

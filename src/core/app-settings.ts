@@ -99,7 +99,12 @@ export function calleeTargetsFor(
   for (const e of edges) {
     if (e.from !== caller) continue;
     const t = targetOf(e.to);
-    out[e.to] = { audience: t.audience, scope: scopeFor(t.audience), url: t.url, roles: [...e.roles].sort() };
+    out[e.to] = {
+      audience: t.audience,
+      scope: scopeFor(t.audience),
+      url: t.url,
+      roles: [...e.roles].sort(),
+    };
   }
   return out;
 }

@@ -51,15 +51,26 @@ export function formatCidr(start: bigint, prefix: number): string {
  * The lowest range of the given prefix inside `space` that is on its own boundary and overlaps
  * none of `used`; undefined when the space is full. Linear in `used`.
  */
-export function nextFreeRange(space: Cidr, used: readonly Cidr[], prefix: number): Cidr | undefined {
+export function nextFreeRange(
+  space: Cidr,
+  used: readonly Cidr[],
+  prefix: number,
+): Cidr | undefined {
   if (prefix < space.prefix) return undefined;
   const size = 1n << BigInt(32 - prefix);
-  const sorted = used.filter((u) => overlaps(u, space)).sort((a, b) => (a.start < b.start ? -1 : 1));
+  const sorted = used
+    .filter((u) => overlaps(u, space))
+    .sort((a, b) => (a.start < b.start ? -1 : 1));
   let candidate = space.start;
   for (const u of sorted) {
     if (candidate + size - 1n < u.start) break;
     if (u.end >= candidate) candidate = ((u.end + 1n + size - 1n) / size) * size;
   }
   if (candidate + size - 1n > space.end) return undefined;
-  return { text: formatCidr(candidate, prefix), prefix, start: candidate, end: candidate + size - 1n };
+  return {
+    text: formatCidr(candidate, prefix),
+    prefix,
+    start: candidate,
+    end: candidate + size - 1n,
+  };
 }

@@ -32,7 +32,10 @@ export class ConfigError extends Error {
 }
 
 /** `service-edges:services.orders.maxInstances` from ["services", "orders", "maxInstances"]. */
-export function keyPath(segments: ReadonlyArray<string | number>, namespace = CONFIG_NAMESPACE): string {
+export function keyPath(
+  segments: ReadonlyArray<string | number>,
+  namespace = CONFIG_NAMESPACE,
+): string {
   let out = "";
   for (const s of segments) {
     if (typeof s === "number") out += `[${s}]`;
@@ -44,6 +47,7 @@ export function keyPath(segments: ReadonlyArray<string | number>, namespace = CO
 /** A value as it appears in a message: short, quoted when text. */
 export function shown(value: unknown): string {
   if (value === undefined) return "nothing";
-  const text = typeof value === "string" ? JSON.stringify(value) : JSON.stringify(value) ?? String(value);
+  const text =
+    typeof value === "string" ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value));
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }

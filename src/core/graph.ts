@@ -5,12 +5,7 @@
 import type { z } from "zod";
 import { type Cidr, contains, nextFreeRange, overlaps, parseCidr } from "./cidr";
 import { ConfigError, type ConfigIssue, keyPath, shown } from "./errors";
-import {
-  PLANS_PER_RESOURCE_GROUP,
-  SERVICE_GROUPS,
-  groupLabel,
-  hashedGroupOf,
-} from "./placement";
+import { PLANS_PER_RESOURCE_GROUP, SERVICE_GROUPS, groupLabel, hashedGroupOf } from "./placement";
 import {
   NAME_PREFIX,
   ROLE_NAME,
@@ -106,7 +101,10 @@ function zodIssue(base: Segments, issue: z.core.$ZodIssue, value: unknown): Conf
   const segs = [...base, ...(issue.path as Array<string | number>)];
   const path = keyPath(segs);
   const got = issue.path.reduce<unknown>(
-    (v, k) => (v && typeof v === "object" ? (v as Record<PropertyKey, unknown>)[k as PropertyKey] : undefined),
+    (v, k) =>
+      v && typeof v === "object"
+        ? (v as Record<PropertyKey, unknown>)[k as PropertyKey]
+        : undefined,
     value,
   );
   switch (issue.code) {
@@ -125,7 +123,11 @@ function zodIssue(base: Segments, issue: z.core.$ZodIssue, value: unknown): Conf
     case "invalid_type":
       return got === undefined
         ? { path, message: "is missing", fix: `set ${path} (a ${issue.expected})` }
-        : { path, message: `expected a ${issue.expected}, got ${shown(got)}`, fix: `set ${path} to a ${issue.expected}` };
+        : {
+            path,
+            message: `expected a ${issue.expected}, got ${shown(got)}`,
+            fix: `set ${path} to a ${issue.expected}`,
+          };
     case "too_small":
       return {
         path,
@@ -180,14 +182,21 @@ export function buildServiceGraph(input: StackConfigInput): ServiceGraph {
   if (typeof input.location !== "string" || input.location.trim() === "") {
     issues.push({
       path: "azure-native:location",
-      message: input.location === undefined ? "is missing" : `expected a region name, got ${shown(input.location)}`,
+      message:
+        input.location === undefined
+          ? "is missing"
+          : `expected a region name, got ${shown(input.location)}`,
       fix: "pulumi config set azure-native:location westeurope (or your region)",
     });
   } else location = input.location;
 
-  let namePrefix = `edges-${input.stack}`.toLowerCase().replace(/[^a-z0-9-]/g, "-").slice(0, 20);
+  let namePrefix = `edges-${input.stack}`
+    .toLowerCase()
+    .replace(/[^a-z0-9-]/g, "-")
+    .slice(0, 20);
   if (input.namePrefix !== undefined) {
-    if (typeof input.namePrefix === "string" && NAME_PREFIX.test(input.namePrefix)) namePrefix = input.namePrefix;
+    if (typeof input.namePrefix === "string" && NAME_PREFIX.test(input.namePrefix))
+      namePrefix = input.namePrefix;
     else
       add(
         ["namePrefix"],
@@ -199,10 +208,15 @@ export function buildServiceGraph(input: StackConfigInput): ServiceGraph {
   // --- network ---------------------------------------------------------------------------
   let addressSpace: Cidr | undefined;
   if (input.network === undefined) {
-    add(["network", "addressSpace"], "is missing", "pulumi config set --path 'service-edges:network.addressSpace' 10.40.0.0/16");
+    add(
+      ["network", "addressSpace"],
+      "is missing",
+      "pulumi config set --path 'service-edges:network.addressSpace' 10.40.0.0/16",
+    );
   } else {
     const net = networkSchema.safeParse(input.network);
-    if (!net.success) for (const i of net.error.issues) issues.push(zodIssue(["network"], i, input.network));
+    if (!net.success)
+      for (const i of net.error.issues) issues.push(zodIssue(["network"], i, input.network));
     else {
       const parsed = parseCidr(net.data.addressSpace);
       if (parsed.ok) addressSpace = parsed.cidr;
@@ -221,7 +235,9 @@ export function buildServiceGraph(input: StackConfigInput): ServiceGraph {
   if (!isRecord(input.services)) {
     add(
       ["services"],
-      input.services === undefined ? "is missing" : `expected a map of service name to spec, got ${shown(input.services)}`,
+      input.services === undefined
+        ? "is missing"
+        : `expected a map of service name to spec, got ${shown(input.services)}`,
       "declare services as a map, e.g. services: { orders: { kind: app, sku: P1v3, maxInstances: 3 } }",
     );
   } else {
@@ -231,7 +247,7 @@ export function buildServiceGraph(input: StackConfigInput): ServiceGraph {
         add(
           ["services", name],
           `${shown(name)} is not a valid service name`,
-          `use 2-${SERVICE_NAME_MAX} lowercase letters, digits or hyphens, starting with a letter and not ending with a hyphen`,
+          `use 1-${SERVICE_NAME_MAX} lowercase letters, digits or hyphens, starting with a letter and not ending with a hyphen`,
         );
       } else if (`${namePrefix}-${name}`.length > MAX_SITE_NAME) {
         add(
@@ -256,15 +272,33 @@ export function buildServiceGraph(input: StackConfigInput): ServiceGraph {
     const facts = skuFacts(s.sku);
     const refused = refusedSkuReason(s.sku);
     if (refused) {
-      add([...at, "sku"], `${shown(s.sku)} cannot join the mesh: ${refused}`, s.kind === "function" ? "use Elastic Premium (EP1) or a dedicated plan (P1v3)" : "use B1 or above; P1v3 is a good default");
+      add(
+        [...at, "sku"],
+        `${shown(s.sku)} cannot join the mesh: ${refused}`,
+        s.kind === "function"
+          ? "use Elastic Premium (EP1) or a dedicated plan (P1v3)"
+          : "use B1 or above; P1v3 is a good default",
+      );
     } else if (!facts) {
-      add([...at, "sku"], `${shown(s.sku)} is not a known App Service plan SKU`, `use one of ${acceptedSkuNames.join(", ")}`);
+      add(
+        [...at, "sku"],
+        `${shown(s.sku)} is not a known App Service plan SKU`,
+        `use one of ${acceptedSkuNames.join(", ")}`,
+      );
     } else if (facts.elastic && s.kind !== "function") {
-      add([...at, "sku"], `${shown(s.sku)} is Elastic Premium, which hosts Function apps only`, "use a dedicated SKU such as P1v3, or set kind: function");
+      add(
+        [...at, "sku"],
+        `${shown(s.sku)} is Elastic Premium, which hosts Function apps only`,
+        "use a dedicated SKU such as P1v3, or set kind: function",
+      );
     } else {
       skus.set(name, facts);
       if (s.maxInstances < 1) {
-        add([...at, "maxInstances"], `must be at least 1, got ${s.maxInstances}`, "set it to the plan's scale-out ceiling, 1 or more");
+        add(
+          [...at, "maxInstances"],
+          `must be at least 1, got ${s.maxInstances}`,
+          "set it to the plan's scale-out ceiling, 1 or more",
+        );
       } else if (s.maxInstances > facts.maxInstances) {
         add(
           [...at, "maxInstances"],
@@ -285,23 +319,47 @@ export function buildServiceGraph(input: StackConfigInput): ServiceGraph {
       const key = role.toLowerCase();
       const first = seenRoles.get(key);
       if (first !== undefined)
-        add([...at, "roles", i], `${shown(role)} duplicates roles[${first}]`, "list each role once (Entra compares role values case-insensitively)");
+        add(
+          [...at, "roles", i],
+          `${shown(role)} duplicates roles[${first}]`,
+          "list each role once (Entra compares role values case-insensitively)",
+        );
       else seenRoles.set(key, i);
     });
     s.retiredRoles.forEach((role, i) => {
       if (seenRoles.has(role.toLowerCase()))
-        add([...at, "retiredRoles", i], `${shown(role)} is also in roles`, "keep a role in roles or in retiredRoles, not both");
+        add(
+          [...at, "retiredRoles", i],
+          `${shown(role)} is also in roles`,
+          "keep a role in roles or in retiredRoles, not both",
+        );
       else if (!ROLE_NAME.test(role) || role.length > ROLE_NAME_MAX)
-        add([...at, "retiredRoles", i], `${shown(role)} is not a valid app role value`, "list the role exactly as it was deployed");
+        add(
+          [...at, "retiredRoles", i],
+          `${shown(role)} is not a valid app role value`,
+          "list the role exactly as it was deployed",
+        );
     });
     if (s.easyAuth && s.roles.length === 0) {
-      add([...at, "easyAuth"], "is on, but the service exposes no roles, so it has no Entra application to check tokens against", "declare its roles, or remove easyAuth");
+      add(
+        [...at, "easyAuth"],
+        "is on, but the service exposes no roles, so it has no Entra application to check tokens against",
+        "declare its roles, or remove easyAuth",
+      );
     }
     if (s.clientSecret && s.identity !== "registration") {
-      add([...at, "clientSecret"], "only applies to identity: registration", "remove clientSecret, or set identity: registration");
+      add(
+        [...at, "clientSecret"],
+        "only applies to identity: registration",
+        "remove clientSecret, or set identity: registration",
+      );
     }
     if (s.group !== undefined && (s.group < 0 || s.group >= SERVICE_GROUPS)) {
-      add([...at, "group"], `${s.group} is not a resource group index`, `use 0..${SERVICE_GROUPS - 1}`);
+      add(
+        [...at, "group"],
+        `${s.group} is not a resource group index`,
+        `use 0..${SERVICE_GROUPS - 1}`,
+      );
     }
   }
 
@@ -309,7 +367,11 @@ export function buildServiceGraph(input: StackConfigInput): ServiceGraph {
   const edges: Edge[] = [];
   const edgeAt = new Map<string, number>();
   if (input.edges !== undefined && !Array.isArray(input.edges)) {
-    add(["edges"], `expected a list of edges, got ${shown(input.edges)}`, "write edges as a list of { from, to, roles }");
+    add(
+      ["edges"],
+      `expected a list of edges, got ${shown(input.edges)}`,
+      "write edges as a list of { from, to, roles }",
+    );
   }
   const rawEdges: unknown[] = Array.isArray(input.edges) ? input.edges : [];
   const names = [...declared].sort();
@@ -325,18 +387,30 @@ export function buildServiceGraph(input: StackConfigInput): ServiceGraph {
     for (const end of ["from", "to"] as const) {
       if (!declared.has(e[end])) {
         ok = false;
-        add([...at, end], `unknown service ${shown(e[end])}`, `use a declared service (${listed(nearest(e[end], names))}) or declare ${shown(e[end])} under service-edges:services`);
+        add(
+          [...at, end],
+          `unknown service ${shown(e[end])}`,
+          `use a declared service (${listed(nearest(e[end], names))}) or declare ${shown(e[end])} under service-edges:services`,
+        );
       }
     }
     if (!ok) return;
     if (e.from === e.to) {
-      add(at, `${shown(e.from)} calls itself`, "remove the edge; a service needs no permission to call itself");
+      add(
+        at,
+        `${shown(e.from)} calls itself`,
+        "remove the edge; a service needs no permission to call itself",
+      );
       return;
     }
     const key = `${e.from}\u0000${e.to}`;
     const first = edgeAt.get(key);
     if (first !== undefined) {
-      add(at, `duplicates edges[${first}] (${e.from} -> ${e.to})`, `merge its roles into edges[${first}] and remove this one`);
+      add(
+        at,
+        `duplicates edges[${first}] (${e.from} -> ${e.to})`,
+        `merge its roles into edges[${first}] and remove this one`,
+      );
       return;
     }
     edgeAt.set(key, i);
@@ -345,7 +419,8 @@ export function buildServiceGraph(input: StackConfigInput): ServiceGraph {
     const declaredRoles = new Set(callee.roles);
     const seen = new Set<string>();
     e.roles.forEach((role, k) => {
-      if (seen.has(role)) add([...at, "roles", k], `${shown(role)} is listed twice`, "list each role once");
+      if (seen.has(role))
+        add([...at, "roles", k], `${shown(role)} is listed twice`, "list each role once");
       seen.add(role);
       if (!declaredRoles.has(role)) {
         add(
@@ -354,8 +429,8 @@ export function buildServiceGraph(input: StackConfigInput): ServiceGraph {
           callee.retiredRoles.includes(role)
             ? `${shown(role)} is being retired on ${e.to}; remove it from this edge`
             : callee.roles.length > 0
-            ? `use one of ${listed(callee.roles)}, or add ${shown(role)} to service-edges:services.${e.to}.roles`
-            : `declare it under service-edges:services.${e.to}.roles`,
+              ? `use one of ${listed(callee.roles)}, or add ${shown(role)} to service-edges:services.${e.to}.roles`
+              : `declare it under service-edges:services.${e.to}.roles`,
         );
       }
     });
@@ -387,12 +462,20 @@ export function buildServiceGraph(input: StackConfigInput): ServiceGraph {
     const at = ["services", name, "subnet"];
     const parsed = parseCidr(s.subnet);
     if (!parsed.ok) {
-      add(at, `${shown(s.subnet)} ${parsed.reason}`, parsed.fix ?? "write it as a.b.c.d/prefix, e.g. 10.40.0.0/27");
+      add(
+        at,
+        `${shown(s.subnet)} ${parsed.reason}`,
+        parsed.fix ?? "write it as a.b.c.d/prefix, e.g. 10.40.0.0/27",
+      );
       continue;
     }
     const cidr = parsed.cidr;
     if (addressSpace && !contains(addressSpace, cidr)) {
-      add(at, `${cidr.text} is outside the address space ${addressSpace.text}`, `pick a range inside service-edges:network.addressSpace (${addressSpace.text})`);
+      add(
+        at,
+        `${cidr.text} is outside the address space ${addressSpace.text}`,
+        `pick a range inside service-edges:network.addressSpace (${addressSpace.text})`,
+      );
       continue;
     }
     const facts = skus.get(name);
@@ -409,7 +492,9 @@ export function buildServiceGraph(input: StackConfigInput): ServiceGraph {
     withSubnet.push([name, cidr]);
   }
   // Overlaps: sort by start, sweep keeping the furthest end; linear after the sort.
-  withSubnet.sort((a, b) => (a[1].start < b[1].start ? -1 : a[1].start > b[1].start ? 1 : a[0] < b[0] ? -1 : 1));
+  withSubnet.sort((a, b) =>
+    a[1].start < b[1].start ? -1 : a[1].start > b[1].start ? 1 : a[0] < b[0] ? -1 : 1,
+  );
   let reach: [string, Cidr] | undefined;
   for (const [name, cidr] of withSubnet) {
     if (reach && overlaps(reach[1], cidr)) {
@@ -441,7 +526,11 @@ export function buildServiceGraph(input: StackConfigInput): ServiceGraph {
     );
   }
   if (withSubnet.length > MAX_SUBNETS_PER_VNET) {
-    add(["services"], `declare ${withSubnet.length} integration subnets, but a virtual network holds at most ${MAX_SUBNETS_PER_VNET}`, "split the mesh into several stacks");
+    add(
+      ["services"],
+      `declare ${withSubnet.length} integration subnets, but a virtual network holds at most ${MAX_SUBNETS_PER_VNET}`,
+      "split the mesh into several stacks",
+    );
   }
 
   // --- resource group placement ----------------------------------------------------------
@@ -455,7 +544,9 @@ export function buildServiceGraph(input: StackConfigInput): ServiceGraph {
   for (const [g, list] of members) {
     if (list.length <= PLANS_PER_RESOURCE_GROUP) continue;
     const counts = new Map([...members].map(([k, v]) => [k, v.length]));
-    const roomy = [...Array(SERVICE_GROUPS).keys()].filter((k) => (counts.get(k) ?? 0) < PLANS_PER_RESOURCE_GROUP);
+    const roomy = [...Array(SERVICE_GROUPS).keys()].filter(
+      (k) => (counts.get(k) ?? 0) < PLANS_PER_RESOURCE_GROUP,
+    );
     add(
       ["services"],
       `resource group ${groupLabel(g)} would hold ${list.length} App Service plans; Azure allows ${PLANS_PER_RESOURCE_GROUP}`,

@@ -10,12 +10,9 @@ const integer = z.preprocess(
   (v) => (typeof v === "string" && /^-?\d+$/.test(v.trim()) ? Number(v) : v),
   z.number().int(),
 );
-const flag = z.preprocess(
-  (v) => (v === "true" ? true : v === "false" ? false : v),
-  z.boolean(),
-);
+const flag = z.preprocess((v) => (v === "true" ? true : v === "false" ? false : v), z.boolean());
 
-export const SERVICE_NAME = /^[a-z][a-z0-9-]*[a-z0-9]$/;
+export const SERVICE_NAME = /^[a-z]([a-z0-9-]*[a-z0-9])?$/;
 export const SERVICE_NAME_MAX = 40;
 /** Entra app role `value`: no spaces, at most 120 characters. */
 export const ROLE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;

@@ -6,7 +6,8 @@
  * the scale-out ceilings are Basic 3, Standard 10, PremiumV2/V3 30, Elastic Premium 100.
  */
 
-export type SkuFamily = "Basic" | "Standard" | "PremiumV2" | "PremiumV3" | "PremiumMV3" | "ElasticPremium";
+export type SkuFamily =
+  "Basic" | "Standard" | "PremiumV2" | "PremiumV3" | "PremiumMV3" | "ElasticPremium";
 
 export interface SkuFacts {
   /** The SKU name as App Service spells it (`P1v3`). */

@@ -37,7 +37,10 @@ const armTypes: Record<string, [string, string]> = {
   "azure-native:web:AppServicePlan": ["Microsoft.Web", "serverfarms"],
   "azure-native:web:WebApp": ["Microsoft.Web", "sites"],
   "azure-native:web:WebAppSlot": ["Microsoft.Web", "sites"],
-  "azure-native:managedidentity:UserAssignedIdentity": ["Microsoft.ManagedIdentity", "userAssignedIdentities"],
+  "azure-native:managedidentity:UserAssignedIdentity": [
+    "Microsoft.ManagedIdentity",
+    "userAssignedIdentities",
+  ],
   "azure-native:storage:StorageAccount": ["Microsoft.Storage", "storageAccounts"],
 };
 
@@ -73,7 +76,10 @@ export function mockOutputs(
     const id = `${rg}/providers/Microsoft.Network/virtualNetworks/${str(inputs.virtualNetworkName)}/subnets/${physicalName(type, name, inputs)}`;
     return { id, state: { ...state, id, name: physicalName(type, name, inputs) } };
   }
-  if (type === "azure-native:web:WebAppAuthSettingsV2" || type === "azure-native:web:WebAppSiteConfig") {
+  if (
+    type === "azure-native:web:WebAppAuthSettingsV2" ||
+    type === "azure-native:web:WebAppSiteConfig"
+  ) {
     const leaf = type.endsWith("AuthSettingsV2") ? "authsettingsV2" : "web";
     const id = `${rg}/providers/Microsoft.Web/sites/${str(inputs.name)}/config/${leaf}`;
     return { id, state: { ...state, id } };
@@ -93,7 +99,10 @@ export function mockOutputs(
     state.id = id;
     state.name = physical;
     if (type === "azure-native:network:VirtualNetwork" && Array.isArray(inputs.subnets)) {
-      state.subnets = (inputs.subnets as Props[]).map((s) => ({ ...s, id: `${id}/subnets/${str(s.name)}` }));
+      state.subnets = (inputs.subnets as Props[]).map((s) => ({
+        ...s,
+        id: `${id}/subnets/${str(s.name)}`,
+      }));
     }
     if (type === "azure-native:managedidentity:UserAssignedIdentity") {
       state.principalId = guidFor(`principal/${urn}`);
@@ -126,13 +135,22 @@ export function mockOutputs(
     Object.assign(state, { principalType: "ServicePrincipal" });
     return { id, state };
   }
-  if (type === "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential") {
+  if (
+    type ===
+    "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential"
+  ) {
     const credentialId = guidFor(urn);
-    return { id: `${str(inputs.applicationId)}/federatedIdentityCredential/${credentialId}`, state: { ...state, credentialId } };
+    return {
+      id: `${str(inputs.applicationId)}/federatedIdentityCredential/${credentialId}`,
+      state: { ...state, credentialId },
+    };
   }
   if (type === "azuread:index/applicationPassword:ApplicationPassword") {
     const keyId = guidFor(urn);
-    return { id: `${str(inputs.applicationId)}/password/${keyId}`, state: { ...state, keyId, value: `mock-secret-${keyId}` } };
+    return {
+      id: `${str(inputs.applicationId)}/password/${keyId}`,
+      state: { ...state, keyId, value: `mock-secret-${keyId}` },
+    };
   }
   if (type === "random:index/randomUuid:RandomUuid") {
     const result = guidFor(urn);
@@ -145,7 +163,11 @@ export function mockOutputs(
 export function mockCall(ctx: MockContext, token: string): Props {
   switch (token) {
     case "azuread:index/getClientConfig:getClientConfig":
-      return { tenantId: ctx.tenantId, clientId: guidFor(`deployer/${ctx.stack}`), objectId: guidFor(`deployer-object/${ctx.stack}`) };
+      return {
+        tenantId: ctx.tenantId,
+        clientId: guidFor(`deployer/${ctx.stack}`),
+        objectId: guidFor(`deployer-object/${ctx.stack}`),
+      };
     case "azure-native:authorization:getClientConfig":
       return {
         tenantId: ctx.tenantId,

@@ -41,7 +41,8 @@ function unwrapSecrets(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(unwrapSecrets);
   if (value && typeof value === "object") {
     const v = value as Props;
-    if (v["4dabf18193072939515e22adb298388d"] === "1b47061264138c4ac30d75fd1eb44270") return "[secret]";
+    if (v["4dabf18193072939515e22adb298388d"] === "1b47061264138c4ac30d75fd1eb44270")
+      return "[secret]";
     const out: Props = {};
     for (const k of Object.keys(v)) out[k] = unwrapSecrets(v[k]);
     return out;
@@ -53,6 +54,14 @@ function unwrapSecrets(value: unknown): unknown {
 function urnFor(parent: string | undefined, type: string, name: string): string {
   const qualified = parent ? `${parent.split("::")[2]}$${type}` : type;
   return `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::${qualified}::${name}`;
+}
+
+/** Outputs the program marked secret (additionalSecretOutputs) are never shown. */
+function redact(outputs: Props, secretNames: string[]): Props {
+  if (secretNames.length === 0) return outputs;
+  const out = { ...outputs };
+  for (const k of secretNames) if (k in out) out[k] = "[secret]";
+  return out;
 }
 
 export class RecordingMonitor extends MockMonitor {
@@ -89,14 +98,18 @@ export class RecordingMonitor extends MockMonitor {
         custom,
         id: custom ? id : undefined,
         inputs: unwrapSecrets(inputs) as Props,
-        outputs: custom ? (unwrapSecrets(state) as Props) : {},
+        outputs: custom
+          ? redact(unwrapSecrets(state) as Props, req.getAdditionalsecretoutputsList())
+          : {},
         dependencies: [...new Set(req.getDependenciesList())],
         propertyDependencies,
       });
       const response = new resproto.RegisterResourceResponse();
       response.setUrn(urn);
       response.setId(id);
-      response.setObject(structproto.Struct.fromJavaScript(serializedState as never) as structproto.Struct);
+      response.setObject(
+        structproto.Struct.fromJavaScript(serializedState as never) as structproto.Struct,
+      );
       callback(null, response);
     } catch (err) {
       callback(err, undefined);

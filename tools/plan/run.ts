@@ -4,12 +4,7 @@
  */
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import {
-  type ServiceGraph,
-  assignmentName,
-  buildServiceGraph,
-  isCallee,
-} from "../../src/core";
+import { type ServiceGraph, assignmentName, buildServiceGraph, isCallee } from "../../src/core";
 import { mockContext } from "./mock-outputs";
 import { RecordingMonitor, type RegisteredResource } from "./recording-monitor";
 import { type StackConfig, runtimeConfig } from "./stack-config";
@@ -96,7 +91,9 @@ export function graphOf(config: StackConfig): ServiceGraph {
 
 /** The runtime's own "every RPC has finished" wait (internal to the SDK, not in its typings). */
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { waitForRPCs } = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs: () => Promise<void> };
+const { waitForRPCs } = require("@pulumi/pulumi/runtime/settings") as {
+  waitForRPCs: () => Promise<void>;
+};
 
 function resolve(value: unknown): Promise<unknown> {
   return new Promise((res) => {
@@ -159,18 +156,26 @@ export async function runPlan(options: PlanOptions): Promise<PlanResult> {
       roles: s.roles,
       urns: {
         plan: known(u(["ServiceHost"], "azure-native:web:AppServicePlan", s.name)),
-        subnet: s.subnet ? known(u(["MeshNetwork"], "azure-native:network:VirtualNetwork", "network")) : null,
+        subnet: s.subnet
+          ? known(u(["MeshNetwork"], "azure-native:network:VirtualNetwork", "network"))
+          : null,
         app: known(u(["ServiceHost"], "azure-native:web:WebApp", s.name)),
-        identity: known(u(["ServiceIdentity"], "azure-native:managedidentity:UserAssignedIdentity", s.name)),
+        identity: known(
+          u(["ServiceIdentity"], "azure-native:managedidentity:UserAssignedIdentity", s.name),
+        ),
         application: isCallee(s)
           ? known(u(["CalleeApplication"], "azuread:index/application:Application", s.name))
           : s.identity === "registration"
             ? known(u(["ServiceIdentity"], "azuread:index/application:Application", s.name))
             : null,
         servicePrincipal: isCallee(s)
-          ? known(u(["CalleeApplication"], "azuread:index/servicePrincipal:ServicePrincipal", s.name))
+          ? known(
+              u(["CalleeApplication"], "azuread:index/servicePrincipal:ServicePrincipal", s.name),
+            )
           : s.identity === "registration"
-            ? known(u(["ServiceIdentity"], "azuread:index/servicePrincipal:ServicePrincipal", s.name))
+            ? known(
+                u(["ServiceIdentity"], "azuread:index/servicePrincipal:ServicePrincipal", s.name),
+              )
             : null,
       },
     })),
@@ -181,7 +186,13 @@ export async function runPlan(options: PlanOptions): Promise<PlanResult> {
       urns: {
         assignments: e.roles
           .map((r) =>
-            known(u(["EdgeGrant"], "azuread:index/appRoleAssignment:AppRoleAssignment", assignmentName(e.from, e.to, r))),
+            known(
+              u(
+                ["EdgeGrant"],
+                "azuread:index/appRoleAssignment:AppRoleAssignment",
+                assignmentName(e.from, e.to, r),
+              ),
+            ),
           )
           .filter((x): x is string => x !== null),
       },
@@ -205,4 +216,3 @@ function urnMaker(stack: string) {
   return (components: string[], type: string, name: string) =>
     `urn:pulumi:${stack}::${PROJECT}::${["service-edges:mesh:ServiceMesh", ...components.map((c) => `service-edges:mesh:${c}`), type].join("$")}::${name}`;
 }
-

@@ -49,6 +49,7 @@ export function readStackConfig(file: string, stack = stackNameOf(file)): StackC
 /** The runtime's form: every value a string, objects and lists as JSON. */
 export function runtimeConfig(values: Record<string, unknown>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(values)) out[k] = typeof v === "string" ? v : JSON.stringify(v);
+  for (const [k, v] of Object.entries(values))
+    out[k] = typeof v === "string" ? v : JSON.stringify(v);
   return out;
 }

@@ -1,0 +1,386 @@
+import { strict as assert } from "node:assert";
+import fc from "fast-check";
+import {
+  ConfigError,
+  type ConfigIssue,
+  buildServiceGraph,
+  formatIssue,
+  instancesFitting,
+  overlaps,
+  parseCidr,
+} from "../../src/core";
+import { type Values, clone, smallConfig } from "../fixtures";
+
+type Services = Record<string, Record<string, unknown>>;
+type Edges = Array<Record<string, unknown>>;
+
+function build(values: Values) {
+  return buildServiceGraph({
+    stack: "test",
+    location: values["azure-native:location"],
+    namePrefix: values["service-edges:namePrefix"],
+    network: values["service-edges:network"],
+    services: values["service-edges:services"],
+    edges: values["service-edges:edges"],
+  });
+}
+
+/** The issues of a config made from the valid fixture by `mutate`. */
+function issuesAfter(mutate: (services: Services, edges: Edges, v: Values) => void): ConfigIssue[] {
+  const v = clone(smallConfig());
+  mutate(v["service-edges:services"] as Services, v["service-edges:edges"] as Edges, v);
+  try {
+    build(v);
+  } catch (e) {
+    assert.ok(e instanceof ConfigError, `expected a ConfigError, got ${String(e)}`);
+    return [...e.issues];
+  }
+  assert.fail("expected the config to be refused");
+}
+
+/** Exactly one issue, at `path`, whose text contains every fragment. */
+function expectOne(issues: ConfigIssue[], path: string, ...fragments: string[]) {
+  assert.equal(issues.length, 1, issues.map(formatIssue).join("\n"));
+  assert.equal(issues[0].path, path);
+  const text = formatIssue(issues[0]);
+  for (const f of fragments) assert.ok(text.includes(f), `"${text}" lacks "${f}"`);
+}
+
+describe("config -> ServiceGraph", () => {
+  it("builds the valid fixture with callers, callees and sorted edges", () => {
+    const g = build(smallConfig());
+    assert.deepEqual(
+      g.services.map((s) => s.name),
+      ["a", "b", "c"],
+    );
+    assert.deepEqual(
+      g.edges.map((e) => `${e.from}.${e.to}`),
+      ["a.b", "a.c", "c.b"],
+    );
+    assert.deepEqual(g.byName.get("b")!.callers, ["a", "c"]);
+    assert.deepEqual(g.byName.get("a")!.callees, ["b", "c"]);
+    assert.equal(g.byName.get("b")!.subnet, undefined);
+    assert.equal(g.byName.get("a")!.identity, "managed");
+    assert.equal(g.namePrefix, "edges-test");
+  });
+
+  it("accepts numbers and booleans written as text, as `pulumi config set` may store them", () => {
+    const v = clone(smallConfig());
+    (v["service-edges:services"] as Services).a.maxInstances = "5";
+    (v["service-edges:services"] as Services).b.easyAuth = "true";
+    const g = build(v);
+    assert.equal(g.byName.get("a")!.maxInstances, 5);
+    assert.equal(g.byName.get("b")!.easyAuth, true);
+  });
+
+  describe("refuses, naming the key and the fix", () => {
+    it("an edge to an unknown service", () => {
+      expectOne(
+        issuesAfter((_, e) => (e[1].to = "bb")),
+        "service-edges:edges[1].to",
+        'unknown service "bb"',
+        'Fix: use a declared service ("a", "b", "c")',
+      );
+    });
+    it("an edge from an unknown service", () => {
+      expectOne(
+        issuesAfter((_, e) => (e[0].from = "x")),
+        "service-edges:edges[0].from",
+        'unknown service "x"',
+      );
+    });
+    it("a self edge", () => {
+      expectOne(
+        issuesAfter((_, e) => e.push({ from: "b", to: "b", roles: ["B.Read"] })),
+        "service-edges:edges[3]",
+        '"b" calls itself',
+        "remove the edge",
+      );
+    });
+    it("a duplicate edge", () => {
+      expectOne(
+        issuesAfter((_, e) => e.push({ from: "a", to: "b", roles: ["B.Write"] })),
+        "service-edges:edges[3]",
+        "duplicates edges[0] (a -> b)",
+        "merge its roles into edges[0]",
+      );
+    });
+    it("a role the callee does not declare", () => {
+      expectOne(
+        issuesAfter((_, e) => (e[0].roles = ["B.Read", "B.Delete"])),
+        "service-edges:edges[0].roles[1]",
+        '"b" does not expose the role "B.Delete"',
+        'use one of "B.Read", "B.Write"',
+      );
+    });
+    it("an edge with empty roles", () => {
+      expectOne(
+        issuesAfter((_, e) => (e[0].roles = [])),
+        "service-edges:edges[0].roles",
+        "is empty",
+        "at least 1 item",
+      );
+    });
+    it("a bad service name", () => {
+      const issues = issuesAfter(
+        (s) => (s["Bad_Name"] = { kind: "app", sku: "B1", maxInstances: 1 }),
+      );
+      expectOne(
+        issues,
+        "service-edges:services.Bad_Name",
+        "is not a valid service name",
+        "lowercase",
+      );
+    });
+    it("a role with a space", () => {
+      expectOne(
+        issuesAfter((s) => (s.c.roles = ["C.Call", "Do Things"])),
+        "service-edges:services.c.roles[1]",
+        '"Do Things" is not a valid app role value',
+        "no spaces",
+      );
+    });
+    it("a role longer than 120 characters", () => {
+      expectOne(
+        issuesAfter((s) => (s.c.roles = ["C.Call", "R".repeat(121)])),
+        "service-edges:services.c.roles[1]",
+        "not a valid app role value",
+        "at most 120",
+      );
+    });
+    it("an unknown SKU", () => {
+      expectOne(
+        issuesAfter((s) => (s.b.sku = "P9v9")),
+        "service-edges:services.b.sku",
+        '"P9v9" is not a known',
+        "P1v3",
+      );
+    });
+    it("an unknown kind", () => {
+      expectOne(
+        issuesAfter((s) => (s.b.kind = "container")),
+        "service-edges:services.b.kind",
+        '"container" is not allowed',
+        '"app", "function"',
+      );
+    });
+    it("Free and Shared SKUs", () => {
+      expectOne(
+        issuesAfter((s) => (s.b.sku = "F1")),
+        "service-edges:services.b.sku",
+        "Free plans have no VNet integration",
+      );
+      expectOne(
+        issuesAfter((s) => (s.b.sku = "D1")),
+        "service-edges:services.b.sku",
+        "Shared plans have no VNet integration",
+      );
+    });
+    it("a Function app on Consumption (Y1)", () => {
+      expectOne(
+        issuesAfter((s) => (s.c.sku = "Y1")),
+        "service-edges:services.c.sku",
+        "Consumption plan (Y1)",
+        "EP1",
+      );
+    });
+    it("Elastic Premium for a web app", () => {
+      expectOne(
+        issuesAfter((s) => (s.b.sku = "EP1")),
+        "service-edges:services.b.sku",
+        "Function apps only",
+      );
+    });
+    it("maxInstances above the SKU's ceiling", () => {
+      expectOne(
+        issuesAfter((s) => ((s.b.sku = "B1"), (s.b.maxInstances = 4))),
+        "service-edges:services.b.maxInstances",
+        "4 is above the Basic ceiling of 3",
+        "lower it to 3",
+      );
+    });
+    it("maxInstances below 1", () => {
+      expectOne(
+        issuesAfter((s) => (s.b.maxInstances = 0)),
+        "service-edges:services.b.maxInstances",
+        "must be at least 1",
+      );
+    });
+    it("a caller without a subnet, suggesting the next free range of the right size", () => {
+      expectOne(
+        issuesAfter((s) => delete s.a.subnet),
+        "service-edges:services.a.subnet",
+        "is missing; a calls",
+        "set it to 10.10.0.0/28",
+        "pulumi config set --path 'service-edges:services.a.subnet' 10.10.0.0/28",
+      );
+      // Sized for maxInstances 20 -> /26, and clear of c's 10.10.0.32/27.
+      expectOne(
+        issuesAfter((s) => ((s.a.maxInstances = 20), delete s.a.subnet)),
+        "service-edges:services.a.subnet",
+        "set it to 10.10.0.64/26",
+      );
+    });
+    it("a malformed CIDR", () => {
+      expectOne(
+        issuesAfter((s) => (s.a.subnet = "10.10.0/28")),
+        "service-edges:services.a.subnet",
+        "is not an IPv4 CIDR range",
+      );
+    });
+    it("a CIDR not on its network boundary", () => {
+      expectOne(
+        issuesAfter((s) => (s.a.subnet = "10.10.0.8/28")),
+        "service-edges:services.a.subnet",
+        "not on its /28 network boundary",
+        "use 10.10.0.0/28",
+      );
+    });
+    it("a subnet outside the address space", () => {
+      expectOne(
+        issuesAfter((s) => (s.a.subnet = "10.11.0.0/28")),
+        "service-edges:services.a.subnet",
+        "outside the address space 10.10.0.0/16",
+      );
+    });
+    it("overlapping subnets", () => {
+      expectOne(
+        issuesAfter((s) => (s.a.subnet = "10.10.0.32/28")),
+        "service-edges:services.c.subnet",
+        '10.10.0.32/27 overlaps 10.10.0.32/28 of service "a"',
+      );
+    });
+    it("a subnet too small for maxInstances", () => {
+      expectOne(
+        issuesAfter((s) => (s.a.maxInstances = 6)),
+        "service-edges:services.a.subnet",
+        "holds 5 instances",
+        "maxInstances is 6",
+        "use a /27 or larger",
+      );
+      expectOne(
+        issuesAfter((s) => (s.a.subnet = "10.10.0.0/29")),
+        "service-edges:services.a.subnet",
+        "smaller than /28",
+      );
+    });
+    it("more than 512 access-restriction rules on one callee", () => {
+      const issues = issuesAfter((s, e, v) => {
+        v["service-edges:network"] = { addressSpace: "10.0.0.0/8" };
+        for (let i = 0; i < 513; i++) {
+          s[`x${i}`] = {
+            kind: "app",
+            sku: "B1",
+            maxInstances: 1,
+            subnet: `10.${1 + (i >> 8)}.${i & 255}.0/28`,
+          };
+          e.push({ from: `x${i}`, to: "b", roles: ["B.Read"] });
+        }
+        s.a.subnet = "10.0.0.0/28";
+        s.c.subnet = "10.0.0.32/27";
+      });
+      expectOne(
+        issues,
+        "service-edges:services.b",
+        "has 515 callers",
+        "at most 512 access-restriction rules",
+      );
+    });
+    it("an unknown key, with the keys a service takes", () => {
+      expectOne(
+        issuesAfter((s) => (s.a.maxInstance = 3)),
+        "service-edges:services.a",
+        'unknown key "maxInstance"',
+        "maxInstances",
+      );
+    });
+    it("a missing address space and a missing location", () => {
+      const issues = issuesAfter((_, __, v) => {
+        delete v["service-edges:network"];
+        delete v["azure-native:location"];
+      });
+      assert.deepEqual(issues.map((i) => i.path).sort(), [
+        "azure-native:location",
+        "service-edges:network.addressSpace",
+      ]);
+    });
+    it("Easy Auth on a service without roles", () => {
+      expectOne(
+        issuesAfter((s) => (s.a.easyAuth = true)),
+        "service-edges:services.a.easyAuth",
+        "exposes no roles",
+      );
+    });
+    it("a client secret on a managed identity", () => {
+      expectOne(
+        issuesAfter((s) => (s.a.clientSecret = true)),
+        "service-edges:services.a.clientSecret",
+        "identity: registration",
+      );
+    });
+    it("an edge using a role being retired", () => {
+      expectOne(
+        issuesAfter((s) => ((s.b.roles = ["B.Read"]), (s.b.retiredRoles = ["B.Write"]))),
+        "service-edges:edges[1].roles[1]",
+        "is being retired on b",
+      );
+    });
+  });
+
+  it("reports every error of a config together, in one pass", () => {
+    const issues = issuesAfter((s, e) => {
+      s.b.sku = "F1";
+      e[0].to = "nope";
+      delete s.a.subnet;
+      s.c.roles = ["C.Call", "bad role"];
+    });
+    assert.deepEqual(issues.map((i) => i.path).sort(), [
+      "service-edges:edges[0].to",
+      "service-edges:services.a.subnet",
+      "service-edges:services.b.sku",
+      "service-edges:services.c.roles[1]",
+    ]);
+  });
+
+  it("suggestions for several callers without subnets never collide and always fit", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 1, max: 30 }), { minLength: 2, maxLength: 12 }),
+        (sizes) => {
+          const services: Services = {
+            hub: { kind: "app", sku: "P1v3", maxInstances: 1, roles: ["Hub.Call"] },
+          };
+          const edges: Edges = [];
+          sizes.forEach((n, i) => {
+            services[`s${i}`] = { kind: "app", sku: "P1v3", maxInstances: n };
+            edges.push({ from: `s${i}`, to: "hub", roles: ["Hub.Call"] });
+          });
+          services.s0.subnet = "10.20.0.64/26";
+          if (sizes[0] > 29) services.s0.maxInstances = 29;
+          const issues = issuesAfter((s, e, v) => {
+            v["service-edges:network"] = { addressSpace: "10.20.0.0/20" };
+            for (const k of Object.keys(s)) delete s[k];
+            Object.assign(s, services);
+            e.splice(0, e.length, ...edges);
+          });
+          const suggested = issues.map((i) => {
+            const m = /set it to (\S+) /.exec(i.fix);
+            assert.ok(m, i.fix);
+            const c = parseCidr(m[1]);
+            assert.ok(c.ok);
+            const svc = i.path.split(".")[1];
+            assert.ok(instancesFitting(c.cidr.prefix) >= (services[svc].maxInstances as number));
+            return c.cidr;
+          });
+          const all = [
+            ...suggested,
+            (parseCidr("10.20.0.64/26") as { ok: true; cidr: never }).cidr,
+          ];
+          for (let i = 0; i < all.length; i++)
+            for (let j = i + 1; j < all.length; j++) assert.ok(!overlaps(all[i], all[j]));
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+});

@@ -1,0 +1,74 @@
+/** Test fixtures: stack configs as plain values, and a plan runner over them. */
+import * as path from "node:path";
+import { runPlan, type PlanResult, type PlanResource } from "../tools/plan/run";
+import { readStackConfig, type StackConfig } from "../tools/plan/stack-config";
+
+export const ROOT = path.resolve(__dirname, "..");
+export const DEV_FILE = path.join(ROOT, "Pulumi.dev.yaml");
+
+export type Values = Record<string, unknown>;
+
+/** A small valid mesh: a -> b (B.Read), c -> b (B.Read, B.Write), a -> c (C.Call). */
+export function smallConfig(): Values {
+  return {
+    "azure-native:location": "westeurope",
+    "service-edges:network": { addressSpace: "10.10.0.0/16" },
+    "service-edges:services": {
+      a: { kind: "app", sku: "P1v3", maxInstances: 4, subnet: "10.10.0.0/28" },
+      b: { kind: "app", sku: "P1v3", maxInstances: 2, roles: ["B.Read", "B.Write"] },
+      c: {
+        kind: "function",
+        sku: "EP1",
+        maxInstances: 10,
+        subnet: "10.10.0.32/27",
+        roles: ["C.Call"],
+      },
+    },
+    "service-edges:edges": [
+      { from: "a", to: "b", roles: ["B.Read"] },
+      { from: "c", to: "b", roles: ["B.Read", "B.Write"] },
+      { from: "a", to: "c", roles: ["C.Call"] },
+    ],
+  };
+}
+
+export function devConfig(): StackConfig {
+  return readStackConfig(DEV_FILE, "dev");
+}
+
+export function planOf(values: Values, stack = "test"): Promise<PlanResult> {
+  return runPlan({ config: { stack, file: "<memory>", values } });
+}
+
+/** Deep copy, so a test can mutate one key of a fixture. */
+export function clone<T>(v: T): T {
+  return JSON.parse(JSON.stringify(v)) as T;
+}
+
+export function ofType(plan: PlanResult, type: string): PlanResource[] {
+  return plan.resources.filter((r) => r.type === type);
+}
+
+export function one(plan: PlanResult, type: string, name: string): PlanResource {
+  const found = plan.resources.filter((r) => r.type === type && r.name === name);
+  if (found.length !== 1)
+    throw new Error(`expected one ${type} named ${name}, found ${found.length}`);
+  return found[0];
+}
+
+export const T = {
+  rg: "azure-native:resources:ResourceGroup",
+  vnet: "azure-native:network:VirtualNetwork",
+  plan: "azure-native:web:AppServicePlan",
+  app: "azure-native:web:WebApp",
+  auth: "azure-native:web:WebAppAuthSettingsV2",
+  uami: "azure-native:managedidentity:UserAssignedIdentity",
+  storage: "azure-native:storage:StorageAccount",
+  roleAssignment: "azure-native:authorization:RoleAssignment",
+  application: "azuread:index/application:Application",
+  sp: "azuread:index/servicePrincipal:ServicePrincipal",
+  assignment: "azuread:index/appRoleAssignment:AppRoleAssignment",
+  fic: "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential",
+  password: "azuread:index/applicationPassword:ApplicationPassword",
+  uuid: "random:index/randomUuid:RandomUuid",
+} as const;

@@ -1,0 +1,94 @@
+import { strict as assert } from "node:assert";
+import type { PlanResult } from "../../tools/plan/run";
+import { type Values, clone, planOf, smallConfig } from "../fixtures";
+
+type Obj = Record<string, unknown>;
+
+/** URN -> inputs, for comparing two plans. */
+function byUrn(plan: PlanResult): Map<string, string> {
+  return new Map(plan.resources.map((r) => [r.urn, JSON.stringify(r.inputs)]));
+}
+
+function compare(a: PlanResult, b: PlanResult) {
+  const x = byUrn(a);
+  const y = byUrn(b);
+  return {
+    added: [...y.keys()]
+      .filter((k) => !x.has(k))
+      .map((u) => u.split("::").slice(2).join("::"))
+      .sort(),
+    removed: [...x.keys()]
+      .filter((k) => !y.has(k))
+      .map((u) => u.split("::").slice(2).join("::"))
+      .sort(),
+    changed: [...x.keys()]
+      .filter((k) => y.has(k) && x.get(k) !== y.get(k))
+      .map((u) => u.split("::").slice(2).join("::"))
+      .sort(),
+  };
+}
+
+describe("names and change safety", () => {
+  let base: PlanResult;
+  before(async () => {
+    base = await planOf(smallConfig());
+  });
+
+  it("plans the same config identically twice", async () => {
+    const again = await planOf(smallConfig());
+    assert.deepEqual(JSON.parse(JSON.stringify(again)), JSON.parse(JSON.stringify(base)));
+  });
+
+  it("adding an edge adds its assignments and changes only the two apps' settings and rules", async () => {
+    const v: Values = clone(smallConfig());
+    (v["service-edges:edges"] as Obj[]).push({ from: "c", to: "a", roles: ["A.Call"] });
+    (v["service-edges:services"] as Record<string, Obj>).a.roles = ["A.Call"];
+    const d = compare(base, await planOf(v));
+    assert.deepEqual(d.removed, []);
+    assert.ok(
+      d.added.includes(
+        "service-edges:mesh:ServiceMesh$service-edges:mesh:EdgeGrant$azuread:index/appRoleAssignment:AppRoleAssignment::c.a.A.Call",
+      ),
+    );
+    assert.deepEqual(d.changed, [
+      "service-edges:mesh:ServiceMesh$service-edges:mesh:ServiceHost$azure-native:web:WebApp::a",
+      "service-edges:mesh:ServiceMesh$service-edges:mesh:ServiceHost$azure-native:web:WebApp::c",
+    ]);
+  });
+
+  it("adding a service with a subnet renames, renumbers and changes nothing else", async () => {
+    const v: Values = clone(smallConfig());
+    (v["service-edges:services"] as Record<string, Obj>).d = {
+      kind: "app",
+      sku: "B1",
+      maxInstances: 2,
+      subnet: "10.10.0.16/28",
+    };
+    const d = compare(base, await planOf(v));
+    assert.deepEqual(d.removed, []);
+    // The VNet holds every subnet inline: it gains snet-d, and no other subnet moves.
+    assert.deepEqual(d.changed, [
+      "service-edges:mesh:ServiceMesh$service-edges:mesh:MeshNetwork$azure-native:network:VirtualNetwork::network",
+    ]);
+    assert.ok(
+      d.added.every((u) => u.endsWith("::d") || /ResourceGroup::g\d\d$/.test(u)),
+      d.added.join("\n"),
+    );
+  });
+
+  it("removing an edge removes exactly its assignments and changes the two apps", async () => {
+    const v: Values = clone(smallConfig());
+    (v["service-edges:edges"] as Obj[]).splice(1, 1); // c -> b
+    const d = compare(base, await planOf(v));
+    assert.deepEqual(d.added, []);
+    assert.deepEqual(d.removed, [
+      "service-edges:mesh:ServiceMesh$service-edges:mesh:EdgeGrant$azuread:index/appRoleAssignment:AppRoleAssignment::c.b.B.Read",
+      "service-edges:mesh:ServiceMesh$service-edges:mesh:EdgeGrant$azuread:index/appRoleAssignment:AppRoleAssignment::c.b.B.Write",
+      "service-edges:mesh:ServiceMesh$service-edges:mesh:EdgeGrant::c.b",
+    ]);
+    assert.deepEqual(d.changed, [
+      "service-edges:mesh:ServiceMesh$service-edges:mesh:ServiceHost$azure-native:web:WebApp::b",
+      "service-edges:mesh:ServiceMesh$service-edges:mesh:ServiceHost$azure-native:web:WebApp::c",
+    ]);
+  });
+});

@@ -1,0 +1,174 @@
+import { strict as assert } from "node:assert";
+import type { PlanResult } from "../../tools/plan/run";
+import { T, ofType, one, planOf, smallConfig } from "../fixtures";
+
+type Obj = Record<string, unknown>;
+const site = (plan: PlanResult, name: string) => one(plan, T.app, name).inputs as Obj;
+const siteConfig = (plan: PlanResult, name: string) => site(plan, name).siteConfig as Obj;
+
+describe("network layer under mocks", () => {
+  let plan: PlanResult;
+  before(async () => {
+    plan = await planOf(smallConfig());
+  });
+
+  it("registers exactly the expected resources", () => {
+    const counts: Record<string, number> = {};
+    for (const r of plan.resources) counts[r.type] = (counts[r.type] ?? 0) + 1;
+    assert.deepEqual(counts, {
+      "service-edges:mesh:ServiceMesh": 1,
+      "service-edges:mesh:MeshNetwork": 1,
+      "service-edges:mesh:ServiceIdentity": 3,
+      "service-edges:mesh:CalleeApplication": 2,
+      "service-edges:mesh:ServiceHost": 3,
+      "service-edges:mesh:EdgeGrant": 3,
+      [T.rg]:
+        1 +
+        new Set(
+          plan.resources.filter((r) => r.type === T.rg && r.name !== "network").map((r) => r.name),
+        ).size,
+      [T.vnet]: 1,
+      [T.plan]: 3,
+      [T.app]: 3,
+      [T.uami]: 3,
+      [T.application]: 2,
+      [T.sp]: 2,
+      [T.assignment]: 4,
+      [T.uuid]: 4, // B.Read, B.Write, C.Call, and c's storage role assignment name
+      [T.storage]: 1,
+      [T.roleAssignment]: 1,
+    });
+  });
+
+  it("holds every caller's subnet inline in one VNet, delegated, with the Microsoft.Web endpoint", () => {
+    const vnet = one(plan, T.vnet, "network");
+    assert.deepEqual(vnet.inputs.addressSpace, { addressPrefixes: ["10.10.0.0/16"] });
+    assert.deepEqual(
+      (vnet.inputs.subnets as Obj[]).map((s) => ({ ...s })),
+      [
+        {
+          name: "snet-a",
+          addressPrefix: "10.10.0.0/28",
+          delegations: [{ name: "app-service", serviceName: "Microsoft.Web/serverFarms" }],
+          serviceEndpoints: [{ service: "Microsoft.Web" }],
+        },
+        {
+          name: "snet-c",
+          addressPrefix: "10.10.0.32/27",
+          delegations: [{ name: "app-service", serviceName: "Microsoft.Web/serverFarms" }],
+          serviceEndpoints: [{ service: "Microsoft.Web" }],
+        },
+      ],
+    );
+    assert.equal(ofType(plan, "azure-native:network:Subnet").length, 0);
+  });
+
+  it("gives every service its own Linux plan with its SKU and scale ceiling", () => {
+    const a = one(plan, T.plan, "a").inputs;
+    assert.deepEqual(
+      {
+        kind: a.kind,
+        reserved: a.reserved,
+        sku: a.sku,
+        max: a.maximumElasticWorkerCount,
+        elastic: a.elasticScaleEnabled,
+        name: a.name,
+      },
+      {
+        kind: "linux",
+        reserved: true,
+        sku: { name: "P1v3", tier: "PremiumV3", capacity: 1 },
+        max: 4,
+        elastic: true,
+        name: "edges-test-a",
+      },
+    );
+    const c = one(plan, T.plan, "c").inputs;
+    assert.equal(c.kind, "elastic");
+    assert.deepEqual(c.sku, { name: "EP1", tier: "ElasticPremium", capacity: 1 });
+    assert.equal(c.maximumElasticWorkerCount, 10);
+    const apps = ofType(plan, T.app);
+    const plans = new Set(apps.map((x) => x.inputs.serverFarmId));
+    assert.equal(plans.size, 3, "no two apps share a plan");
+    assert.equal(site(plan, "a").serverFarmId, one(plan, T.plan, "a").id);
+  });
+
+  it("integrates callers with their subnet, routing all outbound traffic through it", () => {
+    const vnetId = one(plan, T.vnet, "network").id;
+    assert.equal(site(plan, "a").virtualNetworkSubnetId, `${vnetId}/subnets/snet-a`);
+    assert.deepEqual(site(plan, "a").outboundVnetRouting, { applicationTraffic: true });
+    assert.equal(site(plan, "c").virtualNetworkSubnetId, `${vnetId}/subnets/snet-c`);
+    assert.equal(
+      site(plan, "b").virtualNetworkSubnetId,
+      undefined,
+      "a callee-only service gets no subnet",
+    );
+    const subnetIds = (one(plan, T.vnet, "network").outputs.subnets as Obj[]).map((s) => s.id);
+    assert.ok(subnetIds.includes(site(plan, "a").virtualNetworkSubnetId));
+  });
+
+  it("locks callees to one Allow rule per caller subnet, Deny by default, SCM too", () => {
+    const vnetId = one(plan, T.vnet, "network").id;
+    const b = siteConfig(plan, "b");
+    assert.deepEqual(b.ipSecurityRestrictions, [
+      {
+        name: "a",
+        description: "edge a -> b",
+        action: "Allow",
+        priority: 100,
+        vnetSubnetResourceId: `${vnetId}/subnets/snet-a`,
+      },
+      {
+        name: "c",
+        description: "edge c -> b",
+        action: "Allow",
+        priority: 100,
+        vnetSubnetResourceId: `${vnetId}/subnets/snet-c`,
+      },
+    ]);
+    assert.equal(b.ipSecurityRestrictionsDefaultAction, "Deny");
+    assert.equal(b.scmIpSecurityRestrictionsUseMain, true);
+    assert.equal(b.scmIpSecurityRestrictionsDefaultAction, "Deny");
+    assert.equal(site(plan, "b").publicNetworkAccess, "Enabled");
+    assert.equal(ofType(plan, "azure-native:network:PrivateEndpoint").length, 0);
+    const c = siteConfig(plan, "c");
+    assert.deepEqual(
+      (c.ipSecurityRestrictions as Obj[]).map((r) => r.name),
+      ["a"],
+    );
+    assert.equal(
+      siteConfig(plan, "a").ipSecurityRestrictions,
+      undefined,
+      "a caller-only service stays public",
+    );
+  });
+
+  it("hardens every app: HTTPS only, TLS 1.2, no FTP, the right kind", () => {
+    for (const name of ["a", "b", "c"]) {
+      const s = site(plan, name);
+      const cfg = s.siteConfig as Obj;
+      assert.equal(s.httpsOnly, true);
+      assert.equal(cfg.minTlsVersion, "1.2");
+      assert.equal(cfg.ftpsState, "Disabled");
+    }
+    assert.equal(site(plan, "a").kind, "app,linux");
+    assert.equal(site(plan, "c").kind, "functionapp,linux");
+  });
+
+  it("gives Function apps identity-based host storage, no account key", () => {
+    const settings = Object.fromEntries(
+      (siteConfig(plan, "c").appSettings as Array<{ name: string; value: string }>).map((s) => [
+        s.name,
+        s.value,
+      ]),
+    );
+    const uami = one(plan, T.uami, "c");
+    assert.equal(settings.AzureWebJobsStorage__credential, "managedidentity");
+    assert.equal(settings.AzureWebJobsStorage__clientId, uami.outputs.clientId);
+    assert.equal(settings.AzureWebJobsStorage__accountName, one(plan, T.storage, "c").outputs.name);
+    assert.equal(settings.AzureWebJobsStorage, undefined);
+    const ra = one(plan, T.roleAssignment, "c").inputs;
+    assert.equal(ra.principalId, uami.outputs.principalId);
+    assert.equal(ra.scope, one(plan, T.storage, "c").id);
+  });
+});

@@ -1,0 +1,156 @@
+import { strict as assert } from "node:assert";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { stringify } from "yaml";
+import { ROOT, type Values, clone, smallConfig } from "../fixtures";
+
+/** Runs the plan CLI the way `npm run plan --` does. */
+function plan(...args: string[]) {
+  const r = spawnSync(
+    process.execPath,
+    ["--import", "tsx", path.join(ROOT, "tools/plan/cli.ts"), ...args],
+    {
+      cwd: ROOT,
+      encoding: "utf8",
+      env: { ...process.env, SERVICE_EDGES_DEBUG: "" },
+    },
+  );
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "service-edges-"));
+function configFile(values: Values, name = "Pulumi.ci.yaml"): string {
+  const file = path.join(tmp, name);
+  fs.writeFileSync(file, stringify({ config: values }));
+  return file;
+}
+
+describe("plan CLI", () => {
+  it("plans the dev stack with services and edges tables, exit 0", () => {
+    const r = plan("--stack", "dev");
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(
+      r.stdout,
+      /^Plan of stack dev \(Pulumi\.dev\.yaml\): 6 services, 8 edges, \d+ resources/,
+    );
+    assert.match(
+      r.stdout,
+      /inventory \(caller\+callee\)\s*│ function │ EP1\s*│ 20\s*│ 10\.40\.0\.64\/26 │ 19 free/,
+    );
+    assert.match(
+      r.stdout,
+      /web -> orders\s*│ Orders\.Read, Orders\.Write │ allow snet-web \(10\.40\.0\.0\/27\)/,
+    );
+    assert.equal(r.stderr, "");
+  });
+
+  it("--json prints exactly one object with the contract's shape", () => {
+    const r = plan("--config", configFile(smallConfig()), "--json");
+    assert.equal(r.code, 0, r.stderr);
+    const j = JSON.parse(r.stdout);
+    assert.deepEqual(Object.keys(j).sort(), [
+      "edges",
+      "outputs",
+      "resources",
+      "services",
+      "stack",
+      "violations",
+    ]);
+    assert.equal(j.stack, "ci");
+    assert.deepEqual(Object.keys(j.services[0]).sort(), [
+      "identity",
+      "kind",
+      "maxInstances",
+      "name",
+      "roles",
+      "sku",
+      "subnet",
+      "urns",
+    ]);
+    assert.deepEqual(Object.keys(j.services[0].urns).sort(), [
+      "app",
+      "application",
+      "identity",
+      "plan",
+      "servicePrincipal",
+      "subnet",
+    ]);
+    const urns = new Set(j.resources.map((r: { urn: string }) => r.urn));
+    for (const s of j.services)
+      for (const u of Object.values(s.urns)) if (u !== null) assert.ok(urns.has(u), String(u));
+    for (const e of j.edges) for (const u of e.urns.assignments) assert.ok(urns.has(u));
+    const app = j.resources.find(
+      (r: { type: string; name: string }) => r.type === "azure-native:web:WebApp" && r.name === "a",
+    );
+    assert.deepEqual(Object.keys(app).sort(), [
+      "dependencies",
+      "id",
+      "inputs",
+      "name",
+      "outputs",
+      "parent",
+      "type",
+      "urn",
+    ]);
+    assert.match(
+      app.id,
+      /^\/subscriptions\/[0-9a-f-]{36}\/resourceGroups\/edges-ci-g\d\d\/providers\/Microsoft\.Web\/sites\/edges-ci-a$/,
+    );
+    const vnet = j.resources.find(
+      (r: { type: string }) => r.type === "azure-native:network:VirtualNetwork",
+    );
+    assert.ok(
+      app.dependencies.includes(vnet.urn),
+      "the caller app depends on the VNet through its subnet id",
+    );
+    assert.equal(app.inputs.virtualNetworkSubnetId, `${vnet.id}/subnets/snet-a`);
+  });
+
+  it("gives the same JSON for the same config on every run", () => {
+    const f = configFile(smallConfig());
+    assert.equal(plan("--config", f, "--json").stdout, plan("--config", f, "--json").stdout);
+  });
+
+  it("--mermaid prints a flowchart of services and edges", () => {
+    const r = plan("--config", configFile(smallConfig()), "--mermaid");
+    assert.equal(r.code, 0);
+    assert.equal(
+      r.stdout.trim(),
+      [
+        "flowchart LR",
+        '  s_a["a<br/>app P1v3<br/>10.10.0.0/28"]',
+        '  s_b["b<br/>app P1v3"]',
+        '  s_c["c<br/>function EP1<br/>10.10.0.32/27"]',
+        '  s_a -->|"B.Read"| s_b',
+        '  s_a -->|"C.Call"| s_c',
+        '  s_c -->|"B.Read, B.Write"| s_b',
+      ].join("\n"),
+    );
+  });
+
+  it("refuses a bad config with every error on stderr, exit 1, nothing on stdout", () => {
+    const v = clone(smallConfig());
+    (v["service-edges:edges"] as Values[])[0].to = "nope";
+    (v["service-edges:services"] as Record<string, Values>).b.sku = "F1";
+    const r = plan("--config", configFile(v), "--json");
+    assert.equal(r.code, 1);
+    assert.equal(r.stdout, "");
+    assert.match(r.stderr, /^The stack config has 2 errors; nothing was planned:/);
+    assert.match(r.stderr, /service-edges:edges\[0\]\.to: unknown service "nope"\. Fix: /);
+    assert.match(r.stderr, /service-edges:services\.b\.sku: "F1" cannot join the mesh/);
+    assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace");
+  });
+
+  it("refuses usage errors with exit 1", () => {
+    assert.equal(plan("--config", path.join(tmp, "missing.yaml")).code, 1);
+    assert.equal(plan("--stack", "dev", "--config", configFile(smallConfig())).code, 1);
+    assert.equal(plan("--bogus").code, 1);
+    const bad = path.join(tmp, "bad.yaml");
+    fs.writeFileSync(bad, "config: [\n");
+    const r = plan("--config", bad);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /is not valid YAML/);
+  });
+});

@@ -1,0 +1,94 @@
+/**
+ * `npm run plan -- [--stack NAME | --config FILE] [--json] [--mermaid] [--program FILE]`
+ *
+ * Exit codes: 0 ok; 1 invalid config or usage (errors on stderr); 2 a mandatory policy violation.
+ */
+import * as path from "node:path";
+import { Command, CommanderError } from "commander";
+import { ConfigError, formatIssue } from "../../src/core";
+import { PROJECT_DIR, graphOf, runPlan } from "./run";
+import { humanPlan, mermaid } from "./render";
+import { UsageError, readStackConfig, stackFile } from "./stack-config";
+
+export const EXIT = { ok: 0, invalid: 1, violation: 2, denied: 3 } as const;
+
+interface PlanFlags {
+  stack?: string;
+  config?: string;
+  json?: boolean;
+  mermaid?: boolean;
+  program?: string;
+}
+
+function configFrom(flags: PlanFlags) {
+  if (flags.stack && flags.config) throw new UsageError("give --stack or --config, not both");
+  const file = flags.config
+    ? path.resolve(flags.config)
+    : stackFile(PROJECT_DIR, flags.stack ?? "dev");
+  return readStackConfig(file, flags.config ? undefined : (flags.stack ?? "dev"));
+}
+
+async function plan(flags: PlanFlags, out: (s: string) => void): Promise<number> {
+  const config = configFrom(flags);
+  const result = await runPlan({ config, program: flags.program && path.resolve(flags.program) });
+  if (flags.json) out(JSON.stringify(result, null, 2));
+  else if (flags.mermaid) out(mermaid(graphOf(config)));
+  else
+    out(
+      humanPlan(graphOf(config), result, path.relative(process.cwd(), config.file) || config.file),
+    );
+  return result.violations.some((v) => v.enforcementLevel === "mandatory")
+    ? EXIT.violation
+    : EXIT.ok;
+}
+
+export async function main(
+  argv: string[],
+  out = (s: string) => process.stdout.write(`${s}\n`),
+  err = (s: string) => process.stderr.write(`${s}\n`),
+): Promise<number> {
+  const program = new Command("plan")
+    .description(
+      "Offline plan of a service-edges stack: the real program under Pulumi's mock runtime.",
+    )
+    .option("--stack <name>", "plan Pulumi.<name>.yaml (default: dev)")
+    .option("--config <file>", "plan this stack config file")
+    .option("--json", "print one JSON object (services, edges, resources, violations)")
+    .option("--mermaid", "print a Mermaid flowchart of the graph")
+    .option("--program <file>", "plan another Pulumi program entry with the same mocks")
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => out(s.trimEnd()), writeErr: (s) => err(s.trimEnd()) });
+  let code: number = EXIT.ok;
+  program.action(async (flags: PlanFlags) => {
+    code = await plan(flags, out);
+  });
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT.ok : EXIT.invalid;
+    if (e instanceof ConfigError) {
+      err(
+        `The stack config has ${e.issues.length} error${e.issues.length === 1 ? "" : "s"}; nothing was planned:`,
+      );
+      for (const issue of e.issues) err(`  - ${formatIssue(issue)}`);
+      return EXIT.invalid;
+    }
+    if (e instanceof UsageError) {
+      err(`error: ${e.message}`);
+      return EXIT.invalid;
+    }
+    const message = e instanceof Error ? e.message : String(e);
+    err(`error: ${message}`);
+    if (process.env.SERVICE_EDGES_DEBUG && e instanceof Error) err(e.stack ?? "");
+    return EXIT.invalid;
+  }
+}
+
+if (require.main === module) {
+  // The SDK captures a stack trace for every internal promise; the plan never shows them.
+  if (!process.env.SERVICE_EDGES_DEBUG) Error.stackTraceLimit = 0;
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}
