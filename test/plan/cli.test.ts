@@ -154,3 +154,24 @@ describe("plan CLI", () => {
     assert.match(r.stderr, /is not valid YAML/);
   });
 });
+
+describe("plan CLI queries", () => {
+  it("check exits 0 when allowed and 3 when denied", () => {
+    const ok = plan("check", "web", "orders");
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, /^ALLOWED: web may call orders with Orders\.Read, Orders\.Write/);
+    const no = plan("check", "web", "billing", "--json");
+    assert.equal(no.code, 3);
+    assert.equal(JSON.parse(no.stdout).allowed, false);
+    assert.equal(plan("check", "web", "nope").code, 1);
+  });
+
+  it("match lists both directions", () => {
+    const r = plan("match", "billing");
+    assert.equal(r.code, 0);
+    assert.equal(
+      r.stdout,
+      "billing may be called by:\n  orders (Invoices.Write)\n  reports (Invoices.Read)\nbilling may call: nobody\n",
+    );
+  });
+});

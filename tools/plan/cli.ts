@@ -7,6 +7,7 @@ import * as path from "node:path";
 import { Command, CommanderError } from "commander";
 import { ConfigError, formatIssue } from "../../src/core";
 import { PROJECT_DIR, graphOf, runPlan } from "./run";
+import { UnknownServiceError, checkAccess, describeAccess, matchAccess } from "./access";
 import { humanPlan, mermaid } from "./render";
 import { UsageError, readStackConfig, stackFile } from "./stack-config";
 
@@ -56,12 +57,48 @@ export async function main(
     .option("--json", "print one JSON object (services, edges, resources, violations)")
     .option("--mermaid", "print a Mermaid flowchart of the graph")
     .option("--program <file>", "plan another Pulumi program entry with the same mocks")
+    .enablePositionalOptions()
     .exitOverride()
     .configureOutput({ writeOut: (s) => out(s.trimEnd()), writeErr: (s) => err(s.trimEnd()) });
   let code: number = EXIT.ok;
   program.action(async (flags: PlanFlags) => {
     code = await plan(flags, out);
   });
+  const query = (name: string, args: string, description: string) =>
+    program
+      .command(name)
+      .argument(args)
+      .description(description)
+      .option("--stack <name>", "query Pulumi.<name>.yaml (default: dev)")
+      .option("--config <file>", "query this stack config file")
+      .option("--json", "print the answer as JSON");
+  query("check", "<caller>", "may CALLER call CALLEE? exit 0 allowed, 3 denied")
+    .argument("<callee>")
+    .action(async (caller: string, callee: string, flags: PlanFlags) => {
+      const result = await runPlan({ config: configFrom(flags) });
+      const answer = checkAccess(result, caller, callee);
+      out(flags.json ? JSON.stringify(answer, null, 2) : describeAccess(answer));
+      code = answer.allowed ? EXIT.ok : EXIT.denied;
+    });
+  query("match", "<service>", "who may call SERVICE, and whom it may call").action(
+    async (service: string, flags: PlanFlags) => {
+      const result = await runPlan({ config: configFrom(flags) });
+      const m = matchAccess(result, service);
+      if (flags.json) out(JSON.stringify(m, null, 2));
+      else {
+        out(`${service} may be called by:${m.inbound.length ? "" : " nobody"}`);
+        for (const a of m.inbound)
+          out(
+            `  ${a.caller} (${a.identity.roles.join(", ") || "no roles"})${a.allowed ? "" : " - BROKEN: " + (a.network.allowed ? a.identity.reason : a.network.reason)}`,
+          );
+        out(`${service} may call:${m.outbound.length ? "" : " nobody"}`);
+        for (const a of m.outbound)
+          out(
+            `  ${a.callee} (${a.identity.roles.join(", ") || "no roles"})${a.allowed ? "" : " - BROKEN: " + (a.network.allowed ? a.identity.reason : a.network.reason)}`,
+          );
+      }
+    },
+  );
   try {
     await program.parseAsync(argv, { from: "user" });
     return code;
@@ -74,7 +111,7 @@ export async function main(
       for (const issue of e.issues) err(`  - ${formatIssue(issue)}`);
       return EXIT.invalid;
     }
-    if (e instanceof UsageError) {
+    if (e instanceof UsageError || e instanceof UnknownServiceError) {
       err(`error: ${e.message}`);
       return EXIT.invalid;
     }

@@ -1,0 +1,26 @@
+/**
+ * One plan in a fresh process, for the benchmark: prints {ms, maxRssMiB, resources} as JSON.
+ * argv: "dev" or a service count for a generated mesh.
+ */
+import { runPlan } from "../tools/plan/run";
+import { readStackConfig, stackFile } from "../tools/plan/stack-config";
+import { PROJECT_DIR } from "../tools/plan/run";
+import { generatedMesh } from "./generate";
+
+Error.stackTraceLimit = 0;
+const which = process.argv[2] ?? "dev";
+const config =
+  which === "dev"
+    ? readStackConfig(stackFile(PROJECT_DIR, "dev"), "dev")
+    : { stack: `gen${which}`, file: "<generated>", values: generatedMesh(Number(which)) };
+const t0 = performance.now();
+runPlan({ config }).then((plan) => {
+  const ms = performance.now() - t0;
+  process.stdout.write(
+    JSON.stringify({
+      ms: Math.round(ms),
+      maxRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+      resources: plan.resources.length,
+    }) + "\n",
+  );
+});

@@ -1,0 +1,63 @@
+import { strict as assert } from "node:assert";
+import { checkAccess, matchAccess } from "../../tools/plan/access";
+import { type PlanResult, graphOf, runPlan } from "../../tools/plan/run";
+import { devConfig } from "../fixtures";
+
+describe("access queries (check / match) on the dev stack", () => {
+  let plan: PlanResult;
+  before(async () => {
+    plan = await runPlan({ config: devConfig() });
+  });
+
+  it("answers every ordered pair: allowed exactly on edges (or callees outside the mesh)", () => {
+    const graph = graphOf(devConfig());
+    const names = graph.services.map((s) => s.name);
+    let checked = 0;
+    for (const from of names) {
+      for (const to of names) {
+        if (from === to) continue;
+        const edge = graph.edges.find((e) => e.from === from && e.to === to);
+        const inMesh = graph.byName.get(to)!.roles.length > 0;
+        const a = checkAccess(plan, from, to);
+        assert.equal(a.allowed, edge !== undefined || !inMesh, `${from} -> ${to}`);
+        assert.deepEqual(a.identity.roles, edge ? edge.roles : [], `${from} -> ${to} roles`);
+        if (inMesh && !edge) {
+          assert.equal(a.network.allowed, false);
+          assert.equal(a.identity.allowed, false);
+        }
+        checked++;
+      }
+    }
+    assert.equal(checked, 30);
+  });
+
+  it("explains both layers", () => {
+    const a = checkAccess(plan, "reports", "billing");
+    assert.equal(
+      a.network.reason,
+      `billing's access restriction "reports" allows reports's subnet snet-reports`,
+    );
+    assert.equal(a.identity.reason, "reports's app registration holds Invoices.Read on billing");
+    const d = checkAccess(plan, "web", "billing");
+    assert.equal(
+      d.network.reason,
+      "billing denies by default and has no rule for web's subnet snet-web",
+    );
+  });
+
+  it("lists who may call a service and whom it may call", () => {
+    const m = matchAccess(plan, "orders");
+    assert.deepEqual(
+      m.inbound.map((a) => [a.caller, a.identity.roles]),
+      [
+        ["reports", ["Orders.Read"]],
+        ["web", ["Orders.Read", "Orders.Write"]],
+      ],
+    );
+    assert.deepEqual(
+      m.outbound.map((a) => a.callee),
+      ["billing", "catalog", "inventory"],
+    );
+    assert.ok([...m.inbound, ...m.outbound].every((a) => a.allowed));
+  });
+});

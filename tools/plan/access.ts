@@ -1,0 +1,166 @@
+/**
+ * Access queries over a plan, across both layers, answered from the resources the program
+ * registered (not from the config), so they say what would actually be deployed.
+ */
+import type { PlanResource, PlanResult } from "./run";
+
+type Obj = Record<string, unknown>;
+
+export interface LayerAnswer {
+  allowed: boolean;
+  reason: string;
+}
+
+export interface AccessAnswer {
+  caller: string;
+  callee: string;
+  allowed: boolean;
+  network: LayerAnswer;
+  identity: LayerAnswer & { roles: string[] };
+}
+
+const MESH = "service-edges:mesh:";
+
+function find(
+  plan: PlanResult,
+  component: string,
+  type: string,
+  name: string,
+): PlanResource | undefined {
+  return plan.resources.find(
+    (r) =>
+      r.type === type &&
+      r.name === name &&
+      (r.parent ?? "").includes(`${MESH}${component}::${name}`),
+  );
+}
+
+export class UnknownServiceError extends Error {}
+
+export function checkAccess(plan: PlanResult, caller: string, callee: string): AccessAnswer {
+  for (const s of [caller, callee]) {
+    if (!plan.services.some((x) => x.name === s)) {
+      throw new UnknownServiceError(
+        `unknown service "${s}"; the stack has ${plan.services.map((x) => x.name).join(", ")}`,
+      );
+    }
+  }
+  const callerApp = find(plan, "ServiceHost", "azure-native:web:WebApp", caller)!;
+  const calleeApp = find(plan, "ServiceHost", "azure-native:web:WebApp", callee)!;
+  const subnetId = callerApp.inputs.virtualNetworkSubnetId as string | undefined;
+  const cfg = (calleeApp.inputs.siteConfig ?? {}) as Obj;
+  const rules = (cfg.ipSecurityRestrictions ?? []) as Obj[];
+
+  let network: LayerAnswer;
+  if (cfg.ipSecurityRestrictionsDefaultAction !== "Deny") {
+    network = {
+      allowed: true,
+      reason: `${callee} has no access restrictions (it is not a callee in the mesh)`,
+    };
+  } else {
+    const rule =
+      subnetId && rules.find((r) => r.action === "Allow" && r.vnetSubnetResourceId === subnetId);
+    network = rule
+      ? {
+          allowed: true,
+          reason: `${callee}'s access restriction "${String(rule.name)}" allows ${caller}'s subnet ${subnetId.split("/").pop()}`,
+        }
+      : {
+          allowed: false,
+          reason: subnetId
+            ? `${callee} denies by default and has no rule for ${caller}'s subnet ${subnetId.split("/").pop()}`
+            : `${caller} has no integration subnet, so its calls leave from shared public addresses that ${callee} denies`,
+        };
+  }
+
+  const sp = find(
+    plan,
+    "CalleeApplication",
+    "azuread:index/servicePrincipal:ServicePrincipal",
+    callee,
+  );
+  let identity: AccessAnswer["identity"];
+  if (!sp) {
+    identity = {
+      allowed: true,
+      roles: [],
+      reason: `${callee} has no Entra application; no token is required by the mesh`,
+    };
+  } else {
+    const reg = find(
+      plan,
+      "ServiceIdentity",
+      "azuread:index/servicePrincipal:ServicePrincipal",
+      caller,
+    );
+    const uami = find(
+      plan,
+      "ServiceIdentity",
+      "azure-native:managedidentity:UserAssignedIdentity",
+      caller,
+    )!;
+    const principal = (reg ? reg.outputs.objectId : uami.outputs.principalId) as string;
+    const application = find(
+      plan,
+      "CalleeApplication",
+      "azuread:index/application:Application",
+      callee,
+    )!;
+    const roleById = new Map(
+      ((application.inputs.appRoles ?? []) as Obj[]).map((r) => [r.id as string, r]),
+    );
+    const roles = plan.resources
+      .filter(
+        (r) =>
+          r.type === "azuread:index/appRoleAssignment:AppRoleAssignment" &&
+          r.inputs.principalObjectId === principal &&
+          r.inputs.resourceObjectId === sp.outputs.objectId,
+      )
+      .map((r) => roleById.get(r.inputs.appRoleId as string))
+      .filter((r): r is Obj => r !== undefined && r.enabled !== false)
+      .map((r) => r.value as string)
+      .sort();
+    identity =
+      roles.length > 0
+        ? {
+            allowed: true,
+            roles,
+            reason: `${caller}'s ${reg ? "app registration" : "managed identity"} holds ${roles.join(", ")} on ${callee}`,
+          }
+        : {
+            allowed: false,
+            roles,
+            reason: `${callee} requires app role assignment and ${caller} holds none of its roles, so Entra issues ${caller} no token for it`,
+          };
+  }
+  return { caller, callee, allowed: network.allowed && identity.allowed, network, identity };
+}
+
+export function describeAccess(a: AccessAnswer): string {
+  const head = a.allowed
+    ? `ALLOWED: ${a.caller} may call ${a.callee}${a.identity.roles.length ? ` with ${a.identity.roles.join(", ")}` : ""}`
+    : `DENIED: ${a.caller} may not call ${a.callee}`;
+  return [
+    head,
+    `  network:  ${a.network.allowed ? "allow" : "deny "} - ${a.network.reason}`,
+    `  identity: ${a.identity.allowed ? "allow" : "deny "} - ${a.identity.reason}`,
+  ].join("\n");
+}
+
+/** Who may call `service`, and whom it may call, checked on both layers. */
+export function matchAccess(
+  plan: PlanResult,
+  service: string,
+): { inbound: AccessAnswer[]; outbound: AccessAnswer[] } {
+  if (!plan.services.some((x) => x.name === service)) {
+    throw new UnknownServiceError(
+      `unknown service "${service}"; the stack has ${plan.services.map((x) => x.name).join(", ")}`,
+    );
+  }
+  const callers = plan.edges.filter((e) => e.to === service).map((e) => e.from);
+  const callees = plan.edges.filter((e) => e.from === service).map((e) => e.to);
+  return {
+    inbound: callers.map((c) => checkAccess(plan, c, service)),
+    outbound: callees.map((c) => checkAccess(plan, service, c)),
+  };
+}
