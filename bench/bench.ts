@@ -9,7 +9,10 @@ import Table from "cli-table3";
 
 const root = path.resolve(__dirname, "..");
 const { values } = parseArgs({
-  options: { runs: { type: "string", default: "5" }, sizes: { type: "string", default: "dev,100,1000" } },
+  options: {
+    runs: { type: "string", default: "5" },
+    sizes: { type: "string", default: "dev,100,1000" },
+  },
 });
 const runs = Number(values.runs);
 
@@ -22,23 +25,35 @@ interface Sample {
 
 function once(which: string): Sample {
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, ["--import", "tsx", path.join(root, "bench/plan-once.ts"), which], {
-    cwd: root,
-    encoding: "utf8",
-    maxBuffer: 1 << 26,
-  });
+  const r = spawnSync(
+    process.execPath,
+    ["--import", "tsx", path.join(root, "bench/plan-once.ts"), which],
+    {
+      cwd: root,
+      encoding: "utf8",
+      maxBuffer: 1 << 26,
+    },
+  );
   const wallMs = performance.now() - t0;
   if (r.status !== 0) throw new Error(`plan of ${which} failed: ${r.stderr}`);
-  const j = JSON.parse(r.stdout.trim().split("\n").pop()!) as { ms: number; maxRssMiB: number; resources: number };
+  const j = JSON.parse(r.stdout.trim().split("\n").pop()!) as {
+    ms: number;
+    maxRssMiB: number;
+    resources: number;
+  };
   return { wallMs, planMs: j.ms, maxRssMiB: j.maxRssMiB, resources: j.resources };
 }
 
 function npmStartOnce(): number {
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, ["--import", "tsx", path.join(root, "tools/plan/cli.ts"), "--stack", "dev"], {
-    cwd: root,
-    encoding: "utf8",
-  });
+  const r = spawnSync(
+    process.execPath,
+    ["--import", "tsx", path.join(root, "tools/plan/cli.ts"), "--stack", "dev"],
+    {
+      cwd: root,
+      encoding: "utf8",
+    },
+  );
   if (r.status !== 0) throw new Error(r.stderr);
   return performance.now() - t0;
 }
@@ -47,7 +62,15 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const min = (xs: number[]) => Math.min(...xs);
 
 const table = new Table({
-  head: ["mesh", "resources", "runs", "plan ms min", "plan ms median", "process ms median", "peak RSS MiB max"],
+  head: [
+    "mesh",
+    "resources",
+    "runs",
+    "plan ms min",
+    "plan ms median",
+    "process ms median",
+    "peak RSS MiB max",
+  ],
   style: { head: [], border: [] },
 });
 const medians = new Map<string, number>();
@@ -67,7 +90,9 @@ for (const which of values.sizes.split(",")) {
 }
 const starts = Array.from({ length: runs }, npmStartOnce);
 console.log(table.toString());
-console.log(`npm start (dev stack, end to end): min ${Math.round(min(starts))} ms, median ${Math.round(median(starts))} ms`);
+console.log(
+  `npm start (dev stack, end to end): min ${Math.round(min(starts))} ms, median ${Math.round(median(starts))} ms`,
+);
 if (medians.has("100") && medians.has("1000")) {
   console.log(`t(1000)/t(100) = ${(medians.get("1000")! / medians.get("100")!).toFixed(1)}`);
 }
