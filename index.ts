@@ -24,17 +24,19 @@ function loadGraph() {
   }
 }
 
-const graph = loadGraph();
-const mesh = new ServiceMesh("mesh", { graph });
-
-export const tenantId = mesh.tenantId;
-export const services = Object.fromEntries(
-  graph.services.map((s) => [s.name, mesh.serviceOutputs(s.name)]),
-);
-/** The access matrix as data: who may call whom, with which roles and assignments. */
-export const accessMatrix = graph.edges.map((e) => ({
-  from: e.from,
-  to: e.to,
-  roles: e.roles,
-  assignmentIds: mesh.grants.get(edgeName(e.from, e.to))!.assignments.map((a) => a.id),
-}));
+/** The program: the engine awaits it and takes what it returns as the stack outputs. */
+export = async () => {
+  const graph = loadGraph();
+  const mesh = await ServiceMesh.create("mesh", { graph });
+  return {
+    tenantId: mesh.tenantId,
+    services: Object.fromEntries(graph.services.map((s) => [s.name, mesh.serviceOutputs(s.name)])),
+    /** The access matrix as data: who may call whom, with which roles and assignments. */
+    accessMatrix: graph.edges.map((e) => ({
+      from: e.from,
+      to: e.to,
+      roles: e.roles,
+      assignmentIds: mesh.grants.get(edgeName(e.from, e.to))!.map((a) => a.id),
+    })),
+  };
+};

@@ -15,6 +15,8 @@ const { values } = parseArgs({
   },
 });
 const runs = Number(values.runs);
+/** The flags `npm start` and `npm run plan` use (package.json). */
+const NODE_FLAGS = ["--max-old-space-size=1024", "--import", "tsx"];
 
 interface Sample {
   wallMs: number;
@@ -27,7 +29,7 @@ function once(which: string): Sample {
   const t0 = performance.now();
   const r = spawnSync(
     process.execPath,
-    ["--import", "tsx", path.join(root, "bench/plan-once.ts"), which],
+    [...NODE_FLAGS, path.join(root, "bench/plan-once.ts"), which],
     {
       cwd: root,
       encoding: "utf8",
@@ -48,7 +50,7 @@ function npmStartOnce(): number {
   const t0 = performance.now();
   const r = spawnSync(
     process.execPath,
-    ["--import", "tsx", path.join(root, "tools/plan/cli.ts"), "--stack", "dev"],
+    [...NODE_FLAGS, path.join(root, "tools/plan/cli.ts"), "--stack", "dev"],
     {
       cwd: root,
       encoding: "utf8",

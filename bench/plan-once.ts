@@ -8,6 +8,8 @@ import { PROJECT_DIR } from "../tools/plan/run";
 import { generatedMesh } from "./generate";
 
 Error.stackTraceLimit = 0;
+process.setSourceMapsEnabled(false);
+Error.prepareStackTrace = (err: Error) => `${err.name}: ${err.message}`;
 const which = process.argv[2] ?? "dev";
 const config =
   which === "dev"

@@ -1,7 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as azuread from "@pulumi/azuread";
 import * as random from "@pulumi/random";
-import { type ServiceNode, identifierUriFor, roleName, siteName } from "../src/core";
+import {
+  type Edge,
+  type ServiceNode,
+  assignmentName,
+  identifierUriFor,
+  roleName,
+  siteName,
+} from "../src/core";
 
 export interface CalleeApplicationArgs {
   service: ServiceNode;
@@ -73,10 +80,39 @@ export class CalleeApplication extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    this.registerOutputs({
+    // Its outputs are registered by the mesh once every edge has been granted.
+    this.outputs = {
       clientId: this.application.clientId,
       identifierUri: this.identifierUri,
       servicePrincipalObjectId: this.servicePrincipal.objectId,
-    });
+    };
+  }
+
+  private readonly outputs: pulumi.Inputs;
+
+  /**
+   * The identity half of one edge into this callee: an app role assignment per granted role, from
+   * the caller's principal to this service principal. (The Azure portal cannot assign a managed
+   * identity to an app role; this is where it happens.) Children of this component, so an edge
+   * costs exactly its assignments.
+   */
+  grant(edge: Edge, principalObjectId: pulumi.Input<string>): azuread.AppRoleAssignment[] {
+    return edge.roles.map(
+      (role) =>
+        new azuread.AppRoleAssignment(
+          assignmentName(edge.from, edge.to, role),
+          {
+            principalObjectId,
+            resourceObjectId: this.servicePrincipal.objectId,
+            appRoleId: this.roleIds.get(role)!,
+          },
+          { parent: this },
+        ),
+    );
+  }
+
+  /** Called once all grants exist. */
+  complete(): void {
+    this.registerOutputs(this.outputs);
   }
 }

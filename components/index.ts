@@ -1,5 +1,4 @@
 export * from "./callee-application";
-export * from "./edge-grant";
 export * from "./network";
 export * from "./service-host";
 export * from "./service-identity";

@@ -16,14 +16,21 @@ import {
   serviceGroupName,
 } from "../src/core";
 import { CalleeApplication } from "./callee-application";
-import { EdgeGrant } from "./edge-grant";
 import { MeshNetwork } from "./network";
 import { ServiceHost } from "./service-host";
 import { ServiceIdentity } from "./service-identity";
 
 export interface ServiceMeshArgs {
   graph: ServiceGraph;
+  /**
+   * Services (or edges) registered before yielding to the event loop. Registering everything at
+   * once keeps every resource's promise chains alive together; batches let each one settle first.
+   */
+  batchSize?: number;
 }
+
+/** Let registrations already started settle before starting more. */
+const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export interface ServiceOutputs {
   planId: pulumi.Output<string>;
@@ -49,11 +56,25 @@ export class ServiceMesh extends pulumi.ComponentResource {
   readonly identities = new Map<string, ServiceIdentity>();
   readonly callees = new Map<string, CalleeApplication>();
   readonly hosts = new Map<string, ServiceHost>();
-  readonly grants = new Map<string, EdgeGrant>();
+  /** App role assignments of each edge, by `from.to`. */
+  readonly grants = new Map<string, azuread.AppRoleAssignment[]>();
   readonly tenantId: pulumi.Output<string>;
   private readonly graph: ServiceGraph;
 
-  constructor(name: string, args: ServiceMeshArgs, opts?: pulumi.ComponentResourceOptions) {
+  private readonly groups = new Map<number, resources.ResourceGroup>();
+
+  /** Builds the whole mesh; resolves once every resource has been registered. */
+  static async create(
+    name: string,
+    args: ServiceMeshArgs,
+    opts?: pulumi.ComponentResourceOptions,
+  ): Promise<ServiceMesh> {
+    const mesh = new ServiceMesh(name, args, opts);
+    await mesh.build(args.batchSize ?? 5);
+    return mesh;
+  }
+
+  private constructor(name: string, args: ServiceMeshArgs, opts?: pulumi.ComponentResourceOptions) {
     super("service-edges:mesh:ServiceMesh", name, {}, opts);
     const { graph } = args;
     this.graph = graph;
@@ -67,7 +88,7 @@ export class ServiceMesh extends pulumi.ComponentResource {
       { resourceGroupName: networkGroupName(prefix), location },
       child,
     );
-    const groups = new Map<number, resources.ResourceGroup>();
+    const groups = this.groups;
     for (const g of [...new Set(graph.services.map((s) => s.group))].sort((a, b) => a - b)) {
       groups.set(
         g,
@@ -78,13 +99,23 @@ export class ServiceMesh extends pulumi.ComponentResource {
         ),
       );
     }
-    const groupOf = (service: string) => groups.get(graph.byName.get(service)!.group)!.name;
-
     this.network = new MeshNetwork(
       "network",
       { graph, resourceGroupName: networkGroup.name },
       child,
     );
+  }
+
+  private async build(batchSize: number): Promise<void> {
+    const graph = this.graph;
+    const prefix = graph.namePrefix;
+    const location = graph.location;
+    const child = { parent: this };
+    const groupOf = (service: string) => this.groups.get(graph.byName.get(service)!.group)!.name;
+    let registered = 0;
+    const step = async () => {
+      if (++registered % batchSize === 0) await settle();
+    };
 
     for (const s of graph.services) {
       this.identities.set(
@@ -111,6 +142,7 @@ export class ServiceMesh extends pulumi.ComponentResource {
           ),
         );
       }
+      await step();
     }
 
     const clientIds = graph.services.map((s) => this.identities.get(s.name)!.clientId);
@@ -178,24 +210,17 @@ export class ServiceMesh extends pulumi.ComponentResource {
           child,
         ),
       );
+      await step();
     }
 
     for (const e of graph.edges) {
-      const callee = this.callees.get(e.to)!;
       this.grants.set(
         edgeName(e.from, e.to),
-        new EdgeGrant(
-          edgeName(e.from, e.to),
-          {
-            edge: e,
-            principalObjectId: this.identities.get(e.from)!.principalObjectId,
-            resourceObjectId: callee.servicePrincipal.objectId,
-            roleIds: callee.roleIds,
-          },
-          child,
-        ),
+        this.callees.get(e.to)!.grant(e, this.identities.get(e.from)!.principalObjectId),
       );
+      await step();
     }
+    for (const callee of this.callees.values()) callee.complete();
     this.registerOutputs({});
   }
 

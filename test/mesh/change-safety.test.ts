@@ -47,7 +47,7 @@ describe("names and change safety", () => {
     assert.deepEqual(d.removed, []);
     assert.ok(
       d.added.includes(
-        "service-edges:mesh:ServiceMesh$service-edges:mesh:EdgeGrant$azuread:index/appRoleAssignment:AppRoleAssignment::c.a.A.Call",
+        "service-edges:mesh:ServiceMesh$service-edges:mesh:CalleeApplication$azuread:index/appRoleAssignment:AppRoleAssignment::c.a.A.Call",
       ),
     );
     assert.deepEqual(d.changed, [
@@ -82,9 +82,8 @@ describe("names and change safety", () => {
     const d = compare(base, await planOf(v));
     assert.deepEqual(d.added, []);
     assert.deepEqual(d.removed, [
-      "service-edges:mesh:ServiceMesh$service-edges:mesh:EdgeGrant$azuread:index/appRoleAssignment:AppRoleAssignment::c.b.B.Read",
-      "service-edges:mesh:ServiceMesh$service-edges:mesh:EdgeGrant$azuread:index/appRoleAssignment:AppRoleAssignment::c.b.B.Write",
-      "service-edges:mesh:ServiceMesh$service-edges:mesh:EdgeGrant::c.b",
+      "service-edges:mesh:ServiceMesh$service-edges:mesh:CalleeApplication$azuread:index/appRoleAssignment:AppRoleAssignment::c.b.B.Read",
+      "service-edges:mesh:ServiceMesh$service-edges:mesh:CalleeApplication$azuread:index/appRoleAssignment:AppRoleAssignment::c.b.B.Write",
     ]);
     assert.deepEqual(d.changed, [
       "service-edges:mesh:ServiceMesh$service-edges:mesh:ServiceHost$azure-native:web:WebApp::b",

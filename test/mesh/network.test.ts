@@ -21,7 +21,6 @@ describe("network layer under mocks", () => {
       "service-edges:mesh:ServiceIdentity": 3,
       "service-edges:mesh:CalleeApplication": 2,
       "service-edges:mesh:ServiceHost": 3,
-      "service-edges:mesh:EdgeGrant": 3,
       [T.rg]:
         1 +
         new Set(

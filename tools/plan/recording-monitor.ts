@@ -73,6 +73,10 @@ export class RecordingMonitor extends MockMonitor {
     this.ctx = ctx;
   }
 
+  registerResourceOutputs(_req: unknown, callback: Callback): void {
+    callback(null, {});
+  }
+
   async registerResource(req: resproto.RegisterResourceRequest, callback: Callback): Promise<void> {
     try {
       const type = req.getType();
@@ -84,8 +88,9 @@ export class RecordingMonitor extends MockMonitor {
       const { id, state } = custom
         ? mockOutputs(this.ctx, { type, name, urn, inputs })
         : { id: "", state: {} as Props };
+      // The SDK's monitor also keeps a serialised copy of every state for getResource invokes,
+      // which the mesh never makes; not keeping it saves a copy of the whole plan.
       const serializedState = await serializeProperties("", state);
-      this.resources.set(urn, { urn, id: id || null, state: serializedState });
       const propertyDependencies: Record<string, string[]> = {};
       req.getPropertydependenciesMap().forEach((v, k) => {
         propertyDependencies[k] = v.getUrnsList();

@@ -122,9 +122,11 @@ export async function runPlan(options: PlanOptions): Promise<PlanResult> {
 
   delete require.cache[program];
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const exported = require(program) as Record<string, unknown>;
+  let exported = require(program) as unknown;
+  // A program may export its outputs, or a function the engine awaits for them.
+  if (typeof exported === "function") exported = await (exported as () => unknown)();
   const outputs: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(exported)) {
+  for (const [k, v] of Object.entries((exported ?? {}) as Record<string, unknown>)) {
     if (k === "__esModule" || typeof v === "function") continue;
     outputs[k] = await resolve(v);
   }
@@ -188,7 +190,7 @@ export async function runPlan(options: PlanOptions): Promise<PlanResult> {
           .map((r) =>
             known(
               u(
-                ["EdgeGrant"],
+                ["CalleeApplication"],
                 "azuread:index/appRoleAssignment:AppRoleAssignment",
                 assignmentName(e.from, e.to, r),
               ),
