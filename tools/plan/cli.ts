@@ -8,7 +8,8 @@ import { Command, CommanderError } from "commander";
 import { ConfigError, formatIssue } from "../../src/core";
 import { PROJECT_DIR, graphOf, runPlan } from "./run";
 import { UnknownServiceError, checkAccess, describeAccess, matchAccess } from "./access";
-import { humanPlan, mermaid } from "./render";
+import { diffPlans, diffText, shortUrn } from "./diff";
+import { humanPlan, markdownReview, mermaid, violationsText } from "./render";
 import { UsageError, readStackConfig, stackFile } from "./stack-config";
 
 export const EXIT = { ok: 0, invalid: 1, violation: 2, denied: 3 } as const;
@@ -19,6 +20,10 @@ interface PlanFlags {
   json?: boolean;
   mermaid?: boolean;
   program?: string;
+  diff?: string;
+  base?: string;
+  head?: string;
+  format?: string;
 }
 
 function configFrom(flags: PlanFlags) {
@@ -29,7 +34,34 @@ function configFrom(flags: PlanFlags) {
   return readStackConfig(file, flags.config ? undefined : (flags.stack ?? "dev"));
 }
 
+/** `--diff BASE` (the planned config is the head) or `--base B --head H`. */
+async function review(flags: PlanFlags, out: (s: string) => void): Promise<number> {
+  if (flags.format !== undefined && flags.format !== "markdown" && flags.format !== "text") {
+    throw new UsageError(`--format must be markdown or text, got "${flags.format}"`);
+  }
+  if (flags.base && !flags.head) throw new UsageError("--base needs --head");
+  const baseFile = path.resolve((flags.diff ?? flags.base)!);
+  const headConfig = flags.head ? readStackConfig(path.resolve(flags.head)) : configFrom(flags);
+  const baseConfig = readStackConfig(baseFile, headConfig.stack);
+  const program = flags.program && path.resolve(flags.program);
+  const base = await runPlan({ config: baseConfig, program });
+  const head = await runPlan({ config: headConfig, program });
+  const d = diffPlans(base, head);
+  if (flags.json) {
+    out(JSON.stringify({ ...d, newEdges: [...d.newEdges], violations: head.violations }, null, 2));
+  } else if (flags.format === "markdown") {
+    out(markdownReview(graphOf(headConfig), head, d, shortUrn));
+  } else {
+    out(diffText(d));
+    out("");
+    out(violationsText(head));
+  }
+  return head.violations.some((v) => v.enforcementLevel === "mandatory") ? EXIT.violation : EXIT.ok;
+}
+
 async function plan(flags: PlanFlags, out: (s: string) => void): Promise<number> {
+  if (flags.diff || flags.base || flags.head) return review(flags, out);
+  if (flags.format) throw new UsageError("--format applies to --diff / --base --head reviews");
   const config = configFrom(flags);
   const result = await runPlan({ config, program: flags.program && path.resolve(flags.program) });
   if (flags.json) out(JSON.stringify(result, null, 2));
@@ -57,6 +89,10 @@ export async function main(
     .option("--json", "print one JSON object (services, edges, resources, violations)")
     .option("--mermaid", "print a Mermaid flowchart of the graph")
     .option("--program <file>", "plan another Pulumi program entry with the same mocks")
+    .option("--diff <base-config>", "review: what changes from this base config to the planned one")
+    .option("--base <file>", "review: the base stack config (with --head)")
+    .option("--head <file>", "review: the proposed stack config (with --base)")
+    .option("--format <format>", "review output: text (default) or markdown (a PR comment)")
     .enablePositionalOptions()
     .exitOverride()
     .configureOutput({ writeOut: (s) => out(s.trimEnd()), writeErr: (s) => err(s.trimEnd()) });

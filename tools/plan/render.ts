@@ -111,3 +111,62 @@ export function humanPlan(graph: ServiceGraph, plan: PlanResult, file: string): 
     totals(plan),
   ].join("\n");
 }
+
+/** A PR comment: access delta, the graph with new edges highlighted, resource changes, policy. */
+export function markdownReview(
+  graph: ServiceGraph,
+  head: PlanResult,
+  d: import("./diff").PlanDiff,
+  shortUrn: (u: string) => string,
+): string {
+  const out: string[] = [];
+  out.push(`### service-edges plan: stack \`${head.stack}\``, "");
+  out.push(
+    `**${d.added.length}** to add, **${d.changed.length}** to change, **${d.removed.length}** to remove · ` +
+      `${graph.services.length} services, ${graph.edges.length} edges · ` +
+      (head.violations.length === 0
+        ? "policy pack: no violations"
+        : `policy pack: **${head.violations.length} violation${head.violations.length === 1 ? "" : "s"}**`),
+    "",
+  );
+  out.push("#### Access changes", "");
+  if (d.access.length === 0) out.push("_None._");
+  for (const a of d.access) out.push(`- ${a}`);
+  out.push(
+    "",
+    "#### Graph (changed edges in bold green)",
+    "",
+    "```mermaid",
+    mermaid(graph, d.newEdges),
+    "```",
+    "",
+  );
+  if (head.violations.length > 0) {
+    out.push(
+      "#### Policy violations",
+      "",
+      "| level | policy | resource | message |",
+      "|---|---|---|---|",
+    );
+    for (const v of head.violations) {
+      out.push(
+        `| ${v.enforcementLevel} | ${v.policy} | ${v.urn ? `\`${shortUrn(v.urn)}\`` : ""} | ${v.message.replace(/\|/g, "\\|").replace(/\n/g, " ")} |`,
+      );
+    }
+    out.push("");
+  }
+  out.push(
+    "<details><summary>Resource changes</summary>",
+    "",
+    "| | resource | changed properties |",
+    "|---|---|---|",
+  );
+  for (const r of d.added) out.push(`| + | \`${shortUrn(r.urn)}\` | |`);
+  for (const r of d.changed)
+    out.push(
+      `| ~ | \`${shortUrn(r.urn)}\` | ${r.properties.map((p) => `\`${p}\``).join("<br>")} |`,
+    );
+  for (const r of d.removed) out.push(`| - | \`${shortUrn(r.urn)}\` | |`);
+  out.push("", "</details>");
+  return out.join("\n");
+}

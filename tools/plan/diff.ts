@@ -1,0 +1,140 @@
+/**
+ * What a config PR changes: resources added / changed / removed by URN (with the changed
+ * properties), and the access matrix delta in words.
+ */
+import type { PlanResult } from "./run";
+
+export interface ResourceChange {
+  urn: string;
+  type: string;
+  name: string;
+  /** Changed input paths, e.g. `siteConfig.appSettings[MESH_ALLOWED_CALLERS].value`. */
+  properties: string[];
+}
+
+export interface PlanDiff {
+  added: ResourceChange[];
+  changed: ResourceChange[];
+  removed: ResourceChange[];
+  /** Sentences like "reports may now call catalog with Catalog.Read". */
+  access: string[];
+  /** Edges (`from.to`) that are new or whose roles changed, for highlighting. */
+  newEdges: Set<string>;
+}
+
+type Obj = Record<string, unknown>;
+
+function isObj(v: unknown): v is Obj {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** Arrays of named entries (app settings, restriction rules, roles) are compared by name. */
+function keyOf(v: unknown): string | undefined {
+  if (!isObj(v)) return undefined;
+  for (const k of ["name", "value"]) if (typeof v[k] === "string") return v[k] as string;
+  return undefined;
+}
+
+export function changedPaths(a: unknown, b: unknown, at = ""): string[] {
+  if (a === b) return [];
+  if (Array.isArray(a) && Array.isArray(b)) {
+    const ka = a.map(keyOf);
+    const kb = b.map(keyOf);
+    if (ka.every((k) => k !== undefined) && kb.every((k) => k !== undefined)) {
+      const ma = new Map(a.map((x, i) => [ka[i]!, x]));
+      const mb = new Map(b.map((x, i) => [kb[i]!, x]));
+      const out: string[] = [];
+      for (const k of new Set([...ma.keys(), ...mb.keys()])) {
+        if (!ma.has(k) || !mb.has(k)) out.push(`${at}[${k}]`);
+        else out.push(...changedPaths(ma.get(k), mb.get(k), `${at}[${k}]`));
+      }
+      return out;
+    }
+    if (a.length !== b.length) return [at];
+    return a.flatMap((x, i) => changedPaths(x, b[i], `${at}[${i}]`));
+  }
+  if (isObj(a) && isObj(b)) {
+    const out: string[] = [];
+    for (const k of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) {
+      out.push(...changedPaths(a[k], b[k], at ? `${at}.${k}` : k));
+    }
+    return out;
+  }
+  return [at];
+}
+
+function entry(r: PlanResult["resources"][number], properties: string[] = []): ResourceChange {
+  return { urn: r.urn, type: r.type, name: r.name, properties };
+}
+
+export function diffPlans(base: PlanResult, head: PlanResult): PlanDiff {
+  const before = new Map(base.resources.map((r) => [r.urn, r]));
+  const after = new Map(head.resources.map((r) => [r.urn, r]));
+  const added: ResourceChange[] = [];
+  const changed: ResourceChange[] = [];
+  const removed: ResourceChange[] = [];
+  for (const [urn, r] of after) {
+    const old = before.get(urn);
+    if (!old) added.push(entry(r));
+    else {
+      const props = changedPaths(old.inputs, r.inputs);
+      if (props.length > 0) changed.push(entry(r, props));
+    }
+  }
+  for (const [urn, r] of before) if (!after.has(urn)) removed.push(entry(r));
+
+  const edgesOf = (p: PlanResult) => new Map(p.edges.map((e) => [`${e.from}.${e.to}`, e]));
+  const eb = edgesOf(base);
+  const eh = edgesOf(head);
+  const access: string[] = [];
+  const newEdges = new Set<string>();
+  const sb = new Set(base.services.map((s) => s.name));
+  const sh = new Set(head.services.map((s) => s.name));
+  for (const s of head.services)
+    if (!sb.has(s.name)) access.push(`new service ${s.name} (${s.kind} ${s.sku})`);
+  for (const s of base.services) if (!sh.has(s.name)) access.push(`service ${s.name} is removed`);
+  for (const [k, e] of eh) {
+    const old = eb.get(k);
+    if (!old) {
+      access.push(`${e.from} may now call ${e.to} with ${e.roles.join(", ")}`);
+      newEdges.add(k);
+      continue;
+    }
+    const gained = e.roles.filter((r) => !old.roles.includes(r));
+    const lost = old.roles.filter((r) => !e.roles.includes(r));
+    if (gained.length) access.push(`${e.from} gains ${gained.join(", ")} on ${e.to}`);
+    if (lost.length) access.push(`${e.from} loses ${lost.join(", ")} on ${e.to}`);
+    if (gained.length || lost.length) newEdges.add(k);
+  }
+  for (const [k, e] of eb) if (!eh.has(k)) access.push(`${e.from} may no longer call ${e.to}`);
+  const byUrn = (a: ResourceChange, b: ResourceChange) => (a.urn < b.urn ? -1 : 1);
+  return {
+    added: added.sort(byUrn),
+    changed: changed.sort(byUrn),
+    removed: removed.sort(byUrn),
+    access,
+    newEdges,
+  };
+}
+
+/** URN without the stack and project: what a reviewer reads. */
+export function shortUrn(urn: string): string {
+  return urn.split("::").slice(2).join("::");
+}
+
+export function diffText(d: PlanDiff): string {
+  const lines: string[] = [];
+  lines.push(`Access changes:${d.access.length ? "" : " none"}`);
+  for (const a of d.access) lines.push(`  - ${a}`);
+  lines.push(
+    "",
+    `Resources: ${d.added.length} to add, ${d.changed.length} to change, ${d.removed.length} to remove`,
+  );
+  for (const r of d.added) lines.push(`  + ${shortUrn(r.urn)}`);
+  for (const r of d.changed) {
+    lines.push(`  ~ ${shortUrn(r.urn)}`);
+    for (const p of r.properties) lines.push(`      ${p}`);
+  }
+  for (const r of d.removed) lines.push(`  - ${shortUrn(r.urn)}`);
+  return lines.join("\n");
+}
