@@ -107,7 +107,7 @@ describe("config PR review (--diff)", () => {
     assert.match(md, /\*\*1\*\* to add, \*\*2\*\* to change, \*\*0\*\* to remove/);
     assert.match(md, /- reports may now call catalog with Catalog\.Read/);
     assert.match(md, /```mermaid\nflowchart LR\n/);
-    assert.match(md, /  s_reports ==>\|"Catalog\.Read"\| s_catalog\n/);
-    assert.match(md, /  linkStyle 5 stroke:#2da44e,stroke-width:3px\n/);
+    assert.match(md, / {2}s_reports ==>\|"Catalog\.Read"\| s_catalog\n/);
+    assert.match(md, / {2}linkStyle 5 stroke:#2da44e,stroke-width:3px\n/);
   });
 });
