@@ -23,6 +23,7 @@ interface Sample {
   planMs: number;
   maxRssMiB: number;
   resources: number;
+  depth: number;
 }
 
 function once(which: string): Sample {
@@ -42,8 +43,9 @@ function once(which: string): Sample {
     ms: number;
     maxRssMiB: number;
     resources: number;
+    depth: number;
   };
-  return { wallMs, planMs: j.ms, maxRssMiB: j.maxRssMiB, resources: j.resources };
+  return { wallMs, planMs: j.ms, maxRssMiB: j.maxRssMiB, resources: j.resources, depth: j.depth };
 }
 
 function npmStartOnce(): number {
@@ -67,6 +69,7 @@ const table = new Table({
   head: [
     "mesh",
     "resources",
+    "dependency depth",
     "runs",
     "plan ms min",
     "plan ms median",
@@ -83,6 +86,7 @@ for (const which of values.sizes.split(",")) {
   table.push([
     which === "dev" ? "dev stack" : `${which} services`,
     String(samples[0].resources),
+    String(samples[0].depth),
     String(n),
     String(min(samples.map((s) => s.planMs))),
     String(median(samples.map((s) => s.planMs))),

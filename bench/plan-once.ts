@@ -6,6 +6,7 @@ import { runPlan } from "../tools/plan/run";
 import { readStackConfig, stackFile } from "../tools/plan/stack-config";
 import { PROJECT_DIR } from "../tools/plan/run";
 import { generatedMesh } from "./generate";
+import { dependencyDepth } from "../tools/plan/depth";
 
 Error.stackTraceLimit = 0;
 process.setSourceMapsEnabled(false);
@@ -23,6 +24,7 @@ runPlan({ config }).then((plan) => {
       ms: Math.round(ms),
       maxRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
       resources: plan.resources.length,
+      depth: dependencyDepth(plan.resources),
     }) + "\n",
   );
 });

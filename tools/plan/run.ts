@@ -5,6 +5,7 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { type ServiceGraph, assignmentName, buildServiceGraph, isCallee } from "../../src/core";
+import { runPolicies } from "../../policy/offline";
 import { mockContext } from "./mock-outputs";
 import { RecordingMonitor, type RegisteredResource } from "./recording-monitor";
 import { type StackConfig, runtimeConfig } from "./stack-config";
@@ -142,6 +143,20 @@ export async function runPlan(options: PlanOptions): Promise<PlanResult> {
     outputs: r.outputs,
     dependencies: r.dependencies,
   }));
+  // The same policy pack `pulumi preview --policy-pack policy` runs, on what would be deployed.
+  const violations = await runPolicies(
+    monitor.registered
+      .filter((r) => r.custom)
+      .map((r) => ({
+        urn: r.urn,
+        type: r.type,
+        name: r.name,
+        props: r.outputs,
+        dependencies: r.dependencies,
+        propertyDependencies: r.propertyDependencies,
+        parent: r.parent,
+      })),
+  );
   const byUrn = new Set(resources.map((r) => r.urn));
   const known = (urn: string) => (byUrn.has(urn) ? urn : null);
   const u = urnMaker(stack);
@@ -200,7 +215,12 @@ export async function runPlan(options: PlanOptions): Promise<PlanResult> {
       },
     })),
     resources,
-    violations: [],
+    violations: violations.map((v) => ({
+      policy: v.policy,
+      enforcementLevel: v.enforcementLevel,
+      urn: v.urn ?? null,
+      message: v.message,
+    })),
     outputs,
   };
 }

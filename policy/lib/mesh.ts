@@ -1,0 +1,764 @@
+/**
+ * The mesh as the stack policies see it: sites, plans, subnets, identities and Entra objects of
+ * one stack, and the references between them, resolved without guessing.
+ *
+ * A reference (an ARM id, an object id, a client id) resolves to a resource of the stack by, in
+ * order: its full value (when the target's props carry it), its value without the subscription
+ * (rebuilt from the target's own known names), then the Pulumi property dependencies of the
+ * referencing property (the engine sends them with `AnalyzeStack`). A reference that matches
+ * nothing is `external` (kept as its normalized value, so that two references to the same
+ * out-of-stack thing still compare equal); one that is unknown during preview and has no single
+ * dependency of the right kind is `unknown`, and every policy stays quiet on it.
+ *
+ * Pure: no Pulumi imports. Works on `PolicyResource`s of `AnalyzeStack` and on the offline
+ * runner's resources alike.
+ */
+import { normalizeId, rgScopedId, scopeFreeId } from "./arm";
+import { T, label } from "./types";
+import {
+  Plain,
+  PlainObject,
+  Tri,
+  UNKNOWN,
+  asArray,
+  asBool,
+  asNumber,
+  asObject,
+  asString,
+  asStrings,
+  at,
+  isUnknown,
+  plainProps,
+  sameText,
+} from "./values";
+
+/** What a stack policy receives for each resource (a subset of `PolicyResource`). */
+export interface StackResourceLike {
+  type: string;
+  urn: string;
+  name: string;
+  props: Record<string, unknown>;
+  dependencies?: readonly { urn: string }[];
+  propertyDependencies?: Record<string, readonly { urn: string }[]>;
+}
+
+export interface Node {
+  res: StackResourceLike;
+  /** Plain props (for an inline subnet: the subnet element). */
+  p: PlainObject;
+  /** Unique within the mesh: the URN, plus `#subnet` for inline subnets. */
+  key: string;
+  label: string;
+  /** Known full ARM ids / object ids (lower-cased). */
+  fullIds: string[];
+  /**
+   * Known ids without subscription (lower-cased), rebuilt from the resource's own names. They
+   * match references that carry no subscription, and full ids when `fullIds` is empty.
+   */
+  scopeIds: string[];
+}
+
+export type Resolution<N extends Node> =
+  | { kind: "node"; node: N }
+  | { kind: "external"; id: string }
+  | { kind: "unknown" }
+  | { kind: "unset" };
+
+/** A reference held in a property: its value and the URNs that property depends on. */
+export interface Ref {
+  value: Tri<string>;
+  deps: readonly string[];
+}
+
+export interface Rule {
+  list: "main" | "scm";
+  index: number;
+  action: Tri<string>;
+  ipAddress: Tri<string>;
+  subnetMask: Tri<string>;
+  tag: Tri<string>;
+  /** Present when the rule declares `vnetSubnetResourceId` (even if its value is unknown). */
+  subnet?: Ref;
+  /** The whole rule is unknown (preview): it may or may not be a subnet rule. */
+  opaque: boolean;
+  /** The platform's own final rule that echoes the default action in read-back outputs. */
+  synthetic: boolean;
+}
+
+export interface SiteNode extends Node {
+  slot: boolean;
+  resourceGroup: Tri<string>;
+  siteName: Tri<string>;
+  slotName: Tri<string>;
+  /** Groups a slot with its site: `rg/site` when known, else the URN. */
+  appKey: string;
+  serverFarm: Ref;
+  integrationSubnet: Ref;
+  rules: Rule[] | typeof UNKNOWN;
+}
+
+export interface PlanNode extends Node {
+  capacity: Tri<number>;
+  maximumElasticWorkerCount: Tri<number>;
+}
+
+export interface SubnetNode extends Node {
+  owner: StackResourceLike;
+  inlineName?: Tri<string>;
+  prefixes: Tri<string[]>;
+  delegatedToWeb: Tri<boolean>;
+  webServiceEndpoint: Tri<boolean>;
+}
+
+export interface IdentityNode extends Node {
+  principalId: Tri<string>;
+  clientId: Tri<string>;
+}
+
+export interface AppRoleInfo {
+  value: Tri<string>;
+  forApplications: Tri<boolean>;
+  enabled: Tri<boolean>;
+}
+
+export interface ApplicationNode extends Node {
+  clientId: Tri<string>;
+  identifierUris: Tri<string[]>;
+  roles: AppRoleInfo[] | typeof UNKNOWN;
+}
+
+export interface AppRoleNode extends Node {
+  application: Ref;
+  role: AppRoleInfo;
+}
+
+export interface ServicePrincipalNode extends Node {
+  client: Ref;
+  objectId: Tri<string>;
+  assignmentRequired: Tri<boolean>;
+  roles: AppRoleInfo[] | typeof UNKNOWN;
+}
+
+export interface AssignmentNode extends Node {
+  principal: Ref;
+  resource: Ref;
+}
+
+export interface FederatedCredentialNode extends Node {
+  application: Ref;
+  subject: Ref;
+}
+
+/** A resource that configures a site by naming it (`name` + `resourceGroupName`). */
+export interface SiteChildNode extends Node {
+  site: Ref;
+}
+
+/** URNs the property depends on (all dependencies when the state recorded none per property). */
+export function depsOf(r: StackResourceLike, prop: string): string[] {
+  const pd = r.propertyDependencies;
+  if (pd && Object.keys(pd).length > 0) return (pd[prop] ?? []).map((d) => d.urn);
+  // No per-property dependencies recorded (an old state): all dependencies of the resource.
+  return (r.dependencies ?? []).map((d) => d.urn);
+}
+
+function ref(r: StackResourceLike, p: PlainObject, prop: string, ...path: string[]): Ref {
+  return { value: asString(at(p, prop, ...path)), deps: depsOf(r, prop) };
+}
+
+function knownString(v: Tri<string>): string | undefined {
+  return typeof v === "string" && v !== "" ? v : undefined;
+}
+
+function roleInfo(role: Plain): AppRoleInfo {
+  const types = asStrings(at(role, "allowedMemberTypes"));
+  return {
+    value: asString(at(role, "value")),
+    forApplications: isUnknown(types)
+      ? UNKNOWN
+      : types === undefined
+        ? false
+        : types.some((t) => sameText(t, "Application")),
+    enabled: asBool(at(role, "enabled")),
+  };
+}
+
+function rolesOf(list: Plain | undefined): AppRoleInfo[] | typeof UNKNOWN {
+  const a = asArray(list);
+  if (isUnknown(a)) return UNKNOWN;
+  return (a ?? []).map(roleInfo);
+}
+
+/** Known ids of a resource from its props: `id`, when it is a string. */
+function ownFullIds(p: PlainObject): string[] {
+  const id = knownString(asString(p["id"]));
+  return id ? [normalizeId(id)] : [];
+}
+
+/** Pushes `rgScopedId(...)` when every part is a known string. */
+function scopeIdOf(rg: Tri<string>, provider: string, ...parts: Tri<string>[]): string[] {
+  const r = knownString(rg);
+  const ps = parts.map(knownString);
+  if (!r || ps.some((x) => x === undefined)) return [];
+  return [rgScopedId(r, provider, ...(ps as string[]))];
+}
+
+/** Index of nodes by id, for `resolve`. */
+class Index<N extends Node> {
+  private readonly full = new Map<string, N[]>();
+  private readonly scope = new Map<string, N[]>();
+  private readonly byOwner = new Map<string, N[]>();
+  constructor(readonly nodes: N[]) {
+    for (const n of nodes) {
+      for (const id of new Set(n.fullIds)) push(this.full, id, n);
+      const scopes = new Set(n.scopeIds);
+      for (const id of n.fullIds) {
+        const sf = scopeFreeId(id);
+        if (sf) scopes.add(sf);
+      }
+      for (const id of scopes) push(this.scope, id, n);
+      const owner = (n as Partial<SubnetNode>).owner?.urn ?? n.res.urn;
+      push(this.byOwner, owner, n);
+    }
+  }
+
+  /**
+   * Resolves a reference. A value starting with `/resourcegroups/` is subscription-agnostic (a
+   * resource that names its target by resource group and name); any other ARM id must match a
+   * target's full id, or the subscription-free id of a target whose full id is not known.
+   */
+  resolve(r: Ref): Resolution<N> {
+    if (r.value === undefined || r.value === "") return { kind: "unset" };
+    if (typeof r.value === "string") {
+      const id = normalizeId(r.value);
+      const exact = unique(this.full.get(id));
+      if (exact) return { kind: "node", node: exact };
+      const agnostic = id.startsWith("/resourcegroups/");
+      const sf = agnostic ? id : scopeFreeId(id);
+      const scoped = (sf ? (this.scope.get(sf) ?? []) : []).filter(
+        (n) => agnostic || n.fullIds.length === 0,
+      );
+      if (scoped.length === 1) return { kind: "node", node: scoped[0] };
+      // The value came from a dependency whose own id is not known: take it if it is the only one
+      // (a dependency whose id is known and differs cannot be where this value came from).
+      const viaDeps = this.viaDeps(
+        r.deps,
+        (n) => n.fullIds.length === 0 && n.scopeIds.length === 0,
+      );
+      if (viaDeps) return { kind: "node", node: viaDeps };
+      if (scoped.length > 1) return { kind: "unknown" };
+      return { kind: "external", id };
+    }
+    const viaDeps = this.viaDeps(r.deps);
+    return viaDeps ? { kind: "node", node: viaDeps } : { kind: "unknown" };
+  }
+
+  private viaDeps(deps: readonly string[], accept: (n: N) => boolean = () => true): N | undefined {
+    const found = new Set<N>();
+    for (const d of deps) for (const n of this.byOwner.get(d) ?? []) found.add(n);
+    const only = found.size === 1 ? [...found][0] : undefined;
+    return only && accept(only) ? only : undefined;
+  }
+}
+
+function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
+  const a = m.get(k);
+  if (a) a.push(v);
+  else m.set(k, [v]);
+}
+
+function unique<V>(a: V[] | undefined): V | undefined {
+  return a && a.length === 1 ? a[0] : undefined;
+}
+
+/** Grouping key of a resolution: the node's key or the external id; undefined when not known. */
+export function keyOf(r: Resolution<Node>): string | undefined {
+  if (r.kind === "node") return r.node.key;
+  if (r.kind === "external") return `external:${r.id}`;
+  return undefined;
+}
+
+/** How a message names what a resolution points at. */
+export function describe(r: Resolution<Node>): string {
+  if (r.kind === "node") return r.node.label;
+  if (r.kind === "external") return `"${r.id}"`;
+  return "an unknown resource";
+}
+
+export class Mesh {
+  readonly sites: Index<SiteNode>;
+  readonly plans: Index<PlanNode>;
+  readonly subnets: Index<SubnetNode>;
+  readonly identities: Index<IdentityNode>;
+  /** Applications and application registrations, by client id. */
+  readonly applicationsByClientId: Index<ApplicationNode>;
+  /** The same, by their azuread id (`/applications/{objectId}`). */
+  readonly applicationsById: Index<ApplicationNode>;
+  readonly appRoles: AppRoleNode[];
+  readonly servicePrincipals: Index<ServicePrincipalNode>;
+  readonly servicePrincipalsByClientId: Index<ServicePrincipalNode>;
+  readonly assignments: AssignmentNode[];
+  readonly federatedCredentials: FederatedCredentialNode[];
+  readonly swiftConnections: SiteChildNode[];
+  readonly appSettings: SiteChildNode[];
+  readonly authSettings: SiteChildNode[];
+
+  constructor(resources: readonly StackResourceLike[]) {
+    const sites: SiteNode[] = [];
+    const plans: PlanNode[] = [];
+    const subnets: SubnetNode[] = [];
+    const identities: IdentityNode[] = [];
+    const apps: ApplicationNode[] = [];
+    const appsById: ApplicationNode[] = [];
+    const sps: ServicePrincipalNode[] = [];
+    const spsByClient: ServicePrincipalNode[] = [];
+    this.appRoles = [];
+    this.assignments = [];
+    this.federatedCredentials = [];
+    this.swiftConnections = [];
+    this.appSettings = [];
+    this.authSettings = [];
+
+    for (const res of resources) {
+      const p = plainProps(res.props);
+      const base = { res, p, key: res.urn, label: label(res.type, res.name) };
+      switch (res.type) {
+        case T.webApp:
+        case T.webAppSlot:
+          sites.push(siteNode(base));
+          break;
+        case T.appServicePlan:
+          plans.push({
+            ...base,
+            fullIds: ownFullIds(p),
+            scopeIds: scopeIdOf(
+              // Read-back plans carry `resourceGroup` instead of the `resourceGroupName` input.
+              asString(p["resourceGroupName"] ?? p["resourceGroup"]),
+              "Microsoft.Web",
+              "serverfarms",
+              asString(p["name"]),
+            ),
+            capacity: asNumber(at(p, "sku", "capacity")),
+            maximumElasticWorkerCount: asNumber(p["maximumElasticWorkerCount"]),
+          });
+          break;
+        case T.subnet:
+          subnets.push(subnetNode(base, res, p, undefined, undefined));
+          break;
+        case T.virtualNetwork: {
+          const list = asArray(p["subnets"]);
+          if (Array.isArray(list)) {
+            list.forEach((s, i) => {
+              const o = asObject(s);
+              if (o && !isUnknown(o)) subnets.push(subnetNode(base, res, o, p, i));
+            });
+          }
+          break;
+        }
+        case T.userAssignedIdentity:
+          identities.push({
+            ...base,
+            fullIds: ownFullIds(p),
+            scopeIds: scopeIdOf(
+              asString(p["resourceGroupName"]),
+              "Microsoft.ManagedIdentity",
+              "userAssignedIdentities",
+              asString(p["resourceName"] ?? p["name"]),
+            ),
+            principalId: asString(p["principalId"]),
+            clientId: asString(p["clientId"]),
+          });
+          break;
+        case T.application:
+        case T.applicationRegistration: {
+          const clientId = asString(p["clientId"]);
+          const node: ApplicationNode = {
+            ...base,
+            fullIds: knownString(clientId) ? [normalizeId(clientId as string)] : [],
+            scopeIds: [],
+            clientId,
+            identifierUris: asStrings(p["identifierUris"]),
+            roles: rolesOf(p["appRoles"]),
+          };
+          apps.push(node);
+          const objectId = knownString(asString(p["objectId"]));
+          const ids = ownFullIds(p);
+          if (objectId) ids.push(normalizeId(`/applications/${objectId}`));
+          appsById.push({ ...node, fullIds: ids });
+          break;
+        }
+        case T.applicationAppRole:
+          this.appRoles.push({
+            ...base,
+            fullIds: [],
+            scopeIds: [],
+            application: ref(res, p, "applicationId"),
+            role: roleInfo(p),
+          });
+          break;
+        case T.servicePrincipal: {
+          const objectId = asString(p["objectId"]);
+          const client = ref(res, p, "clientId");
+          const node: ServicePrincipalNode = {
+            ...base,
+            fullIds: knownString(objectId) ? [normalizeId(objectId as string)] : [],
+            scopeIds: [],
+            client,
+            objectId,
+            assignmentRequired: asBool(p["appRoleAssignmentRequired"]),
+            roles: rolesOf(p["appRoles"]),
+          };
+          sps.push(node);
+          const clientId = knownString(client.value);
+          spsByClient.push({ ...node, fullIds: clientId ? [normalizeId(clientId)] : [] });
+          break;
+        }
+        case T.appRoleAssignment:
+          this.assignments.push({
+            ...base,
+            fullIds: [],
+            scopeIds: [],
+            principal: ref(res, p, "principalObjectId"),
+            resource: ref(res, p, "resourceObjectId"),
+          });
+          break;
+        case T.federatedIdentityCredential:
+          this.federatedCredentials.push({
+            ...base,
+            fullIds: [],
+            scopeIds: [],
+            application: ref(res, p, "applicationId"),
+            subject: ref(res, p, "subject"),
+          });
+          break;
+        case T.swiftConnection:
+        case T.swiftConnectionSlot:
+          this.swiftConnections.push(siteChild(base, res, p));
+          break;
+        case T.appSettings:
+        case T.appSettingsSlot:
+          this.appSettings.push(siteChild(base, res, p));
+          break;
+        case T.authSettingsV2:
+        case T.authSettingsV2Slot:
+          this.authSettings.push(siteChild(base, res, p));
+          break;
+      }
+    }
+    this.sites = new Index(sites);
+    this.plans = new Index(plans);
+    this.subnets = new Index(subnets);
+    this.identities = new Index(identities);
+    this.applicationsByClientId = new Index(apps);
+    this.applicationsById = new Index(appsById);
+    this.servicePrincipals = new Index(sps);
+    this.servicePrincipalsByClientId = new Index(spsByClient);
+  }
+
+  private static readonly cache = new WeakMap<readonly StackResourceLike[], Mesh>();
+
+  /** The mesh of a resource list, built once per list (the offline runner shares one list). */
+  static of(resources: readonly StackResourceLike[]): Mesh {
+    let m = Mesh.cache.get(resources);
+    if (!m) {
+      m = new Mesh(resources);
+      Mesh.cache.set(resources, m);
+    }
+    return m;
+  }
+
+  private spsByApplication?: Map<string, ServicePrincipalNode[]>;
+
+  /** Service principals whose client id resolves to this application (or registration). */
+  servicePrincipalsOf(application: Node): ServicePrincipalNode[] {
+    if (!this.spsByApplication) {
+      this.spsByApplication = new Map();
+      for (const sp of this.servicePrincipals.nodes) {
+        const owner = this.applicationsByClientId.resolve(sp.client);
+        if (owner.kind === "node") push(this.spsByApplication, owner.node.key, sp);
+      }
+    }
+    return this.spsByApplication.get(application.key) ?? [];
+  }
+
+  private appsByUri?: Map<string, ApplicationNode[]>;
+
+  /** Applications that list this identifier URI (case-insensitive). */
+  applicationsWithIdentifierUri(uri: string): ApplicationNode[] {
+    if (!this.appsByUri) {
+      this.appsByUri = new Map();
+      for (const app of this.applicationsByClientId.nodes) {
+        if (!Array.isArray(app.identifierUris)) continue;
+        for (const u of app.identifierUris) push(this.appsByUri, u.toLowerCase(), app);
+      }
+    }
+    return this.appsByUri.get(uri.toLowerCase()) ?? [];
+  }
+
+  private assignmentsBySp?: Map<string, AssignmentNode[]>;
+  private assignmentsOnUnknownSp: AssignmentNode[] = [];
+
+  /**
+   * App role assignments whose resource is this service principal, plus those whose resource is
+   * unknown (they may be on it too).
+   */
+  assignmentsOn(sp: Node): { on: AssignmentNode[]; maybe: AssignmentNode[] } {
+    if (!this.assignmentsBySp) {
+      this.assignmentsBySp = new Map();
+      for (const a of this.assignments) {
+        const target = this.servicePrincipals.resolve(a.resource);
+        if (target.kind === "node") push(this.assignmentsBySp, target.node.key, a);
+        else if (target.kind === "unknown") this.assignmentsOnUnknownSp.push(a);
+      }
+    }
+    return { on: this.assignmentsBySp.get(sp.key) ?? [], maybe: this.assignmentsOnUnknownSp };
+  }
+
+  /** The site's integration subnet: `virtualNetworkSubnetId`, else a swift connection's subnet. */
+  integrationSubnetOf(site: SiteNode): Resolution<SubnetNode> {
+    const direct = this.subnets.resolve(site.integrationSubnet);
+    if (direct.kind !== "unset") return direct;
+    for (const sc of this.childrenOf(site, this.swiftConnections)) {
+      return this.subnets.resolve(ref(sc.res, sc.p, "subnetResourceId"));
+    }
+    return { kind: "unset" };
+  }
+
+  /** The site's plan; a slot without its own `serverFarmId` runs on its site's plan. */
+  planOf(site: SiteNode): Resolution<PlanNode> {
+    const own = this.plans.resolve(site.serverFarm);
+    if (own.kind !== "unset" || !site.slot) return own;
+    const parent = this.sites.nodes.find((s) => !s.slot && s.appKey === site.appKey);
+    return parent ? this.plans.resolve(parent.serverFarm) : { kind: "unknown" };
+  }
+
+  private readonly childIndex = new Map<readonly SiteChildNode[], Map<string, SiteChildNode[]>>();
+
+  /** Site children (swift connections, app settings, auth settings) that configure this site. */
+  childrenOf(site: SiteNode, children: readonly SiteChildNode[]): SiteChildNode[] {
+    let index = this.childIndex.get(children);
+    if (!index) {
+      index = new Map();
+      for (const c of children) {
+        const target = this.sites.resolve(c.site);
+        if (target.kind === "node" && c.res.type.endsWith("Slot") === target.node.slot) {
+          push(index, target.node.key, c);
+        }
+      }
+      this.childIndex.set(children, index);
+    }
+    return index.get(site.key) ?? [];
+  }
+
+  /**
+   * Whether `r` (a principal reference) names the given principal: by a known id, or through the
+   * dependency on the resource whose output that principal is.
+   */
+  static principalMatches(r: Ref, principal: { ids: string[]; urns: string[] }): Tri<boolean> {
+    if (typeof r.value === "string" && r.value !== "") {
+      if (principal.ids.some((id) => sameText(id, r.value as string))) return true;
+      if (r.deps.some((d) => principal.urns.includes(d))) return true;
+      return false;
+    }
+    if (isUnknown(r.value)) {
+      if (r.deps.some((d) => principal.urns.includes(d))) return true;
+      // An unknown value flows from its dependencies; none of them is this principal's resource.
+      return r.deps.length > 0 ? false : UNKNOWN;
+    }
+    return false;
+  }
+}
+
+function siteNode(base: {
+  res: StackResourceLike;
+  p: PlainObject;
+  key: string;
+  label: string;
+}): SiteNode {
+  const { res, p } = base;
+  const slot = res.type === T.webAppSlot;
+  const rg = asString(p["resourceGroupName"] ?? p["resourceGroup"]);
+  const siteName = asString(p["name"]);
+  const slotName = slot ? asString(p["slot"]) : undefined;
+  const scopeIds = slot
+    ? scopeIdOf(rg, "Microsoft.Web", "sites", siteName, "slots", slotName)
+    : scopeIdOf(rg, "Microsoft.Web", "sites", siteName);
+  const r = knownString(rg);
+  const n = knownString(siteName);
+  return {
+    ...base,
+    fullIds: ownFullIds(p),
+    scopeIds,
+    slot,
+    resourceGroup: rg,
+    siteName,
+    slotName,
+    appKey: r && n ? `site:${r.toLowerCase()}/${n.toLowerCase()}` : res.urn,
+    serverFarm: ref(res, p, "serverFarmId"),
+    integrationSubnet: ref(res, p, "virtualNetworkSubnetId"),
+    rules: rulesOf(res, p),
+  };
+}
+
+export function rulesOf(res: StackResourceLike, p: PlainObject): Rule[] | typeof UNKNOWN {
+  const sc = asObject(p["siteConfig"]);
+  if (isUnknown(sc)) return UNKNOWN;
+  if (!sc) return [];
+  const deps = depsOf(res, "siteConfig");
+  const out: Rule[] = [];
+  for (const list of ["main", "scm"] as const) {
+    const a = asArray(sc[list === "main" ? "ipSecurityRestrictions" : "scmIpSecurityRestrictions"]);
+    if (isUnknown(a)) return UNKNOWN;
+    (a ?? []).forEach((raw, index) => {
+      const o = asObject(raw);
+      if (isUnknown(o)) {
+        out.push({
+          list,
+          index,
+          action: UNKNOWN,
+          ipAddress: UNKNOWN,
+          subnetMask: UNKNOWN,
+          tag: UNKNOWN,
+          opaque: true,
+          synthetic: false,
+        });
+        return;
+      }
+      if (!o) return;
+      const ipAddress = asString(o["ipAddress"]);
+      out.push({
+        list,
+        index,
+        action: asString(o["action"]),
+        ipAddress,
+        subnetMask: asString(o["subnetMask"]),
+        tag: asString(o["tag"]),
+        ...("vnetSubnetResourceId" in o
+          ? { subnet: { value: asString(o["vnetSubnetResourceId"]), deps } }
+          : {}),
+        opaque: false,
+        synthetic:
+          typeof ipAddress === "string" &&
+          sameText(ipAddress, "Any") &&
+          asNumber(o["priority"]) === 2147483647,
+      });
+    });
+  }
+  return out;
+}
+
+function subnetNode(
+  base: { res: StackResourceLike; p: PlainObject; key: string; label: string },
+  owner: StackResourceLike,
+  p: PlainObject,
+  vnet: PlainObject | undefined,
+  index: number | undefined,
+): SubnetNode {
+  const inline = vnet !== undefined;
+  const name = asString(p["subnetName"] ?? p["name"]);
+  const fullIds = ownFullIds(p);
+  // A separately declared subnet's read-back outputs carry its id inside its delegations.
+  const delegations = asArray(p["delegations"]);
+  for (const d of Array.isArray(delegations) ? delegations : []) {
+    const did = knownString(asString(at(d, "id")));
+    const m = did ? /^(.*\/subnets\/[^/]+)\/delegations\/[^/]+$/i.exec(did) : null;
+    if (m && fullIds.length === 0) fullIds.push(normalizeId(m[1]));
+  }
+  let scopeIds: string[];
+  if (inline) {
+    const vnetId = knownString(asString(vnet["id"]));
+    if (fullIds.length === 0 && vnetId && knownString(name)) {
+      fullIds.push(normalizeId(`${vnetId}/subnets/${name as string}`));
+    }
+    scopeIds = scopeIdOf(
+      asString(vnet["resourceGroupName"]),
+      "Microsoft.Network",
+      "virtualNetworks",
+      asString(vnet["virtualNetworkName"] ?? vnet["name"]),
+      "subnets",
+      name,
+    );
+  } else {
+    scopeIds = scopeIdOf(
+      asString(p["resourceGroupName"]),
+      "Microsoft.Network",
+      "virtualNetworks",
+      asString(p["virtualNetworkName"]),
+      "subnets",
+      name,
+    );
+  }
+  const shownName = typeof name === "string" ? name : `#${index ?? 0}`;
+  return {
+    ...base,
+    p,
+    key: inline ? `${owner.urn}#${shownName}` : owner.urn,
+    label: inline ? `${base.label} subnet "${shownName}"` : base.label,
+    fullIds,
+    scopeIds,
+    owner,
+    ...(inline ? { inlineName: name } : {}),
+    prefixes: prefixesOf(p),
+    delegatedToWeb: delegatedToWeb(p),
+    webServiceEndpoint: webServiceEndpoint(p),
+  };
+}
+
+function prefixesOf(p: PlainObject): Tri<string[]> {
+  const one = asString(p["addressPrefix"]);
+  const many = asStrings(p["addressPrefixes"]);
+  if (isUnknown(one) || isUnknown(many)) return UNKNOWN;
+  const out = [...(one ? [one] : []), ...(many ?? [])];
+  return out.length > 0 ? [...new Set(out)] : undefined;
+}
+
+function delegatedToWeb(p: PlainObject): Tri<boolean> {
+  const a = asArray(p["delegations"]);
+  if (isUnknown(a)) return UNKNOWN;
+  let unknown = false;
+  for (const d of a ?? []) {
+    const s = asString(at(d, "serviceName"));
+    if (isUnknown(s)) unknown = true;
+    else if (s && sameText(s, "Microsoft.Web/serverFarms")) return true;
+  }
+  return unknown ? UNKNOWN : false;
+}
+
+function webServiceEndpoint(p: PlainObject): Tri<boolean> {
+  const a = asArray(p["serviceEndpoints"]);
+  if (isUnknown(a)) return UNKNOWN;
+  let unknown = false;
+  for (const e of a ?? []) {
+    const s = asString(at(e, "service"));
+    if (isUnknown(s)) unknown = true;
+    else if (s && sameText(s, "Microsoft.Web")) return true;
+  }
+  return unknown ? UNKNOWN : false;
+}
+
+function siteChild(
+  base: { res: StackResourceLike; p: PlainObject; key: string; label: string },
+  res: StackResourceLike,
+  p: PlainObject,
+): SiteChildNode {
+  // The child names its site by `name` (+ `slot`) and `resourceGroupName`; rebuild the site's id.
+  const rg = asString(p["resourceGroupName"]);
+  const site = asString(p["name"]);
+  const slot = res.type.endsWith("Slot") ? asString(p["slot"]) : undefined;
+  const ids = res.type.endsWith("Slot")
+    ? scopeIdOf(rg, "Microsoft.Web", "sites", site, "slots", slot)
+    : scopeIdOf(rg, "Microsoft.Web", "sites", site);
+  const value: Tri<string> = ids.length > 0 ? ids[0] : UNKNOWN;
+  return { ...base, fullIds: [], scopeIds: [], site: { value, deps: depsOf(res, "name") } };
+}
+
+/**
+ * A "mesh site" takes part in service-to-service access through a subnet (vnet) access rule.
+ * A rule counts as soon as it declares `vnetSubnetResourceId`, even while the subnet id itself is
+ * unknown in preview: the shape is declared, only the value is pending.
+ */
+export function isMeshSite(rules: Rule[] | typeof UNKNOWN): Tri<boolean> {
+  if (isUnknown(rules)) return UNKNOWN;
+  if (rules.some((r) => r.subnet !== undefined)) return true;
+  return rules.some((r) => r.opaque) ? UNKNOWN : false;
+}

@@ -1,0 +1,27 @@
+/**
+ * Every policy of the service-edges pack, in the order the pack reports them. This module does
+ * not construct the pack, so the tests and the offline plan tool run these very objects
+ * in-process (see offline.ts); index.ts hands them to `new PolicyPack(...)`.
+ */
+import type { Policies } from "@pulumi/policy";
+import { assignmentRequired } from "./policies/assignment-required";
+import { distinguishableCallers } from "./policies/distinguishable-callers";
+import { integrationSubnetServiceEndpoint } from "./policies/integration-subnet-service-endpoint";
+import { integrationSubnetSize } from "./policies/integration-subnet-size";
+import { meshSiteDefaultDeny } from "./policies/mesh-site-default-deny";
+import { networkEdgeHasIdentityEdge } from "./policies/network-edge-has-identity-edge";
+import { noPrivateEndpointCallee } from "./policies/no-private-endpoint-callee";
+import { noSharedCallerIdentity } from "./policies/no-shared-caller-identity";
+import { vnetRuleSourceIsIntegrationSubnet } from "./policies/vnet-rule-source-is-integration-subnet";
+
+export const policies: Policies = [
+  noPrivateEndpointCallee,
+  meshSiteDefaultDeny,
+  assignmentRequired,
+  distinguishableCallers,
+  noSharedCallerIdentity,
+  integrationSubnetServiceEndpoint,
+  integrationSubnetSize,
+  networkEdgeHasIdentityEdge,
+  vnetRuleSourceIsIntegrationSubnet,
+];

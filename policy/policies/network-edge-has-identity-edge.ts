@@ -1,0 +1,96 @@
+import type { StackValidationPolicy } from "@pulumi/policy";
+import { Principals, calleeServicePrincipals, callerPrincipals } from "../lib/identity";
+import { AssignmentNode, Mesh, Node, SiteNode, describe, keyOf } from "../lib/mesh";
+import { Tri, UNKNOWN, isUnknown, sameText } from "../lib/values";
+
+/** Whether some assignment grants one of `caller`'s principals a role on one of `sps`. */
+function hasAssignment(mesh: Mesh, caller: Principals, sps: readonly Node[]): Tri<boolean> {
+  let undecided = false;
+  const seen = new Set<AssignmentNode>();
+  for (const sp of sps) {
+    const { on, maybe } = mesh.assignmentsOn(sp);
+    for (const [list, onCallee] of [
+      [on, true],
+      [maybe, UNKNOWN],
+    ] as const) {
+      for (const a of list) {
+        if (seen.has(a)) continue;
+        seen.add(a);
+        let byCaller = Mesh.principalMatches(a.principal, caller);
+        if (byCaller === false && !caller.complete && typeof a.principal.value === "string") {
+          byCaller = UNKNOWN;
+        }
+        if (onCallee === true && byCaller === true) return true;
+        if (byCaller !== false) undecided = true;
+      }
+    }
+  }
+  return undecided ? UNKNOWN : false;
+}
+
+export const networkEdgeHasIdentityEdge: StackValidationPolicy = {
+  name: "network-edge-has-identity-edge",
+  description:
+    "Every subnet access rule that lets a caller app reach a callee should be matched by an app " +
+    "role assignment of that caller's identity on the callee's service principal; a network " +
+    "edge without an identity edge is either dead configuration or a token check that will " +
+    "fail. Advisory: the caller may authenticate with an identity the stack does not show.",
+  enforcementLevel: "advisory",
+  validateStack: (args, report) => {
+    const mesh = Mesh.of(args.resources);
+    const callersBySubnet = new Map<string, SiteNode[]>();
+    const principalsOf = new Map<string, Principals>();
+    for (const site of mesh.sites.nodes) {
+      const key = keyOf(mesh.integrationSubnetOf(site));
+      if (!key) continue;
+      const list = callersBySubnet.get(key);
+      if (list) list.push(site);
+      else callersBySubnet.set(key, [site]);
+    }
+    for (const callee of mesh.sites.nodes) {
+      if (!Array.isArray(callee.rules)) continue;
+      const rules = callee.rules.filter(
+        (r) =>
+          r.list === "main" &&
+          r.subnet !== undefined &&
+          !isUnknown(r.action) &&
+          (r.action === undefined || sameText(r.action, "Allow")),
+      );
+      if (rules.length === 0) continue;
+      const sps = calleeServicePrincipals(mesh, callee);
+      if (sps.sps.length === 0 || !sps.complete) continue;
+      const seen = new Set<string>();
+      for (const rule of rules) {
+        const subnet = mesh.subnets.resolve(rule.subnet!);
+        const key = keyOf(subnet);
+        if (!key || seen.has(key)) continue;
+        seen.add(key);
+        for (const caller of callersBySubnet.get(key) ?? []) {
+          if (caller.appKey === callee.appKey) continue;
+          let principals = principalsOf.get(caller.key);
+          if (!principals) {
+            principals = callerPrincipals(mesh, caller);
+            principalsOf.set(caller.key, principals);
+          }
+          const granted = hasAssignment(mesh, principals, sps.sps);
+          if (granted !== false) continue;
+          if (!principals.complete) continue;
+          const holder =
+            principals.names.length > 0
+              ? `none of its identities (${principals.names.join(", ")}) holds an app role ` +
+                `assignment on`
+              : "it has no identity, so it holds no app role assignment on";
+          report(
+            `${callee.label} admits ${describe(subnet)}, the integration subnet of ` +
+              `${caller.label}, but ${holder} ` +
+              `${sps.sps.map((s) => s.label).join(", ")}: the network allows a call that the ` +
+              `token check will refuse. Fix: add an azuread AppRoleAssignment (principalObjectId: ` +
+              `the caller identity's principal id, resourceObjectId: the callee service ` +
+              `principal's object id, appRoleId: the granted role), or remove the access rule.`,
+            callee.res.urn,
+          );
+        }
+      }
+    }
+  },
+};

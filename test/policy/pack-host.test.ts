@@ -1,0 +1,328 @@
+/**
+ * The pack started the way the Pulumi engine starts it, and driven over the gRPC Analyzer
+ * protocol, so that the `pulumi preview --policy-pack policy` path is proven without the CLI.
+ *
+ * The engine launches the `pulumi-analyzer-policy` plugin with cwd = the pack directory and args
+ * `<engine address> .`; that script resolves `@pulumi/pulumi/cmd/run-policy-pack` from the pack
+ * directory (policy/node_modules after `npm ci --prefix policy`) and runs it with node. We run
+ * the same script the same way. The host
+ * compiles index.ts with ts-node (type-checked), serves the Analyzer service and prints its port
+ * on stdout. It never calls the engine back (run-policy-pack drops the engine address); the engine
+ * drives it: ConfigureStack, Configure (policy config), GetAnalyzerInfo, Analyze per resource
+ * (inputs), AnalyzeStack at the end (outputs). We play the engine here.
+ */
+import * as assert from "assert";
+import { ChildProcess, spawn } from "child_process";
+import * as path from "path";
+import * as grpc from "@grpc/grpc-js";
+import * as analyzerGrpc from "@pulumi/pulumi/proto/analyzer_grpc_pb";
+import * as analyzerPb from "@pulumi/pulumi/proto/analyzer_pb";
+import * as engineGrpc from "@pulumi/pulumi/proto/engine_grpc_pb";
+import { Empty } from "google-protobuf/google/protobuf/empty_pb";
+import { Struct } from "google-protobuf/google/protobuf/struct_pb";
+import { OfflineResource, runPolicies } from "../../policy/offline";
+import { policies } from "../../policy/policies";
+import { U, baseline, find, mutate, preview, withoutIds } from "./fixtures";
+
+const POLICY_DIR = path.join(__dirname, "..", "..", "policy");
+
+/**
+ * The body of the CLI's `pulumi-analyzer-policy` plugin (pulumi/pulumi,
+ * sdk/nodejs/dist/pulumi-analyzer-policy), which the engine runs with cwd = the pack directory.
+ */
+const ANALYZER_PLUGIN = `PULUMI_RUN_SCRIPT_PATH=$(node -e "try { console.log(require.resolve('@pulumi/pulumi/cmd/run-policy-pack')) } catch (e) { console.error(e.message) }")
+if [ ! -z "$PULUMI_RUN_SCRIPT_PATH" ]; then
+    node "$PULUMI_RUN_SCRIPT_PATH" $@
+fi`;
+
+type Diagnostic = {
+  policy: string;
+  enforcementLevel: "advisory" | "mandatory";
+  urn?: string;
+  message: string;
+};
+
+const LEVEL: Record<number, Diagnostic["enforcementLevel"]> = {
+  [analyzerPb.EnforcementLevel.ADVISORY]: "advisory",
+  [analyzerPb.EnforcementLevel.MANDATORY]: "mandatory",
+};
+
+type UnaryCall = (
+  request: unknown,
+  callback: (err: grpc.ServiceError | null, response: unknown) => void,
+) => void;
+
+function unary<Req, Res>(client: grpc.Client, method: string, request: Req): Promise<Res> {
+  const call = (client as unknown as Record<string, UnaryCall>)[method].bind(client);
+  return new Promise((resolve, reject) =>
+    call(request, (err, res) => (err ? reject(err) : resolve(res as Res))),
+  );
+}
+
+function options(): analyzerPb.AnalyzerResourceOptions {
+  return new analyzerPb.AnalyzerResourceOptions();
+}
+
+function analyzeRequest(r: OfflineResource): analyzerPb.AnalyzeRequest {
+  const req = new analyzerPb.AnalyzeRequest();
+  req.setType(r.type);
+  req.setUrn(r.urn);
+  req.setName(r.name);
+  req.setProperties(Struct.fromJavaScript(r.props as Record<string, never>));
+  req.setOptions(options());
+  return req;
+}
+
+function stackRequest(resources: OfflineResource[]): analyzerPb.AnalyzeStackRequest {
+  const req = new analyzerPb.AnalyzeStackRequest();
+  req.setResourcesList(
+    resources.map((r) => {
+      const a = new analyzerPb.AnalyzerResource();
+      a.setType(r.type);
+      a.setUrn(r.urn);
+      a.setName(r.name);
+      a.setProperties(Struct.fromJavaScript(r.props as Record<string, never>));
+      a.setOptions(options());
+      if (r.parent) a.setParent(r.parent);
+      a.setDependenciesList(r.dependencies);
+      for (const [k, urns] of Object.entries(r.propertyDependencies ?? {})) {
+        const d = new analyzerPb.AnalyzerPropertyDependencies();
+        d.setUrnsList(urns);
+        a.getPropertydependenciesMap().set(k, d);
+      }
+      return a;
+    }),
+  );
+  return req;
+}
+
+function diagnostics(res: analyzerPb.AnalyzeResponse): Diagnostic[] {
+  return res.getDiagnosticsList().map((d) => ({
+    policy: d.getPolicyname(),
+    enforcementLevel: LEVEL[d.getEnforcementlevel()],
+    ...(d.getUrn() ? { urn: d.getUrn() } : {}),
+    message: d.getMessage(),
+  }));
+}
+
+/** What the host reports for an in-process violation: the description, a newline, the message. */
+async function expectedFromOffline(
+  resources: OfflineResource[],
+  urnFor?: string,
+  config?: Parameters<typeof runPolicies>[1],
+): Promise<Diagnostic[]> {
+  const byName = new Map(policies.map((p) => [p.name, p.description]));
+  return (await runPolicies(resources, config))
+    .filter((v) => urnFor === undefined || v.urn === urnFor)
+    .map((v) => ({
+      policy: v.policy,
+      enforcementLevel: v.enforcementLevel,
+      ...(urnFor === undefined && v.urn ? { urn: v.urn } : {}),
+      message: `${byName.get(v.policy)}\n${v.message}`,
+    }));
+}
+
+/** Inputs as `Analyze` sees them: no ids, no computed outputs. */
+function inputs(r: OfflineResource): OfflineResource {
+  const props = structuredClone(r.props);
+  for (const k of ["id", "principalId", "clientId", "objectId"]) {
+    if (!r.type.startsWith("azuread:") || k !== "clientId") delete props[k];
+  }
+  return { ...r, props };
+}
+
+describe("policy pack over the engine's Analyzer protocol", function () {
+  this.timeout(60_000);
+  let host: ChildProcess;
+  let engine: grpc.Server;
+  let client: analyzerGrpc.AnalyzerClient;
+  let stderr = "";
+  const engineLog: string[] = [];
+
+  before(async () => {
+    // A stand-in for the engine's host server, whose address the engine passes first.
+    engine = new grpc.Server();
+    engine.addService(engineGrpc.EngineService, {
+      log: (
+        call: grpc.ServerUnaryCall<{ getMessage(): string }, unknown>,
+        cb: grpc.sendUnaryData<unknown>,
+      ) => {
+        engineLog.push(call.request.getMessage());
+        cb(null, new Empty());
+      },
+    } as grpc.UntypedServiceImplementation);
+    const enginePort = await new Promise<number>((resolve, reject) =>
+      engine.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (e, p) =>
+        e ? reject(e) : resolve(p),
+      ),
+    );
+
+    // The pack must run on its own dependencies, as `pulumi preview --policy-pack policy` does.
+    const runPolicyPack = require.resolve("@pulumi/pulumi/cmd/run-policy-pack", {
+      paths: [POLICY_DIR],
+    });
+    assert.ok(
+      runPolicyPack.startsWith(path.join(POLICY_DIR, "node_modules") + path.sep),
+      `the policy pack's dependencies are not installed (found ${runPolicyPack}): ` +
+        "run `npm ci --prefix policy`",
+    );
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH}`,
+    };
+    delete env.NODE_OPTIONS;
+    // Detached: the script's node child gets our process group, which `after` ends as a whole.
+    host = spawn(
+      "sh",
+      ["-c", ANALYZER_PLUGIN, "pulumi-analyzer-policy", `127.0.0.1:${enginePort}`, "."],
+      {
+        cwd: POLICY_DIR,
+        env,
+        stdio: ["ignore", "pipe", "pipe"],
+        detached: true,
+      },
+    );
+    host.stderr!.on("data", (b: Buffer) => (stderr += b.toString()));
+    const port = await new Promise<number>((resolve, reject) => {
+      let out = "";
+      host.stdout!.on("data", (b: Buffer) => {
+        out += b.toString();
+        const m = /^(\d+)\s*$/m.exec(out);
+        if (m) resolve(Number(m[1]));
+      });
+      host.on("exit", (code) =>
+        reject(new Error(`policy pack host exited ${code}:\n${out}\n${stderr}`)),
+      );
+    });
+    client = new analyzerGrpc.AnalyzerClient(
+      `127.0.0.1:${port}`,
+      grpc.credentials.createInsecure(),
+    );
+
+    // What the engine does right after starting an analyzer plugin.
+    const configureStack = new analyzerPb.AnalyzerStackConfigureRequest();
+    configureStack.setStack("dev");
+    configureStack.setProject("service-edges");
+    configureStack.setOrganization("platform");
+    configureStack.setDryRun(true);
+    await unary(client, "configureStack", configureStack);
+
+    // Policy config, as `pulumi preview --policy-pack policy --policy-pack-config cfg.json` sends it.
+    const configure = new analyzerPb.ConfigureAnalyzerRequest();
+    const size = new analyzerPb.PolicyConfig();
+    size.setEnforcementlevel(analyzerPb.EnforcementLevel.MANDATORY);
+    size.setProperties(Struct.fromJavaScript({ addressesPerInstance: 3 }));
+    configure.getPolicyconfigMap().set("integration-subnet-size", size);
+    await unary(client, "configure", configure);
+  });
+
+  after(() => {
+    client?.close();
+    if (host?.pid !== undefined && host.exitCode === null) process.kill(-host.pid);
+    engine?.forceShutdown();
+  });
+
+  it("GetAnalyzerInfo lists the pack and every policy with its level, type and knobs", async () => {
+    const info = await unary<Empty, analyzerPb.AnalyzerInfo>(
+      client,
+      "getAnalyzerInfo",
+      new Empty(),
+    );
+    assert.strictEqual(info.getName(), "service-edges");
+    assert.strictEqual(info.getVersion(), "0.1.0");
+    assert.strictEqual(info.getSupportsconfig(), true);
+    const stack = analyzerPb.PolicyType.POLICY_TYPE_STACK;
+    const resource = analyzerPb.PolicyType.POLICY_TYPE_RESOURCE;
+    assert.deepStrictEqual(
+      info
+        .getPoliciesList()
+        .map((p) => [p.getName(), LEVEL[p.getEnforcementlevel()], p.getPolicyType()]),
+      [
+        ["no-private-endpoint-callee", "mandatory", resource],
+        ["mesh-site-default-deny", "mandatory", resource],
+        ["assignment-required", "mandatory", stack],
+        ["distinguishable-callers", "mandatory", stack],
+        ["no-shared-caller-identity", "mandatory", stack],
+        ["integration-subnet-service-endpoint", "mandatory", stack],
+        ["integration-subnet-size", "mandatory", stack],
+        ["network-edge-has-identity-edge", "advisory", stack],
+        ["vnet-rule-source-is-integration-subnet", "advisory", stack],
+      ],
+    );
+    const size = info.getPoliciesList().find((p) => p.getName() === "integration-subnet-size")!;
+    assert.deepStrictEqual(
+      size.getConfigschema()!.getProperties()!.toJavaScript().addressesPerInstance,
+      {
+        type: "integer",
+        minimum: 1,
+        default: 2,
+        description:
+          "Addresses to keep per declared plan instance (2 covers the temporary doubling during " +
+          "scale operations and platform upgrades).",
+      },
+    );
+  });
+
+  it("Analyze returns the exact violation for a violating resource", async () => {
+    const billing = inputs(
+      find(
+        mutate(
+          baseline(),
+          "billing-app",
+          (p) => (p.siteConfig.ipSecurityRestrictionsDefaultAction = "Allow"),
+        ),
+        "billing-app",
+      ),
+    );
+    const got = diagnostics(await unary(client, "analyze", analyzeRequest(billing)));
+    assert.deepStrictEqual(got, await expectedFromOffline([billing], billing.urn));
+    assert.strictEqual(got.length, 1);
+    assert.strictEqual(got[0].policy, "mesh-site-default-deny");
+    assert.strictEqual(got[0].enforcementLevel, "mandatory");
+    assert.match(
+      got[0].message,
+      /^A mesh site .*\nWebApp "billing-app" has subnet access rules but its unmatched-traffic action \(siteConfig.ipSecurityRestrictionsDefaultAction\) is "Allow"/s,
+    );
+  });
+
+  it("Analyze returns nothing for the clean inputs, and nothing (not even a preview advisory) on unknowns", async () => {
+    for (const r of [...baseline().map(inputs), ...preview()]) {
+      const got = diagnostics(await unary(client, "analyze", analyzeRequest(r)));
+      assert.deepStrictEqual(got, [], r.urn);
+    }
+  });
+
+  it("AnalyzeStack returns the exact stack violation for a violating set", async () => {
+    const resources = mutate(
+      withoutIds(),
+      "billing-sp",
+      (p) => (p.appRoleAssignmentRequired = false),
+    );
+    const got = diagnostics(await unary(client, "analyzeStack", stackRequest(resources)));
+    assert.deepStrictEqual(got, await expectedFromOffline(resources));
+    assert.deepStrictEqual(
+      got.map((d) => [d.policy, d.enforcementLevel, d.urn]),
+      [["assignment-required", "mandatory", U.billingSp]],
+    );
+  });
+
+  it("AnalyzeStack applies the policy config sent with Configure", async () => {
+    const config = { config: { "integration-subnet-size": { addressesPerInstance: 3 } } };
+    const ok = mutate(withoutIds(), "orders-plan", (p) => (p.sku.capacity = 9));
+    assert.deepStrictEqual(diagnostics(await unary(client, "analyzeStack", stackRequest(ok))), []);
+    const tooSmall = mutate(withoutIds(), "orders-plan", (p) => (p.sku.capacity = 10));
+    const got = diagnostics(await unary(client, "analyzeStack", stackRequest(tooSmall)));
+    assert.deepStrictEqual(got, await expectedFromOffline(tooSmall, undefined, config));
+    assert.match(got[0]?.message ?? "", /needs 3 × 10 = 30 addresses/);
+  });
+
+  it("AnalyzeStack returns nothing for the clean set, read back or in preview", async () => {
+    for (const resources of [withoutIds(), baseline(), preview()]) {
+      assert.deepStrictEqual(
+        diagnostics(await unary(client, "analyzeStack", stackRequest(resources))),
+        [],
+      );
+    }
+    assert.deepStrictEqual(engineLog, []);
+  });
+});

@@ -1,0 +1,101 @@
+import * as assert from "assert";
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { policies } from "../../policy/policies";
+import { MESH_SETTINGS } from "../../policy/lib/types";
+import { AppSettingNames } from "../../src/core/app-settings";
+import {
+  baseline,
+  preview,
+  readBack,
+  separateSubnet,
+  systemAssigned,
+  withoutIds,
+} from "./fixtures";
+import { assertNoViolation } from "./helpers";
+
+const POLICY_DIR = path.join(__dirname, "..", "..", "policy");
+
+describe("policy pack: contents", () => {
+  it("lists every policy once, kebab-case, with an explicit level and a full-sentence description", () => {
+    assert.deepStrictEqual(
+      policies.map((p) => [p.name, p.enforcementLevel]),
+      [
+        ["no-private-endpoint-callee", "mandatory"],
+        ["mesh-site-default-deny", "mandatory"],
+        ["assignment-required", "mandatory"],
+        ["distinguishable-callers", "mandatory"],
+        ["no-shared-caller-identity", "mandatory"],
+        ["integration-subnet-service-endpoint", "mandatory"],
+        ["integration-subnet-size", "mandatory"],
+        ["network-edge-has-identity-edge", "advisory"],
+        ["vnet-rule-source-is-integration-subnet", "advisory"],
+      ],
+    );
+    for (const p of policies) {
+      assert.match(p.name, /^[a-z]+(-[a-z]+)*$/);
+      assert.match(p.description, /^[A-Z].{80,}\.$/s, p.name);
+    }
+  });
+
+  it("keeps one policy per file under policy/policies/", () => {
+    const files = fs.readdirSync(path.join(POLICY_DIR, "policies")).sort();
+    assert.deepStrictEqual(files, policies.map((p) => `${p.name}.ts`).sort());
+  });
+
+  it("imports @pulumi/* only as types outside index.ts", () => {
+    const offenders: string[] = [];
+    const walk = (dir: string) => {
+      for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+        const full = path.join(dir, e.name);
+        if (e.isDirectory()) {
+          if (e.name !== "node_modules") walk(full);
+        } else if (e.name.endsWith(".ts") && full !== path.join(POLICY_DIR, "index.ts")) {
+          const src = fs.readFileSync(full, "utf8");
+          for (const m of src.matchAll(/^import (?!type )[^;]*from "(@pulumi\/[^"]+)"/gm)) {
+            offenders.push(`${path.relative(POLICY_DIR, full)}: ${m[1]}`);
+          }
+          if (/require\(["']@pulumi\//.test(src)) offenders.push(path.relative(POLICY_DIR, full));
+        }
+      }
+    };
+    walk(POLICY_DIR);
+    assert.deepStrictEqual(offenders, []);
+  });
+
+  it("loads the policies and the offline runner without loading any Pulumi SDK module", () => {
+    const script =
+      'require("./policy/policies"); require("./policy/offline");' +
+      "const loaded = Object.keys(require.cache).filter((f) => /[\\\\/]@pulumi[\\\\/]/.test(f));" +
+      "process.stdout.write(JSON.stringify(loaded));";
+    const out = execFileSync(process.execPath, ["--import", "tsx", "-e", script], {
+      cwd: path.join(POLICY_DIR, ".."),
+      encoding: "utf8",
+    });
+    assert.deepStrictEqual(JSON.parse(out), []);
+  });
+
+  it("reads the same app-setting names as the identity contract in src/core", () => {
+    assert.strictEqual(MESH_SETTINGS.audiences, AppSettingNames.audiences);
+    assert.strictEqual(MESH_SETTINGS.appClientId, AppSettingNames.appClientId);
+  });
+});
+
+describe("policy pack: the clean baseline mesh", () => {
+  it("passes with inline subnets and a user-assigned identity", () =>
+    assertNoViolation(baseline()));
+  it("passes with a separately declared Subnet", () => assertNoViolation(separateSubnet()));
+  it("passes with a system-assigned identity", () => assertNoViolation(systemAssigned()));
+  it("passes as read back without azure-native ids (correlation by names)", () =>
+    assertNoViolation(withoutIds()));
+  it("passes as read back without ids, with a separate Subnet", () =>
+    assertNoViolation(withoutIds(separateSubnet())));
+  it("passes as AnalyzeStack reads it back (provider outputs)", async () => {
+    await assertNoViolation(readBack());
+    await assertNoViolation(readBack(separateSubnet()));
+    await assertNoViolation(readBack(systemAssigned()));
+  });
+  it("passes in a first preview where every Azure and Entra id is unknown", () =>
+    assertNoViolation(preview()));
+});
