@@ -3,7 +3,7 @@
  * which lets every host with line of sight call billing whatever its access restrictions say.
  */
 import * as network from "@pulumi/azure-native/network";
-import mesh = require("../../index");
+import mesh from "../../index";
 
 export = async () => {
   const outputs = await mesh();
