@@ -2,6 +2,7 @@
  * One plan in a fresh process, for the benchmark: prints {ms, maxRssMiB, resources} as JSON.
  * argv: "dev" or a service count for a generated mesh.
  */
+import "../tools/plan/lazy-sdk-deps";
 import { runPlan } from "../tools/plan/run";
 import { readStackConfig, stackFile } from "../tools/plan/stack-config";
 import { PROJECT_DIR } from "../tools/plan/run";

@@ -3,6 +3,7 @@
  *
  * Exit codes: 0 ok; 1 invalid config or usage (errors on stderr); 2 a mandatory policy violation.
  */
+import "./lazy-sdk-deps";
 import * as path from "node:path";
 import { Command, CommanderError } from "commander";
 import { ConfigError, formatIssue } from "../../src/core";

@@ -1,0 +1,21 @@
+import { strict as assert } from "node:assert";
+import { generatedMesh } from "../../bench/generate";
+import { dependencyDepth } from "../../tools/plan/depth";
+import type { PlanResource } from "../../tools/plan/run";
+import { planOf } from "../fixtures";
+
+const r = (urn: string, ...dependencies: string[]) => ({ urn, dependencies }) as PlanResource;
+
+describe("deployment dependency depth", () => {
+  it("is the longest dependency chain", () => {
+    assert.equal(dependencyDepth([r("a"), r("b", "a"), r("c", "b", "a"), r("d", "a")]), 3);
+    assert.equal(dependencyDepth([r("x", "not-registered")]), 1);
+  });
+
+  it("does not grow with the number of callers (ring meshes of 10 and 60 services)", async () => {
+    const small = dependencyDepth((await planOf(generatedMesh(10, 3))).resources);
+    const large = dependencyDepth((await planOf(generatedMesh(60, 10))).resources);
+    assert.equal(small, 4);
+    assert.equal(large, small);
+  });
+});
