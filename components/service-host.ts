@@ -36,6 +36,8 @@ export interface ServiceHostArgs {
   appSettings: Record<string, pulumi.Input<string>>;
   /** Callee with `easyAuth: true`: platform-side token check. */
   easyAuth?: CalleeAuth;
+  /** Callee: ranges (build agents) allowed to reach its SCM (deployment) site. */
+  scmAllowedRanges?: readonly string[];
 }
 
 /**
@@ -72,12 +74,16 @@ export class ServiceHost extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    const settings: Record<string, pulumi.Input<string>> = { ...args.appSettings };
+    const settings: Record<string, pulumi.Input<string>> = {
+      ...service.appSettings,
+      ...args.appSettings,
+    };
     if (service.kind === "function") {
       Object.assign(settings, this.functionsStorage(name, args));
       settings.FUNCTIONS_EXTENSION_VERSION = "~4";
-      settings.FUNCTIONS_WORKER_RUNTIME = "node";
+      settings.FUNCTIONS_WORKER_RUNTIME = service.runtime.workerRuntime!;
     }
+    const scmRanges = args.scmAllowedRanges ?? [];
 
     const callee = args.allowedSubnets !== undefined;
     this.app = new web.WebApp(
@@ -106,7 +112,7 @@ export class ServiceHost extends pulumi.ComponentResource {
             }
           : {}),
         siteConfig: {
-          linuxFxVersion: service.kind === "function" ? "Node|20" : "NODE|20-lts",
+          linuxFxVersion: service.runtime.linuxFxVersion,
           minTlsVersion: "1.2",
           scmMinTlsVersion: "1.2",
           ftpsState: "Disabled",
@@ -126,8 +132,21 @@ export class ServiceHost extends pulumi.ComponentResource {
                   vnetSubnetResourceId: a.subnetId,
                 })),
                 ipSecurityRestrictionsDefaultAction: "Deny",
-                scmIpSecurityRestrictionsUseMain: true,
+                // The deployment (SCM) site denies too: on the callers' rules by default, or on
+                // its own rules when build agents need to reach it.
+                scmIpSecurityRestrictionsUseMain: scmRanges.length === 0,
                 scmIpSecurityRestrictionsDefaultAction: "Deny",
+                ...(scmRanges.length > 0
+                  ? {
+                      scmIpSecurityRestrictions: scmRanges.map((range) => ({
+                        name: `deploy-${range.replace("/", "-")}`,
+                        description: `deployment agents ${range}`,
+                        action: "Allow",
+                        priority: ALLOW_RULE_PRIORITY,
+                        ipAddress: range,
+                      })),
+                    }
+                  : {}),
               }
             : {}),
         },

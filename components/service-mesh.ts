@@ -197,6 +197,7 @@ export class ServiceMesh extends pulumi.ComponentResource {
               ? s.callers.map((c) => ({ caller: c, subnetId: this.network.subnetId(c) }))
               : undefined,
             appSettings: settings,
+            scmAllowedRanges: graph.scmAllowedRanges.map((c) => c.text),
             easyAuth:
               callee && s.easyAuth
                 ? {

@@ -22,6 +22,58 @@ import {
 import { acceptedSkuNames, refusedSkuReason, type SkuFacts, skuFacts } from "./skus";
 import { instancesFitting, subnetPrefixFor } from "./sizing";
 
+/** A service's language stack, as App Service spells it on Linux. */
+export interface Runtime {
+  /** `NODE|20-lts`, `Python|3.12`, ... */
+  linuxFxVersion: string;
+  /** Function apps: FUNCTIONS_WORKER_RUNTIME. */
+  workerRuntime?: string;
+}
+
+const WEB_STACKS = ["NODE", "PYTHON", "DOTNETCORE", "JAVA", "PHP"];
+const FUNCTION_STACKS: Record<string, string> = {
+  NODE: "node",
+  PYTHON: "python",
+  "DOTNET-ISOLATED": "dotnet-isolated",
+  JAVA: "java",
+  POWERSHELL: "powershell",
+};
+
+function runtimeFix(kind: ServiceKind): string {
+  return kind === "function"
+    ? `write STACK|VERSION with STACK one of ${Object.keys(FUNCTION_STACKS).join(", ")} (e.g. Node|20)`
+    : `write STACK|VERSION with STACK one of ${WEB_STACKS.join(", ")} (e.g. NODE|20-lts)`;
+}
+
+/** The runtime, or why the text is refused. */
+function parseRuntime(kind: ServiceKind, text: string | undefined): Runtime | string {
+  if (text === undefined) {
+    return kind === "function"
+      ? { linuxFxVersion: "Node|20", workerRuntime: "node" }
+      : { linuxFxVersion: "NODE|20-lts" };
+  }
+  const m = /^([A-Za-z-]+)\|([0-9][0-9A-Za-z.-]*)$/.exec(text);
+  if (!m) return "is not a runtime";
+  const stack = m[1].toUpperCase();
+  if (kind === "function") {
+    const worker = FUNCTION_STACKS[stack];
+    return worker ? { linuxFxVersion: text, workerRuntime: worker } : `is not a Functions stack`;
+  }
+  return WEB_STACKS.includes(stack) ? { linuxFxVersion: text } : "is not an App Service stack";
+}
+
+/** Keys the program owns: MESH_*, the identity's client id, the Functions host's own. */
+function reservedSettingReason(key: string): string | undefined {
+  if (key.startsWith("MESH_") || key === "AZURE_CLIENT_ID")
+    return `${key} is written by the program from the graph`;
+  if (/^(AzureWebJobsStorage|FUNCTIONS_)/.test(key))
+    return `${key} is written by the program for the Functions host`;
+  return undefined;
+}
+
+const SECRET_LIKE =
+  /(SECRET|PASSWORD|PASSWD|TOKEN|APIKEY|API_KEY|CONNECTIONSTRING|CONNECTION_STRING)/i;
+
 /** Azure limit: access-restriction rules on one site. */
 export const MAX_RULES_PER_SITE = 512;
 /** Azure limit: subnets in one virtual network. */
@@ -52,6 +104,9 @@ export interface ServiceNode {
   easyAuth: boolean;
   /** Resource group index (see placement.ts). */
   group: number;
+  runtime: Runtime;
+  /** The team's own app settings (never MESH_* or platform keys; secrets as Key Vault refs). */
+  appSettings: Record<string, string>;
   /** Services with an edge to this one, sorted. */
   callers: string[];
   /** Services this one has an edge to, sorted. */
@@ -67,6 +122,8 @@ export interface Edge {
 
 export interface ServiceGraph {
   location: string;
+  /** Ranges allowed to reach callees' SCM (deployment) sites; empty: SCM follows the main rules. */
+  scmAllowedRanges: Cidr[];
   /** Prefix of every Azure resource name (`edges-dev`). */
   namePrefix: string;
   addressSpace: Cidr;
@@ -229,6 +286,26 @@ export function buildServiceGraph(input: StackConfigInput): ServiceGraph {
     }
   }
 
+  const scmAllowedRanges: Cidr[] = [];
+  if (input.network !== undefined) {
+    const net = networkSchema.safeParse(input.network);
+    if (net.success) {
+      net.data.scmAllowedRanges.forEach((text, i) => {
+        const at = ["network", "scmAllowedRanges", i];
+        const parsed = parseCidr(text);
+        if (!parsed.ok)
+          add(at, `${shown(text)} ${parsed.reason}`, parsed.fix ?? "write it as a.b.c.d/prefix");
+        else if (parsed.cidr.prefix < 8)
+          add(
+            at,
+            `${text} would open every callee's deployment (SCM) site to a large part of the internet`,
+            "list only your build agents' ranges (a /8 at most)",
+          );
+        else scmAllowedRanges.push(parsed.cidr);
+      });
+    }
+  }
+
   // --- services: shape -------------------------------------------------------------------
   const raw = new Map<string, RawService>();
   const declared = new Set<string>();
@@ -265,6 +342,7 @@ export function buildServiceGraph(input: StackConfigInput): ServiceGraph {
     }
   }
 
+  const runtimes = new Map<string, Runtime>();
   // --- services: semantics ---------------------------------------------------------------
   const skus = new Map<string, SkuFacts>();
   for (const [name, s] of raw) {
@@ -353,6 +431,22 @@ export function buildServiceGraph(input: StackConfigInput): ServiceGraph {
         "only applies to identity: registration",
         "remove clientSecret, or set identity: registration",
       );
+    }
+    const runtime = parseRuntime(s.kind, s.runtime);
+    if (typeof runtime === "string")
+      add([...at, "runtime"], `${shown(s.runtime)} ${runtime}`, runtimeFix(s.kind));
+    else runtimes.set(name, runtime);
+    for (const key of Object.keys(s.appSettings)) {
+      const reason = reservedSettingReason(key);
+      if (reason)
+        add([...at, "appSettings", key], reason, "remove it; the program writes it from the graph");
+      else if (SECRET_LIKE.test(key) && !s.appSettings[key].startsWith("@Microsoft.KeyVault(")) {
+        add(
+          [...at, "appSettings", key],
+          "looks like a secret, and config is committed in plain text",
+          "store it in Key Vault and set the value to a reference: @Microsoft.KeyVault(SecretUri=...) (the app's managed identity reads it)",
+        );
+      }
     }
     if (s.group !== undefined && (s.group < 0 || s.group >= SERVICE_GROUPS)) {
       add(
@@ -569,6 +663,8 @@ export function buildServiceGraph(input: StackConfigInput): ServiceGraph {
       retiredRoles: [...s.retiredRoles],
       easyAuth: s.easyAuth,
       group: groupOf.get(name)!,
+      runtime: runtimes.get(name)!,
+      appSettings: { ...s.appSettings },
       callers: [...(callersOf.get(name) ?? [])].sort(),
       callees: [...(calleesOf.get(name) ?? [])].sort(),
     }))
@@ -576,6 +672,7 @@ export function buildServiceGraph(input: StackConfigInput): ServiceGraph {
   edges.sort((a, b) => (a.from < b.from ? -1 : a.from > b.from ? 1 : a.to < b.to ? -1 : 1));
   return {
     location,
+    scmAllowedRanges,
     namePrefix,
     addressSpace: addressSpace!,
     services,

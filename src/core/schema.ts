@@ -30,6 +30,10 @@ export const serviceSchema = z.strictObject({
   retiredRoles: z.array(z.string()).default([]),
   easyAuth: flag.default(false),
   group: integer.optional(),
+  runtime: z.string().optional(),
+  appSettings: z
+    .record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String))
+    .default({}),
 });
 
 export const edgeSchema = z.strictObject({
@@ -40,6 +44,7 @@ export const edgeSchema = z.strictObject({
 
 export const networkSchema = z.strictObject({
   addressSpace: z.string(),
+  scmAllowedRanges: z.array(z.string()).default([]),
 });
 
 export type RawService = z.infer<typeof serviceSchema>;

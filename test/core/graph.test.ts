@@ -318,6 +318,49 @@ describe("config -> ServiceGraph", () => {
         "identity: registration",
       );
     });
+    it("a runtime that is not a stack of that kind", () => {
+      expectOne(
+        issuesAfter((s) => (s.c.runtime = "PHP|8.2")),
+        "service-edges:services.c.runtime",
+        '"PHP|8.2" is not a Functions stack',
+        "Node|20",
+      );
+      expectOne(
+        issuesAfter((s) => (s.a.runtime = "node20")),
+        "service-edges:services.a.runtime",
+        "is not a runtime",
+      );
+    });
+    it("an app setting the program owns, or a plain-text secret", () => {
+      expectOne(
+        issuesAfter((s) => (s.b.appSettings = { MESH_ALLOWED_CALLERS: "{}" })),
+        "service-edges:services.b.appSettings.MESH_ALLOWED_CALLERS",
+        "written by the program from the graph",
+      );
+      expectOne(
+        issuesAfter((s) => (s.b.appSettings = { DB_PASSWORD: "hunter2" })),
+        "service-edges:services.b.appSettings.DB_PASSWORD",
+        "looks like a secret",
+        "@Microsoft.KeyVault(",
+      );
+    });
+    it("an SCM range that is malformed or far too wide", () => {
+      expectOne(
+        issuesAfter(
+          (_, __, v) => ((v["service-edges:network"] as Values).scmAllowedRanges = ["0.0.0.0/0"]),
+        ),
+        "service-edges:network.scmAllowedRanges[0]",
+        "would open every callee's deployment (SCM) site",
+      );
+      expectOne(
+        issuesAfter(
+          (_, __, v) =>
+            ((v["service-edges:network"] as Values).scmAllowedRanges = ["203.0.113.7/24"]),
+        ),
+        "service-edges:network.scmAllowedRanges[0]",
+        "not on its /24 network boundary",
+      );
+    });
     it("an edge using a role being retired", () => {
       expectOne(
         issuesAfter((s) => ((s.b.roles = ["B.Read"]), (s.b.retiredRoles = ["B.Write"]))),
@@ -325,6 +368,31 @@ describe("config -> ServiceGraph", () => {
         "is being retired on b",
       );
     });
+  });
+
+  it("takes a runtime, the team's own app settings and SCM deployment ranges", () => {
+    const v = clone(smallConfig());
+    const s = v["service-edges:services"] as Services;
+    s.a.runtime = "PYTHON|3.12";
+    s.c.runtime = "DOTNET-ISOLATED|8.0";
+    s.b.appSettings = {
+      LOG_LEVEL: "debug",
+      RETRIES: 3,
+      DB_PASSWORD: "@Microsoft.KeyVault(SecretUri=https://kv/x)",
+    };
+    (v["service-edges:network"] as Values).scmAllowedRanges = ["203.0.113.0/24"];
+    const g = build(v);
+    assert.deepEqual(g.byName.get("a")!.runtime, { linuxFxVersion: "PYTHON|3.12" });
+    assert.deepEqual(g.byName.get("c")!.runtime, {
+      linuxFxVersion: "DOTNET-ISOLATED|8.0",
+      workerRuntime: "dotnet-isolated",
+    });
+    assert.deepEqual(g.byName.get("b")!.runtime, { linuxFxVersion: "NODE|20-lts" });
+    assert.equal(g.byName.get("b")!.appSettings.RETRIES, "3");
+    assert.deepEqual(
+      g.scmAllowedRanges.map((c) => c.text),
+      ["203.0.113.0/24"],
+    );
   });
 
   it("reports every error of a config together, in one pass", () => {

@@ -154,6 +154,40 @@ describe("network layer under mocks", () => {
     assert.equal(site(plan, "c").kind, "functionapp,linux");
   });
 
+  it("opens callees' SCM sites only to the configured deployment ranges, still denying the rest", async () => {
+    const v = smallConfig();
+    (v["service-edges:network"] as Obj).scmAllowedRanges = ["203.0.113.0/24"];
+    (v["service-edges:services"] as Record<string, Obj>).c.runtime = "Python|3.11";
+    (v["service-edges:services"] as Record<string, Obj>).b.appSettings = { LOG_LEVEL: "debug" };
+    const p = await planOf(v);
+    const b = siteConfig(p, "b");
+    assert.equal(b.scmIpSecurityRestrictionsUseMain, false);
+    assert.equal(b.scmIpSecurityRestrictionsDefaultAction, "Deny");
+    assert.deepEqual(b.scmIpSecurityRestrictions, [
+      {
+        name: "deploy-203.0.113.0-24",
+        description: "deployment agents 203.0.113.0/24",
+        action: "Allow",
+        priority: 100,
+        ipAddress: "203.0.113.0/24",
+      },
+    ]);
+    assert.equal(
+      siteConfig(p, "a").scmIpSecurityRestrictions,
+      undefined,
+      "not a callee: untouched",
+    );
+    const c = siteConfig(p, "c");
+    assert.equal(c.linuxFxVersion, "Python|3.11");
+    const cs = Object.fromEntries(
+      (c.appSettings as Array<{ name: string; value: string }>).map((x) => [x.name, x.value]),
+    );
+    assert.equal(cs.FUNCTIONS_WORKER_RUNTIME, "python");
+    const bs = (b.appSettings as Array<{ name: string; value: string }>).map((x) => x.name);
+    assert.ok(bs.includes("LOG_LEVEL") && bs.includes("MESH_ALLOWED_CALLERS"));
+    assert.deepEqual(p.violations, []);
+  });
+
   it("gives Function apps identity-based host storage, no account key", () => {
     const settings = Object.fromEntries(
       (siteConfig(plan, "c").appSettings as Array<{ name: string; value: string }>).map((s) => [
