@@ -20,17 +20,26 @@ export function addressesOf(prefix: number): number {
 /** How many plan instances a subnet of this prefix can hold through a scale-out or upgrade. */
 export function instancesFitting(prefix: number): number {
   if (prefix > LARGEST_INTEGRATION_PREFIX) return 0;
-  return Math.floor((addressesOf(prefix) - AZURE_RESERVED_ADDRESSES) / 2);
+  return Math.floor(usableAddresses(prefix) / 2);
+}
+
+/** Addresses a subnet of this prefix leaves for instances once Azure took its 5. */
+export function usableAddresses(prefix: number): number {
+  return addressesOf(prefix) - AZURE_RESERVED_ADDRESSES;
+}
+
+/** The longest prefix (smallest subnet, /28 at most) with `needed` usable addresses. */
+export function prefixForAddresses(needed: number): number | undefined {
+  for (let p = LARGEST_INTEGRATION_PREFIX; p >= 1; p--) if (usableAddresses(p) >= needed) return p;
+  return undefined;
 }
 
 /** The longest (smallest) prefix whose subnet holds `maxInstances` instances. */
 export function subnetPrefixFor(maxInstances: number): number {
-  let prefix = LARGEST_INTEGRATION_PREFIX;
-  while (prefix > 0 && instancesFitting(prefix) < maxInstances) prefix--;
-  return prefix;
+  return prefixForAddresses(2 * maxInstances) ?? 0;
 }
 
 /** Free addresses left once `maxInstances` instances are doubled during an upgrade. */
 export function headroomOf(prefix: number, maxInstances: number): number {
-  return addressesOf(prefix) - AZURE_RESERVED_ADDRESSES - 2 * maxInstances;
+  return usableAddresses(prefix) - 2 * maxInstances;
 }
