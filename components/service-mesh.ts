@@ -163,7 +163,7 @@ export class ServiceMesh extends pulumi.ComponentResource {
         if (identity.registration) settings[S.appClientId] = identity.registration.clientId;
         settings[S.callees] = this.tenantId.apply((tenant) =>
           JSON.stringify(
-            calleeTargetsFor(graph.edges, s.name, (to) => ({
+            calleeTargetsFor(graph.outgoing.get(s.name) ?? [], s.name, (to) => ({
               audience: identifierUriFor(tenant, prefix, to),
               url: `https://${defaultHostNameFor(prefix, to)}`,
             })),
@@ -177,7 +177,9 @@ export class ServiceMesh extends pulumi.ComponentResource {
           .apply((aud) => JSON.stringify(aud));
         settings[S.allowedCallers] = pulumi.all(callerIds).apply((ids) => {
           const byService = new Map(s.callers.map((c, i) => [c, ids[i]]));
-          return JSON.stringify(allowedCallersFor(graph.edges, s.name, (c) => byService.get(c)!));
+          return JSON.stringify(
+            allowedCallersFor(graph.incoming.get(s.name) ?? [], s.name, (c) => byService.get(c)!),
+          );
         });
       }
       this.hosts.set(

@@ -132,6 +132,9 @@ export interface ServiceGraph {
   /** Sorted by caller, then callee. */
   edges: Edge[];
   byName: ReadonlyMap<string, ServiceNode>;
+  /** Edges into each service, and out of each service (so per-service work stays linear). */
+  incoming: ReadonlyMap<string, readonly Edge[]>;
+  outgoing: ReadonlyMap<string, readonly Edge[]>;
 }
 
 /** The stack config, as plain values: what `pulumi.Config` or a stack YAML file holds. */
@@ -678,5 +681,13 @@ export function buildServiceGraph(input: StackConfigInput): ServiceGraph {
     services,
     edges,
     byName: new Map(services.map((s) => [s.name, s])),
+    incoming: groupEdges(edges, (e) => e.to),
+    outgoing: groupEdges(edges, (e) => e.from),
   };
+}
+
+function groupEdges(edges: readonly Edge[], key: (e: Edge) => string): Map<string, Edge[]> {
+  const out = new Map<string, Edge[]>();
+  for (const e of edges) (out.get(key(e)) ?? out.set(key(e), []).get(key(e))!).push(e);
+  return out;
 }

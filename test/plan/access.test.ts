@@ -35,9 +35,12 @@ describe("access queries (check / match) on the dev stack", () => {
     const a = checkAccess(plan, "reports", "billing");
     assert.equal(
       a.network.reason,
-      `billing's access restriction "reports" allows reports's subnet snet-reports`,
+      'the access restriction "reports" on billing allows the subnet of reports, snet-reports',
     );
-    assert.equal(a.identity.reason, "reports's app registration holds Invoices.Read on billing");
+    assert.equal(
+      a.identity.reason,
+      "the app registration of reports holds Invoices.Read on billing",
+    );
     const d = checkAccess(plan, "web", "billing");
     assert.equal(
       d.network.reason,

@@ -63,7 +63,7 @@ export function checkAccess(plan: PlanResult, caller: string, callee: string): A
     network = rule
       ? {
           allowed: true,
-          reason: `${callee}'s access restriction "${String(rule.name)}" allows ${caller}'s subnet ${subnetId.split("/").pop()}`,
+          reason: `the access restriction "${String(rule.name)}" on ${callee} allows the subnet of ${caller}, ${subnetId.split("/").pop()}`,
         }
       : {
           allowed: false,
@@ -125,7 +125,7 @@ export function checkAccess(plan: PlanResult, caller: string, callee: string): A
         ? {
             allowed: true,
             roles,
-            reason: `${caller}'s ${reg ? "app registration" : "managed identity"} holds ${roles.join(", ")} on ${callee}`,
+            reason: `the ${reg ? "app registration" : "managed identity"} of ${caller} holds ${roles.join(", ")} on ${callee}`,
           }
         : {
             allowed: false,

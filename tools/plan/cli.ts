@@ -162,6 +162,11 @@ export async function main(
 if (require.main === module) {
   // The SDK captures a stack trace for every internal promise; the plan never shows them.
   if (!process.env.SERVICE_EDGES_DEBUG) Error.stackTraceLimit = 0;
+  // An error inside the planned program's callbacks: say what it was, no stack trace.
+  process.on("unhandledRejection", (e) => {
+    process.stderr.write(`error: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exit(EXIT.invalid);
+  });
   main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });
