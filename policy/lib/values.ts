@@ -147,3 +147,8 @@ export function asStrings(v: Plain | undefined): Tri<string[]> {
 export function sameText(a: string, b: string): boolean {
   return a.toLowerCase() === b.toLowerCase();
 }
+
+/** The labels of a group's members, sorted and joined, for a violation message. */
+export function labelsOf(members: Map<string, string>): string {
+  return [...members.values()].sort().join(", ");
+}

@@ -1,5 +1,6 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
 import { Mesh, Node, Resolution, SiteNode, SubnetNode, describe, keyOf } from "../lib/mesh";
+import { labelsOf } from "../lib/values";
 
 interface Group<N extends Node> {
   target: Resolution<N>;
@@ -20,10 +21,6 @@ function add<N extends Node>(
     groups.set(key, g);
   }
   return g;
-}
-
-function names(members: Map<string, string>): string {
-  return [...members.values()].sort().join(", ");
 }
 
 export const distinguishableCallers: StackValidationPolicy = {
@@ -59,7 +56,7 @@ export const distinguishableCallers: StackValidationPolicy = {
       const where = g.target.kind === "node" ? g.target.node.res.urn : g.firstSite.res.urn;
       report(
         `${describe(g.target)} is VNet-integrated and hosts ${g.members.size} apps ` +
-          `(${names(g.members)}): they share its integration subnet and outbound addresses, so a ` +
+          `(${labelsOf(g.members)}): they share its integration subnet and outbound addresses, so a ` +
           `callee cannot tell them apart. Fix: give each calling app its own App Service plan ` +
           `and integration subnet.`,
         where,
@@ -70,7 +67,7 @@ export const distinguishableCallers: StackValidationPolicy = {
       const where = g.target.kind === "node" ? g.target.node.owner.urn : g.firstSite.res.urn;
       report(
         `${describe(g.target)} is the integration subnet of ${g.members.size} App Service plans ` +
-          `(${names(g.members)}): a callee's subnet rule admits all of them at once. ` +
+          `(${labelsOf(g.members)}): a callee's subnet rule admits all of them at once. ` +
           `Fix: give each plan its own integration subnet.`,
         where,
       );

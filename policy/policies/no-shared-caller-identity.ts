@@ -1,7 +1,7 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
 import { managedPrincipals, servicePrincipalsOfApplication } from "../lib/identity";
 import { Mesh, Node, SiteNode, depsOf } from "../lib/mesh";
-import { asArray, asObject, asString, at, isUnknown } from "../lib/values";
+import { asArray, asObject, asString, at, isUnknown, labelsOf } from "../lib/values";
 
 interface Holder {
   node: Node;
@@ -20,10 +20,6 @@ function attach(into: Map<string, Holder>, node: Node, site: SiteNode): void {
 /** True when some app role assignment is granted to this principal. */
 function holdsAssignment(mesh: Mesh, principal: { ids: string[]; urns: string[] }): boolean {
   return mesh.assignments.some((a) => Mesh.principalMatches(a.principal, principal) === true);
-}
-
-function names(apps: Map<string, string>): string {
-  return [...apps.values()].sort().join(", ");
 }
 
 export const noSharedCallerIdentity: StackValidationPolicy = {
@@ -69,7 +65,7 @@ export const noSharedCallerIdentity: StackValidationPolicy = {
       if (!holdsAssignment(mesh, principal)) continue;
       report(
         `${node.label} holds app role assignments and is attached to ${h.apps.size} apps ` +
-          `(${names(h.apps)}): each of them calls with the same token, so callees cannot tell ` +
+          `(${labelsOf(h.apps)}): each of them calls with the same token, so callees cannot tell ` +
           `them apart and each gets the others' roles. Fix: give every calling app its own ` +
           `user-assigned identity and grant each only its own edges.`,
         node.res.urn,
@@ -86,7 +82,7 @@ export const noSharedCallerIdentity: StackValidationPolicy = {
       if (!holdsAssignment(mesh, principal)) continue;
       report(
         `${app.label} holds app role assignments and trusts the managed identities of ` +
-          `${h.apps.size} apps (${names(h.apps)}) through federated credentials: each of them ` +
+          `${h.apps.size} apps (${labelsOf(h.apps)}) through federated credentials: each of them ` +
           `calls with the same token, so callees cannot tell them apart. Fix: give every calling ` +
           `app its own app registration, trusting only that app's identity.`,
         app.res.urn,
