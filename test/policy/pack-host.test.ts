@@ -22,7 +22,22 @@ import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { OfflineResource, runPolicies } from "../../policy/offline";
 import { policies } from "../../policy/policies";
-import { U, baseline, find, mutate, preview, withoutIds } from "./fixtures";
+import {
+  BILLING_APP_ID,
+  ORDERS_MI_ID,
+  ORDERS_PLAN_ID,
+  RG,
+  U,
+  VNET_ID,
+  appOnPlan,
+  baseline,
+  find,
+  mutate,
+  plus,
+  preview,
+  resource,
+  withoutIds,
+} from "./fixtures";
 
 const POLICY_DIR = path.join(__dirname, "..", "..", "policy");
 
@@ -324,5 +339,117 @@ describe("policy pack over the engine's Analyzer protocol", function () {
       );
     }
     assert.deepStrictEqual(engineLog, []);
+  });
+
+  /** One setup per policy that it must refuse, as resources read back after an update. */
+  const setups: Array<[string, () => OfflineResource[], string?]> = [
+    [
+      "no-private-endpoint-callee",
+      () =>
+        plus(
+          baseline(),
+          resource("azure-native:network:PrivateEndpoint", "billing-pe", {
+            resourceGroupName: RG,
+            privateEndpointName: "pe-billing",
+            subnet: { id: `${VNET_ID}/subnets/snet-endpoints` },
+            privateLinkServiceConnections: [
+              { name: "billing", privateLinkServiceId: BILLING_APP_ID, groupIds: ["sites"] },
+            ],
+          }),
+        ),
+      "billing-pe",
+    ],
+    [
+      "mesh-site-default-deny",
+      () =>
+        mutate(
+          baseline(),
+          "billing-app",
+          (p) => (p.siteConfig.scmIpSecurityRestrictionsUseMain = false),
+        ),
+      "billing-app",
+    ],
+    [
+      "assignment-required",
+      () => mutate(baseline(), "billing-sp", (p) => delete p.appRoleAssignmentRequired),
+    ],
+    [
+      "distinguishable-callers",
+      () => plus(baseline(), ...appOnPlan("shipping", { planId: ORDERS_PLAN_ID })),
+    ],
+    [
+      "no-shared-caller-identity",
+      () =>
+        mutate(baseline(), "billing-app", (p) => {
+          p.identity = { type: "UserAssigned", userAssignedIdentities: [ORDERS_MI_ID] };
+        }),
+    ],
+    [
+      "integration-subnet-service-endpoint",
+      () => mutate(baseline(), "mesh-vnet", (p) => (p.subnets[0].serviceEndpoints = [])),
+    ],
+    [
+      "integration-subnet-size",
+      () => mutate(baseline(), "orders-plan", (p) => (p.sku.capacity = 20)),
+    ],
+    [
+      "network-edge-has-identity-edge",
+      () => baseline().filter((r) => r.name !== "orders-to-billing"),
+    ],
+    [
+      "vnet-rule-source-is-integration-subnet",
+      () =>
+        plus(
+          mutate(baseline(), "billing-app", (p) =>
+            p.siteConfig.ipSecurityRestrictions.push({
+              action: "Allow",
+              priority: 200,
+              vnetSubnetResourceId: `${VNET_ID}/subnets/snet-vms`,
+            }),
+          ),
+          resource("azure-native:network:Subnet", "vms-subnet", {
+            id: `${VNET_ID}/subnets/snet-vms`,
+            resourceGroupName: RG,
+            virtualNetworkName: "vnet-mesh",
+            subnetName: "snet-vms",
+            addressPrefix: "10.40.1.0/24",
+            serviceEndpoints: [{ service: "Microsoft.Web" }],
+          }),
+        ),
+    ],
+  ];
+
+  it("every policy refuses its setup over the protocol exactly as in-process", async () => {
+    assert.deepStrictEqual(
+      setups.map(([name]) => name),
+      policies.map((p) => p.name),
+      "one setup per policy",
+    );
+    const stackPolicies = new Set(policies.filter((p) => "validateStack" in p).map((p) => p.name));
+    // The host was configured once, in `before`, with addressesPerInstance 3.
+    const hostConfig = { config: { "integration-subnet-size": { addressesPerInstance: 3 } } };
+    for (const [name, build, resourceName] of setups) {
+      const resources = build();
+      if (resourceName) {
+        const r = inputs(find(resources, resourceName));
+        const got = diagnostics(await unary(client, "analyze", analyzeRequest(r)));
+        assert.deepStrictEqual(got, await expectedFromOffline([r], r.urn, hostConfig), name);
+        assert.deepStrictEqual(
+          got.map((d) => d.policy),
+          [name],
+          name,
+        );
+      } else {
+        const got = diagnostics(await unary(client, "analyzeStack", stackRequest(resources)));
+        const expected = (await expectedFromOffline(resources, undefined, hostConfig)).filter((d) =>
+          stackPolicies.has(d.policy),
+        );
+        assert.deepStrictEqual(got, expected, name);
+        assert.ok(
+          got.some((d) => d.policy === name),
+          `${name}: ${JSON.stringify(got)}`,
+        );
+      }
+    }
   });
 });
