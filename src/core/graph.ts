@@ -228,19 +228,15 @@ function editDistance(a: string, b: string): number {
 
 const listed = (names: readonly string[]) => names.map((n) => JSON.stringify(n)).join(", ");
 
-/**
- * Validates the whole config and builds the graph, or throws one ConfigError listing every issue.
- * Nothing here depends on Pulumi: it runs before any resource is registered.
- */
-export function buildServiceGraph(input: StackConfigInput): ServiceGraph {
-  const issues: ConfigIssue[] = [];
-  const add = (segs: Segments, message: string, fix: string) =>
-    issues.push({ path: keyPath(segs), message, fix });
+/** Where a check reports: `add` for a key path, message and fix; `push` for a built issue. */
+interface Issues {
+  add: (segs: Segments, message: string, fix: string) => void;
+  push: (issue: ConfigIssue) => void;
+}
 
-  // --- location and naming ---------------------------------------------------------------
-  let location = "";
+function checkLocation(input: StackConfigInput, { push }: Issues): string {
   if (typeof input.location !== "string" || input.location.trim() === "") {
-    issues.push({
+    push({
       path: "azure-native:location",
       message:
         input.location === undefined
@@ -248,68 +244,78 @@ export function buildServiceGraph(input: StackConfigInput): ServiceGraph {
           : `expected a region name, got ${shown(input.location)}`,
       fix: "pulumi config set azure-native:location westeurope (or your region)",
     });
-  } else location = input.location;
+    return "";
+  }
+  return input.location;
+}
 
-  let namePrefix = `edges-${input.stack}`
+/** The configured prefix, or `edges-<stack>` made name-safe. */
+function checkNamePrefix(input: StackConfigInput, { add }: Issues): string {
+  const fallback = `edges-${input.stack}`
     .toLowerCase()
     .replace(/[^a-z0-9-]/g, "-")
-    .slice(0, 20);
-  if (input.namePrefix !== undefined) {
-    if (typeof input.namePrefix === "string" && NAME_PREFIX.test(input.namePrefix))
-      namePrefix = input.namePrefix;
-    else
-      add(
-        ["namePrefix"],
-        `${shown(input.namePrefix)} is not a valid name prefix`,
-        "use 2-20 lowercase letters, digits or hyphens, starting with a letter (it prefixes every Azure resource name)",
-      );
+    .slice(0, 20)
+    .replace(/-+$/, "");
+  if (input.namePrefix === undefined) return fallback;
+  if (typeof input.namePrefix === "string" && NAME_PREFIX.test(input.namePrefix)) {
+    return input.namePrefix;
   }
+  add(
+    ["namePrefix"],
+    `${shown(input.namePrefix)} is not a valid name prefix`,
+    "use 2-20 lowercase letters, digits or hyphens, starting with a letter (it prefixes every Azure resource name)",
+  );
+  return fallback;
+}
 
-  // --- network ---------------------------------------------------------------------------
-  let addressSpace: Cidr | undefined;
+function checkNetwork(
+  input: StackConfigInput,
+  { add, push }: Issues,
+): { addressSpace?: Cidr; scmAllowedRanges: Cidr[] } {
+  const scmAllowedRanges: Cidr[] = [];
   if (input.network === undefined) {
     add(
       ["network", "addressSpace"],
       "is missing",
       "pulumi config set --path 'service-edges:network.addressSpace' 10.40.0.0/16",
     );
-  } else {
-    const net = networkSchema.safeParse(input.network);
-    if (!net.success)
-      for (const i of net.error.issues) issues.push(zodIssue(["network"], i, input.network));
-    else {
-      const parsed = parseCidr(net.data.addressSpace);
-      if (parsed.ok) addressSpace = parsed.cidr;
-      else
-        add(
-          ["network", "addressSpace"],
-          `${shown(net.data.addressSpace)} ${parsed.reason}`,
-          parsed.fix ?? "use a private IPv4 range such as 10.40.0.0/16",
-        );
-    }
+    return { scmAllowedRanges };
   }
-
-  const scmAllowedRanges: Cidr[] = [];
-  if (input.network !== undefined) {
-    const net = networkSchema.safeParse(input.network);
-    if (net.success) {
-      net.data.scmAllowedRanges.forEach((text, i) => {
-        const at = ["network", "scmAllowedRanges", i];
-        const parsed = parseCidr(text);
-        if (!parsed.ok)
-          add(at, `${shown(text)} ${parsed.reason}`, parsed.fix ?? "write it as a.b.c.d/prefix");
-        else if (parsed.cidr.prefix < 8)
-          add(
-            at,
-            `${text} would open every callee's deployment (SCM) site to a large part of the internet`,
-            "list only your build agents' ranges (a /8 at most)",
-          );
-        else scmAllowedRanges.push(parsed.cidr);
-      });
-    }
+  const net = networkSchema.safeParse(input.network);
+  if (!net.success) {
+    for (const i of net.error.issues) push(zodIssue(["network"], i, input.network));
+    return { scmAllowedRanges };
   }
+  let addressSpace: Cidr | undefined;
+  const parsed = parseCidr(net.data.addressSpace);
+  if (parsed.ok) addressSpace = parsed.cidr;
+  else
+    add(
+      ["network", "addressSpace"],
+      `${shown(net.data.addressSpace)} ${parsed.reason}`,
+      parsed.fix ?? "use a private IPv4 range such as 10.40.0.0/16",
+    );
+  net.data.scmAllowedRanges.forEach((text, i) => {
+    const at = ["network", "scmAllowedRanges", i];
+    const range = parseCidr(text);
+    if (!range.ok)
+      add(at, `${shown(text)} ${range.reason}`, range.fix ?? "write it as a.b.c.d/prefix");
+    else if (range.cidr.prefix < 8)
+      add(
+        at,
+        `${text} would open every callee's deployment (SCM) site to a large part of the internet`,
+        "list only your build agents' ranges (a /8 at most)",
+      );
+    else scmAllowedRanges.push(range.cidr);
+  });
+  return { addressSpace, scmAllowedRanges };
+}
 
-  // --- services: shape -------------------------------------------------------------------
+function parseServices(
+  input: StackConfigInput,
+  namePrefix: string,
+  { add, push }: Issues,
+): { raw: Map<string, RawService>; declared: Set<string> } {
   const raw = new Map<string, RawService>();
   const declared = new Set<string>();
   if (!isRecord(input.services)) {
@@ -338,129 +344,142 @@ export function buildServiceGraph(input: StackConfigInput): ServiceGraph {
       }
       const parsed = serviceSchema.safeParse(spec ?? {});
       if (!parsed.success) {
-        for (const i of parsed.error.issues) issues.push(zodIssue(["services", name], i, spec));
+        for (const i of parsed.error.issues) push(zodIssue(["services", name], i, spec));
         continue;
       }
       raw.set(name, parsed.data);
     }
   }
 
-  const runtimes = new Map<string, Runtime>();
-  // --- services: semantics ---------------------------------------------------------------
-  const skus = new Map<string, SkuFacts>();
-  for (const [name, s] of raw) {
-    const at = ["services", name];
-    const facts = skuFacts(s.sku);
-    const refused = refusedSkuReason(s.sku);
-    if (refused) {
+  return { raw, declared };
+}
+
+/** One service's own rules; its SKU facts and runtime when they are valid. */
+function checkService(
+  name: string,
+  s: RawService,
+  { add }: Issues,
+): { sku?: SkuFacts; runtime?: Runtime } {
+  let sku: SkuFacts | undefined;
+  let runtime: Runtime | undefined;
+  const at = ["services", name];
+  const facts = skuFacts(s.sku);
+  const refused = refusedSkuReason(s.sku);
+  if (refused) {
+    add(
+      [...at, "sku"],
+      `${shown(s.sku)} cannot join the mesh: ${refused}`,
+      s.kind === "function"
+        ? "use Elastic Premium (EP1) or a dedicated plan (P1v3)"
+        : "use B1 or above; P1v3 is a good default",
+    );
+  } else if (!facts) {
+    add(
+      [...at, "sku"],
+      `${shown(s.sku)} is not a known App Service plan SKU`,
+      `use one of ${acceptedSkuNames.join(", ")}`,
+    );
+  } else if (facts.elastic && s.kind !== "function") {
+    add(
+      [...at, "sku"],
+      `${shown(s.sku)} is Elastic Premium, which hosts Function apps only`,
+      "use a dedicated SKU such as P1v3, or set kind: function",
+    );
+  } else {
+    sku = facts;
+    if (s.maxInstances < 1) {
       add(
-        [...at, "sku"],
-        `${shown(s.sku)} cannot join the mesh: ${refused}`,
-        s.kind === "function"
-          ? "use Elastic Premium (EP1) or a dedicated plan (P1v3)"
-          : "use B1 or above; P1v3 is a good default",
+        [...at, "maxInstances"],
+        `must be at least 1, got ${s.maxInstances}`,
+        "set it to the plan's scale-out ceiling, 1 or more",
       );
-    } else if (!facts) {
+    } else if (s.maxInstances > facts.maxInstances) {
       add(
-        [...at, "sku"],
-        `${shown(s.sku)} is not a known App Service plan SKU`,
-        `use one of ${acceptedSkuNames.join(", ")}`,
-      );
-    } else if (facts.elastic && s.kind !== "function") {
-      add(
-        [...at, "sku"],
-        `${shown(s.sku)} is Elastic Premium, which hosts Function apps only`,
-        "use a dedicated SKU such as P1v3, or set kind: function",
-      );
-    } else {
-      skus.set(name, facts);
-      if (s.maxInstances < 1) {
-        add(
-          [...at, "maxInstances"],
-          `must be at least 1, got ${s.maxInstances}`,
-          "set it to the plan's scale-out ceiling, 1 or more",
-        );
-      } else if (s.maxInstances > facts.maxInstances) {
-        add(
-          [...at, "maxInstances"],
-          `${s.maxInstances} is above the ${facts.tier} ceiling of ${facts.maxInstances} instances`,
-          `lower it to ${facts.maxInstances} or pick a larger tier (Standard 10, PremiumV3 30${s.kind === "function" ? ", Elastic Premium 100" : ""})`,
-        );
-      }
-    }
-    const seenRoles = new Map<string, number>();
-    s.roles.forEach((role, i) => {
-      if (!ROLE_NAME.test(role) || role.length > ROLE_NAME_MAX) {
-        add(
-          [...at, "roles", i],
-          `${shown(role)} is not a valid app role value`,
-          `use at most ${ROLE_NAME_MAX} letters, digits, '.', '_' or '-', no spaces (e.g. Orders.Read)`,
-        );
-      }
-      const key = role.toLowerCase();
-      const first = seenRoles.get(key);
-      if (first !== undefined)
-        add(
-          [...at, "roles", i],
-          `${shown(role)} duplicates roles[${first}]`,
-          "list each role once (Entra compares role values case-insensitively)",
-        );
-      else seenRoles.set(key, i);
-    });
-    s.retiredRoles.forEach((role, i) => {
-      if (seenRoles.has(role.toLowerCase()))
-        add(
-          [...at, "retiredRoles", i],
-          `${shown(role)} is also in roles`,
-          "keep a role in roles or in retiredRoles, not both",
-        );
-      else if (!ROLE_NAME.test(role) || role.length > ROLE_NAME_MAX)
-        add(
-          [...at, "retiredRoles", i],
-          `${shown(role)} is not a valid app role value`,
-          "list the role exactly as it was deployed",
-        );
-    });
-    if (s.easyAuth && s.roles.length === 0) {
-      add(
-        [...at, "easyAuth"],
-        "is on, but the service exposes no roles, so it has no Entra application to check tokens against",
-        "declare its roles, or remove easyAuth",
-      );
-    }
-    if (s.clientSecret && s.identity !== "registration") {
-      add(
-        [...at, "clientSecret"],
-        "only applies to identity: registration",
-        "remove clientSecret, or set identity: registration",
-      );
-    }
-    const runtime = parseRuntime(s.kind, s.runtime);
-    if (typeof runtime === "string")
-      add([...at, "runtime"], `${shown(s.runtime)} ${runtime}`, runtimeFix(s.kind));
-    else runtimes.set(name, runtime);
-    for (const key of Object.keys(s.appSettings)) {
-      const reason = reservedSettingReason(key);
-      if (reason)
-        add([...at, "appSettings", key], reason, "remove it; the program writes it from the graph");
-      else if (SECRET_LIKE.test(key) && !s.appSettings[key].startsWith("@Microsoft.KeyVault(")) {
-        add(
-          [...at, "appSettings", key],
-          "looks like a secret, and config is committed in plain text",
-          "store it in Key Vault and set the value to a reference: @Microsoft.KeyVault(SecretUri=...) (the app's managed identity reads it)",
-        );
-      }
-    }
-    if (s.group !== undefined && (s.group < 0 || s.group >= SERVICE_GROUPS)) {
-      add(
-        [...at, "group"],
-        `${s.group} is not a resource group index`,
-        `use 0..${SERVICE_GROUPS - 1}`,
+        [...at, "maxInstances"],
+        `${s.maxInstances} is above the ${facts.tier} ceiling of ${facts.maxInstances} instances`,
+        `lower it to ${facts.maxInstances} or pick a larger tier (Standard 10, PremiumV3 30${s.kind === "function" ? ", Elastic Premium 100" : ""})`,
       );
     }
   }
+  const seenRoles = new Map<string, number>();
+  s.roles.forEach((role, i) => {
+    if (!ROLE_NAME.test(role) || role.length > ROLE_NAME_MAX) {
+      add(
+        [...at, "roles", i],
+        `${shown(role)} is not a valid app role value`,
+        `use at most ${ROLE_NAME_MAX} letters, digits, '.', '_' or '-', no spaces (e.g. Orders.Read)`,
+      );
+    }
+    const key = role.toLowerCase();
+    const first = seenRoles.get(key);
+    if (first !== undefined)
+      add(
+        [...at, "roles", i],
+        `${shown(role)} duplicates roles[${first}]`,
+        "list each role once (Entra compares role values case-insensitively)",
+      );
+    else seenRoles.set(key, i);
+  });
+  s.retiredRoles.forEach((role, i) => {
+    if (seenRoles.has(role.toLowerCase()))
+      add(
+        [...at, "retiredRoles", i],
+        `${shown(role)} is also in roles`,
+        "keep a role in roles or in retiredRoles, not both",
+      );
+    else if (!ROLE_NAME.test(role) || role.length > ROLE_NAME_MAX)
+      add(
+        [...at, "retiredRoles", i],
+        `${shown(role)} is not a valid app role value`,
+        "list the role exactly as it was deployed",
+      );
+  });
+  if (s.easyAuth && s.roles.length === 0) {
+    add(
+      [...at, "easyAuth"],
+      "is on, but the service exposes no roles, so it has no Entra application to check tokens against",
+      "declare its roles, or remove easyAuth",
+    );
+  }
+  if (s.clientSecret && s.identity !== "registration") {
+    add(
+      [...at, "clientSecret"],
+      "only applies to identity: registration",
+      "remove clientSecret, or set identity: registration",
+    );
+  }
+  const parsedRuntime = parseRuntime(s.kind, s.runtime);
+  if (typeof parsedRuntime === "string")
+    add([...at, "runtime"], `${shown(s.runtime)} ${parsedRuntime}`, runtimeFix(s.kind));
+  else runtime = parsedRuntime;
+  for (const key of Object.keys(s.appSettings)) {
+    const reason = reservedSettingReason(key);
+    if (reason)
+      add([...at, "appSettings", key], reason, "remove it; the program writes it from the graph");
+    else if (SECRET_LIKE.test(key) && !s.appSettings[key].startsWith("@Microsoft.KeyVault(")) {
+      add(
+        [...at, "appSettings", key],
+        "looks like a secret, and config is committed in plain text",
+        "store it in Key Vault and set the value to a reference: @Microsoft.KeyVault(SecretUri=...) (the app's managed identity reads it)",
+      );
+    }
+  }
+  if (s.group !== undefined && (s.group < 0 || s.group >= SERVICE_GROUPS)) {
+    add(
+      [...at, "group"],
+      `${s.group} is not a resource group index`,
+      `use 0..${SERVICE_GROUPS - 1}`,
+    );
+  }
+  return { sku, runtime };
+}
 
-  // --- edges -----------------------------------------------------------------------------
+function parseEdges(
+  input: StackConfigInput,
+  raw: ReadonlyMap<string, RawService>,
+  declared: ReadonlySet<string>,
+  { add, push }: Issues,
+): Edge[] {
   const edges: Edge[] = [];
   const edgeAt = new Map<string, number>();
   if (input.edges !== undefined && !Array.isArray(input.edges)) {
@@ -476,7 +495,7 @@ export function buildServiceGraph(input: StackConfigInput): ServiceGraph {
     const at: Segments = ["edges", i];
     const parsed = edgeSchema.safeParse(value);
     if (!parsed.success) {
-      for (const issue of parsed.error.issues) issues.push(zodIssue(at, issue, value));
+      for (const issue of parsed.error.issues) push(zodIssue(at, issue, value));
       return;
     }
     const e: RawEdge = parsed.data;
@@ -534,13 +553,10 @@ export function buildServiceGraph(input: StackConfigInput): ServiceGraph {
     edges.push({ from: e.from, to: e.to, roles: [...seen].sort() });
   });
 
-  // --- callers, callees, rule limits -----------------------------------------------------
-  const callersOf = new Map<string, string[]>();
-  const calleesOf = new Map<string, string[]>();
-  for (const e of edges) {
-    (callersOf.get(e.to) ?? callersOf.set(e.to, []).get(e.to)!).push(e.from);
-    (calleesOf.get(e.from) ?? calleesOf.set(e.from, []).get(e.from)!).push(e.to);
-  }
+  return edges;
+}
+
+function checkRuleLimits(callersOf: ReadonlyMap<string, string[]>, { add }: Issues): void {
   for (const [callee, callers] of callersOf) {
     if (callers.length > MAX_RULES_PER_SITE) {
       add(
@@ -550,8 +566,16 @@ export function buildServiceGraph(input: StackConfigInput): ServiceGraph {
       );
     }
   }
+}
 
-  // --- subnets ---------------------------------------------------------------------------
+/** Declared subnets (fit, inside, no overlap), and suggestions for callers without one. */
+function checkSubnets(
+  raw: ReadonlyMap<string, RawService>,
+  skus: ReadonlyMap<string, SkuFacts>,
+  calleesOf: ReadonlyMap<string, string[]>,
+  addressSpace: Cidr | undefined,
+  { add }: Issues,
+): Map<string, Cidr> {
   const subnets = new Map<string, Cidr>();
   const withSubnet: Array<[string, Cidr]> = [];
   for (const [name, s] of raw) {
@@ -630,7 +654,10 @@ export function buildServiceGraph(input: StackConfigInput): ServiceGraph {
     );
   }
 
-  // --- resource group placement ----------------------------------------------------------
+  return subnets;
+}
+
+function placeServices(raw: ReadonlyMap<string, RawService>, { add }: Issues): Map<string, number> {
   const groupOf = new Map<string, number>();
   const members = new Map<number, string[]>();
   for (const [name, s] of raw) {
@@ -650,6 +677,41 @@ export function buildServiceGraph(input: StackConfigInput): ServiceGraph {
       `pin ${list.length - PLANS_PER_RESOURCE_GROUP} of its newest services (${list.slice(-3).join(", ")}, ...) elsewhere with group: <n>, e.g. group: ${roomy[0] ?? 0}`,
     );
   }
+
+  return groupOf;
+}
+
+/**
+ * Validates the whole config and builds the graph, or throws one ConfigError listing every issue.
+ * Nothing here depends on Pulumi: it runs before any resource is registered.
+ */
+export function buildServiceGraph(input: StackConfigInput): ServiceGraph {
+  const issues: ConfigIssue[] = [];
+  const ctx: Issues = {
+    add: (segs, message, fix) => issues.push({ path: keyPath(segs), message, fix }),
+    push: (issue) => issues.push(issue),
+  };
+  const location = checkLocation(input, ctx);
+  const namePrefix = checkNamePrefix(input, ctx);
+  const { addressSpace, scmAllowedRanges } = checkNetwork(input, ctx);
+  const { raw, declared } = parseServices(input, namePrefix, ctx);
+  const skus = new Map<string, SkuFacts>();
+  const runtimes = new Map<string, Runtime>();
+  for (const [name, s] of raw) {
+    const { sku, runtime } = checkService(name, s, ctx);
+    if (sku) skus.set(name, sku);
+    if (runtime) runtimes.set(name, runtime);
+  }
+  const edges = parseEdges(input, raw, declared, ctx);
+  const callersOf = new Map<string, string[]>();
+  const calleesOf = new Map<string, string[]>();
+  for (const e of edges) {
+    (callersOf.get(e.to) ?? callersOf.set(e.to, []).get(e.to)!).push(e.from);
+    (calleesOf.get(e.from) ?? calleesOf.set(e.from, []).get(e.from)!).push(e.to);
+  }
+  checkRuleLimits(callersOf, ctx);
+  const subnets = checkSubnets(raw, skus, calleesOf, addressSpace, ctx);
+  const groupOf = placeServices(raw, ctx);
 
   if (issues.length > 0) throw new ConfigError(issues);
 
