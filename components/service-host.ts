@@ -155,6 +155,16 @@ export class ServiceHost extends pulumi.ComponentResource {
     );
     this.defaultHostName = this.app.defaultHostName;
 
+    // Basic (user name and password) publishing off, on FTP and on the SCM site: deployments
+    // authenticate with Entra, never with a shared credential that bypasses the identity layer.
+    for (const Policy of [web.WebAppFtpAllowed, web.WebAppScmAllowed]) {
+      new Policy(
+        name,
+        { resourceGroupName: args.resourceGroupName, name: this.app.name, allow: false },
+        { parent: this },
+      );
+    }
+
     if (args.easyAuth) {
       const auth = args.easyAuth;
       new web.WebAppAuthSettingsV2(

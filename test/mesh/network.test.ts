@@ -29,6 +29,8 @@ describe("network layer under mocks", () => {
       [T.vnet]: 1,
       [T.plan]: 3,
       [T.app]: 3,
+      "azure-native:web:WebAppFtpAllowed": 3,
+      "azure-native:web:WebAppScmAllowed": 3,
       [T.uami]: 3,
       [T.application]: 2,
       [T.sp]: 2,
@@ -142,13 +144,19 @@ describe("network layer under mocks", () => {
     );
   });
 
-  it("hardens every app: HTTPS only, TLS 1.2, no FTP, the right kind", () => {
+  it("hardens every app: HTTPS only, TLS 1.2, no FTP, no basic-auth publishing, the right kind", () => {
     for (const name of ["a", "b", "c"]) {
       const s = site(plan, name);
       const cfg = s.siteConfig as Obj;
       assert.equal(s.httpsOnly, true);
       assert.equal(cfg.minTlsVersion, "1.2");
       assert.equal(cfg.ftpsState, "Disabled");
+    }
+    for (const type of ["azure-native:web:WebAppFtpAllowed", "azure-native:web:WebAppScmAllowed"]) {
+      assert.deepEqual(
+        ofType(plan, type).map((r) => [r.name, r.inputs.name, r.inputs.allow]),
+        ["a", "b", "c"].map((n) => [n, `edges-test-${n}`, false]),
+      );
     }
     assert.equal(site(plan, "a").kind, "app,linux");
     assert.equal(site(plan, "c").kind, "functionapp,linux");

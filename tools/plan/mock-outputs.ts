@@ -84,6 +84,14 @@ export function mockOutputs(
     const id = `${rg}/providers/Microsoft.Web/sites/${str(inputs.name)}/config/${leaf}`;
     return { id, state: { ...state, id } };
   }
+  if (
+    type === "azure-native:web:WebAppFtpAllowed" ||
+    type === "azure-native:web:WebAppScmAllowed"
+  ) {
+    const leaf = type.endsWith("FtpAllowed") ? "ftp" : "scm";
+    const id = `${rg}/providers/Microsoft.Web/sites/${str(inputs.name)}/basicPublishingCredentialsPolicies/${leaf}`;
+    return { id, state: { ...state, id } };
+  }
   if (type === "azure-native:authorization:RoleAssignment") {
     const id = `${str(inputs.scope)}/providers/Microsoft.Authorization/roleAssignments/${str(inputs.roleAssignmentName, guidFor(urn))}`;
     return { id, state: { ...state, id } };
