@@ -1,5 +1,7 @@
 import { strict as assert } from "node:assert";
 import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import fc from "fast-check";
 import { runPlan } from "../../tools/plan/run";
@@ -47,6 +49,33 @@ describe("the policy pack on the program's own plans", () => {
     assert.match(
       j.violations[0].message,
       /^PrivateEndpoint "billing-pe" connects to App Service site "edges-dev-billing"/,
+    );
+  });
+
+  it("judges a team's own program without a mesh config: resources and policy results, exit 2", () => {
+    const config = path.join(os.tmpdir(), "Pulumi.team.yaml");
+    fs.writeFileSync(config, "config:\n  azure-native:location: westeurope\n");
+    const r = spawnSync(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        path.join(ROOT, "tools/plan/cli.ts"),
+        "--config",
+        config,
+        "--program",
+        "test/programs/team-endpoint.ts",
+      ],
+      { cwd: ROOT, encoding: "utf8" },
+    );
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(
+      r.stdout,
+      /^Plan of stack team \(.*Pulumi\.team\.yaml\): 1 resources\n\nPolicy pack: 1 violation\n/,
+    );
+    assert.match(
+      r.stdout,
+      /\[mandatory\] no-private-endpoint-callee on urn:pulumi:team::service-edges::azure-native:network:PrivateEndpoint::reports-pe/,
     );
   });
 });

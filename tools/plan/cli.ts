@@ -7,10 +7,10 @@ import "./lazy-sdk-deps";
 import * as path from "node:path";
 import { Command, CommanderError } from "commander";
 import { ConfigError, formatIssue } from "../../src/core";
-import { PROJECT_DIR, graphOf, runPlan } from "./run";
+import { PROJECT_DIR, planStack, runPlan } from "./run";
 import { UnknownServiceError, checkAccess, describeAccess, matchAccess } from "./access";
 import { diffPlans, diffText, shortUrn } from "./diff";
-import { humanPlan, markdownReview, mermaid, violationsText } from "./render";
+import { humanPlan, markdownReview, mermaid, programPlan, violationsText } from "./render";
 import { UsageError, readStackConfig, stackFile } from "./stack-config";
 
 export const EXIT = { ok: 0, invalid: 1, violation: 2, denied: 3 } as const;
@@ -46,12 +46,13 @@ async function review(flags: PlanFlags, out: (s: string) => void): Promise<numbe
   const baseConfig = readStackConfig(baseFile, headConfig.stack);
   const program = flags.program && path.resolve(flags.program);
   const base = await runPlan({ config: baseConfig, program });
-  const head = await runPlan({ config: headConfig, program });
+  const { plan: head, graph } = await planStack({ config: headConfig, program });
   const d = diffPlans(base, head);
   if (flags.json) {
     out(JSON.stringify({ ...d, newEdges: [...d.newEdges], violations: head.violations }, null, 2));
   } else if (flags.format === "markdown") {
-    out(markdownReview(graphOf(headConfig), head, d, shortUrn));
+    if (!graph) throw new UsageError("--format markdown needs a service-edges stack config");
+    out(markdownReview(graph, head, d, shortUrn));
   } else {
     out(diffText(d));
     out("");
@@ -64,13 +65,16 @@ async function plan(flags: PlanFlags, out: (s: string) => void): Promise<number>
   if (flags.diff || flags.base || flags.head) return review(flags, out);
   if (flags.format) throw new UsageError("--format applies to --diff / --base --head reviews");
   const config = configFrom(flags);
-  const result = await runPlan({ config, program: flags.program && path.resolve(flags.program) });
+  const { plan: result, graph } = await planStack({
+    config,
+    program: flags.program && path.resolve(flags.program),
+  });
+  const file = path.relative(process.cwd(), config.file) || config.file;
   if (flags.json) out(JSON.stringify(result, null, 2));
-  else if (flags.mermaid) out(mermaid(graphOf(config)));
-  else
-    out(
-      humanPlan(graphOf(config), result, path.relative(process.cwd(), config.file) || config.file),
-    );
+  else if (flags.mermaid) {
+    if (!graph) throw new UsageError("--mermaid needs a service-edges graph in the stack config");
+    out(mermaid(graph));
+  } else out(graph ? humanPlan(graph, result, file) : programPlan(result, file));
   return result.violations.some((v) => v.enforcementLevel === "mandatory")
     ? EXIT.violation
     : EXIT.ok;

@@ -95,6 +95,18 @@ export function mermaid(graph: ServiceGraph, highlight: ReadonlySet<string> = ne
   return lines.join("\n");
 }
 
+/** A program that is not a service-edges mesh: its resources and the policy results. */
+export function programPlan(plan: PlanResult, file: string): string {
+  return [
+    `Plan of stack ${plan.stack} (${file}): ${plan.resources.length} resources`,
+    "",
+    violationsText(plan),
+    "",
+    "Totals",
+    totals(plan),
+  ].join("\n");
+}
+
 export function humanPlan(graph: ServiceGraph, plan: PlanResult, file: string): string {
   return [
     `Plan of stack ${plan.stack} (${file}): ${graph.services.length} services, ${graph.edges.length} edges, ${plan.resources.length} resources`,

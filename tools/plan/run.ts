@@ -76,10 +76,7 @@ export interface PlanOptions {
 /** The graph the program will build from this config (throws ConfigError, registers nothing). */
 export function graphOf(config: StackConfig): ServiceGraph {
   const v = config.values;
-  const ns = (key: string) => {
-    const raw = v[`${PROJECT}:${key}`];
-    return raw;
-  };
+  const ns = (key: string) => v[`${PROJECT}:${key}`];
   return buildServiceGraph({
     stack: config.stack,
     location: v["azure-native:location"],
@@ -111,6 +108,13 @@ function resolve(value: unknown): Promise<unknown> {
  * fails before the runtime is touched.
  */
 export async function runPlan(options: PlanOptions): Promise<PlanResult> {
+  return (await planStack(options)).plan;
+}
+
+/** The plan, and the graph it was built from (undefined for a program without a valid graph). */
+export async function planStack(
+  options: PlanOptions,
+): Promise<{ plan: PlanResult; graph?: ServiceGraph }> {
   const program = path.resolve(options.program ?? DEFAULT_PROGRAM);
   const isDefault = program === DEFAULT_PROGRAM;
   const graph = isDefault ? graphOf(options.config) : tryGraph(options.config);
@@ -161,7 +165,7 @@ export async function runPlan(options: PlanOptions): Promise<PlanResult> {
   const known = (urn: string) => (byUrn.has(urn) ? urn : null);
   const u = urnMaker(stack);
 
-  return {
+  const plan: PlanResult = {
     stack,
     services: (graph?.services ?? []).map((s) => ({
       name: s.name,
@@ -223,6 +227,7 @@ export async function runPlan(options: PlanOptions): Promise<PlanResult> {
     })),
     outputs,
   };
+  return { plan, graph };
 }
 
 function tryGraph(config: StackConfig): ServiceGraph | undefined {
