@@ -154,6 +154,36 @@ describe("identity layer under mocks", () => {
     );
   });
 
+  it("exports per callee its audience and client id, and per edge the assignment ids", () => {
+    const services = plan.outputs.services as Record<string, Obj>;
+    const bApp = one(plan, T.application, "b");
+    assert.equal(services.b.audience, (bApp.inputs.identifierUris as string[])[0]);
+    assert.equal(services.b.applicationClientId, bApp.outputs.clientId);
+    assert.equal(services.a.audience, undefined, "a is not a callee");
+    assert.equal(services.a.clientId, one(plan, T.uami, "a").outputs.clientId);
+    assert.equal(services.a.subnetId, `${one(plan, T.vnet, "network").id}/subnets/snet-a`);
+    assert.equal(services.a.appId, one(plan, T.app, "a").id);
+    const matrix = plan.outputs.accessMatrix as Array<{
+      from: string;
+      to: string;
+      roles: string[];
+      assignmentIds: string[];
+    }>;
+    assert.deepEqual(
+      matrix.map((e) => [e.from, e.to, e.roles, e.assignmentIds]),
+      [
+        ["a", "b", ["B.Read"], [one(plan, T.assignment, "a.b.B.Read").id]],
+        ["a", "c", ["C.Call"], [one(plan, T.assignment, "a.c.C.Call").id]],
+        [
+          "c",
+          "b",
+          ["B.Read", "B.Write"],
+          [one(plan, T.assignment, "c.b.B.Read").id, one(plan, T.assignment, "c.b.B.Write").id],
+        ],
+      ],
+    );
+  });
+
   it("adding a role keeps every other role id; retiring one keeps it, disabled", async () => {
     const v = clone(smallConfig());
     const services = v["service-edges:services"] as Record<string, Obj>;
