@@ -1,4 +1,5 @@
 /** Test fixtures: stack configs as plain values, and a plan runner over them. */
+import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { runPlan, type PlanResult, type PlanResource } from "../tools/plan/run";
 import { readStackConfig, type StackConfig } from "../tools/plan/stack-config";
@@ -72,3 +73,21 @@ export const T = {
   password: "azuread:index/applicationPassword:ApplicationPassword",
   uuid: "random:index/randomUuid:RandomUuid",
 } as const;
+
+/** Runs the plan CLI the way `npm run plan --` does, from the project root. */
+export function planCli(...args: string[]): {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+} {
+  const r = spawnSync(
+    process.execPath,
+    ["--import", "tsx", path.join(ROOT, "tools/plan/cli.ts"), ...args],
+    {
+      cwd: ROOT,
+      encoding: "utf8",
+      env: { ...process.env, SERVICE_EDGES_DEBUG: "" },
+    },
+  );
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}

@@ -1,24 +1,11 @@
 import { strict as assert } from "node:assert";
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { stringify } from "yaml";
-import { ROOT, type Values, clone, smallConfig } from "../fixtures";
+import { type Values, clone, planCli, smallConfig } from "../fixtures";
 
-/** Runs the plan CLI the way `npm run plan --` does. */
-function plan(...args: string[]) {
-  const r = spawnSync(
-    process.execPath,
-    ["--import", "tsx", path.join(ROOT, "tools/plan/cli.ts"), ...args],
-    {
-      cwd: ROOT,
-      encoding: "utf8",
-      env: { ...process.env, SERVICE_EDGES_DEBUG: "" },
-    },
-  );
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const plan = planCli;
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "service-edges-"));
 function configFile(values: Values, name = "Pulumi.ci.yaml"): string {

@@ -1,12 +1,11 @@
 import { strict as assert } from "node:assert";
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import fc from "fast-check";
 import { runPlan } from "../../tools/plan/run";
 import { randomGraph, valuesOf } from "../arbitraries";
-import { ROOT, devConfig, planOf } from "../fixtures";
+import { devConfig, planCli, planOf } from "../fixtures";
 
 describe("the policy pack on the program's own plans", () => {
   it("passes the dev stack with zero violations", async () => {
@@ -25,19 +24,8 @@ describe("the policy pack on the program's own plans", () => {
   });
 
   it("exits 2 when the planned program registers a private endpoint to a callee", () => {
-    const r = spawnSync(
-      process.execPath,
-      [
-        "--import",
-        "tsx",
-        path.join(ROOT, "tools/plan/cli.ts"),
-        "--program",
-        "test/programs/private-endpoint.ts",
-        "--json",
-      ],
-      { cwd: ROOT, encoding: "utf8" },
-    );
-    assert.equal(r.status, 2, r.stderr);
+    const r = planCli("--program", "test/programs/private-endpoint.ts", "--json");
+    assert.equal(r.code, 2, r.stderr);
     const j = JSON.parse(r.stdout);
     assert.equal(j.violations.length, 1);
     assert.equal(j.violations[0].policy, "no-private-endpoint-callee");
@@ -55,20 +43,8 @@ describe("the policy pack on the program's own plans", () => {
   it("judges a team's own program without a mesh config: resources and policy results, exit 2", () => {
     const config = path.join(os.tmpdir(), "Pulumi.team.yaml");
     fs.writeFileSync(config, "config:\n  azure-native:location: westeurope\n");
-    const r = spawnSync(
-      process.execPath,
-      [
-        "--import",
-        "tsx",
-        path.join(ROOT, "tools/plan/cli.ts"),
-        "--config",
-        config,
-        "--program",
-        "test/programs/team-endpoint.ts",
-      ],
-      { cwd: ROOT, encoding: "utf8" },
-    );
-    assert.equal(r.status, 2, r.stderr);
+    const r = planCli("--config", config, "--program", "test/programs/team-endpoint.ts");
+    assert.equal(r.code, 2, r.stderr);
     assert.match(
       r.stdout,
       /^Plan of stack team \(.*Pulumi\.team\.yaml\): 1 resources\n\nPolicy pack: 1 violation\n/,
