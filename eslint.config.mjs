@@ -3,7 +3,7 @@ import tseslint from "typescript-eslint";
 import pulumi from "@pulumi/eslint-plugin";
 
 export default tseslint.config(
-  { ignores: ["node_modules/**", "policy/node_modules/**", "bin/**", "**/*.js", "**/*.mjs"] },
+  { ignores: ["**/node_modules/**", "**/dist/**", "bin/**", "**/*.js", "**/*.mjs"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -2,8 +2,8 @@
  * service-edges: read the stack's graph, validate it, build the mesh, export what it made.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { ServiceMesh } from "./components";
-import { ConfigError, buildServiceGraph, edgeName } from "./src/core";
+import { ServiceMesh } from "service-edges";
+import { ConfigError, buildServiceGraph, edgeName } from "@service-edges/contract";
 
 const config = new pulumi.Config("service-edges");
 

@@ -16,7 +16,13 @@ const { values } = parseArgs({
 });
 const runs = Number(values.runs);
 /** The flags `npm start` and `npm run plan` use (package.json). */
-const NODE_FLAGS = ["--max-old-space-size=1024", "--max-semi-space-size=64", "--import", "tsx"];
+const NODE_FLAGS = [
+  "--max-old-space-size=1024",
+  "--max-semi-space-size=64",
+  "--conditions=service-edges-source",
+  "--import",
+  "tsx",
+];
 
 interface Sample {
   wallMs: number;

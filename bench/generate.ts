@@ -2,7 +2,7 @@
  * Generated meshes for benchmarks and scale tests: n services, each calling the next `fanout`
  * (wrapping around), each with its own /28 integration subnet and one role.
  */
-import { formatCidr, parseCidr } from "../src/core";
+import { formatCidr, parseCidr } from "@service-edges/contract";
 
 export function generatedMesh(n: number, fanout = 10): Record<string, unknown> {
   const space = parseCidr("10.64.0.0/12");

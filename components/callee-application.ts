@@ -8,7 +8,7 @@ import {
   identifierUriFor,
   roleName,
   siteName,
-} from "../src/core";
+} from "@service-edges/contract";
 
 export interface CalleeApplicationArgs {
   service: ServiceNode;

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as network from "@pulumi/azure-native/network";
-import { type ServiceGraph, subnetName, vnetName } from "../src/core";
+import { type ServiceGraph, subnetName, vnetName } from "@service-edges/contract";
 
 export interface MeshNetworkArgs {
   graph: ServiceGraph;

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as azuread from "@pulumi/azuread";
 import * as managedidentity from "@pulumi/azure-native/managedidentity";
-import { type ServiceNode, siteName } from "../src/core";
+import { type ServiceNode, siteName } from "@service-edges/contract";
 
 export interface ServiceIdentityArgs {
   service: ServiceNode;

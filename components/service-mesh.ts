@@ -14,7 +14,7 @@ import {
   isCaller,
   networkGroupName,
   serviceGroupName,
-} from "../src/core";
+} from "@service-edges/contract";
 import { CalleeApplication } from "./callee-application";
 import { MeshNetwork } from "./network";
 import { ServiceHost } from "./service-host";

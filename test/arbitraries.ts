@@ -1,6 +1,6 @@
 /** fast-check arbitraries: random valid service graphs as stack config values. */
 import fc from "fast-check";
-import { formatCidr, parseCidr } from "../src/core";
+import { formatCidr, parseCidr } from "@service-edges/contract";
 import type { Values } from "./fixtures";
 
 export interface RandomGraph {

@@ -9,6 +9,9 @@ export const DEV_FILE = path.join(ROOT, "Pulumi.dev.yaml");
 
 export type Values = Record<string, unknown>;
 
+/** How the workspace runs TypeScript in place: packages resolve to their sources, tsx compiles. */
+export const SOURCE_NODE_FLAGS = ["--conditions=service-edges-source", "--import", "tsx"];
+
 /** A small valid mesh: a -> b (B.Read), c -> b (B.Read, B.Write), a -> c (C.Call). */
 export function smallConfig(): Values {
   return {
@@ -82,7 +85,7 @@ export function planCli(...args: string[]): {
 } {
   const r = spawnSync(
     process.execPath,
-    ["--import", "tsx", path.join(ROOT, "tools/plan/cli.ts"), ...args],
+    [...SOURCE_NODE_FLAGS, path.join(ROOT, "tools/plan/cli.ts"), ...args],
     {
       cwd: ROOT,
       encoding: "utf8",

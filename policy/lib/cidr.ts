@@ -11,7 +11,7 @@ import {
   LARGEST_INTEGRATION_PREFIX,
   prefixForAddresses,
   usableAddresses,
-} from "../../src/core/sizing";
+} from "@service-edges/contract/sizing";
 
 export { AZURE_RESERVED_ADDRESSES, usableAddresses };
 

@@ -25,7 +25,7 @@ import {
   jwtVerify,
   type JWTPayload,
 } from "jose";
-import { issuersFor, type AllowedCaller } from "../../src/core/app-settings";
+import { issuersFor, type AllowedCaller } from "@service-edges/contract/app-settings";
 import { readCalleeSettings, type CalleeSettings, type Env } from "./settings";
 
 /** The verified caller, attached to the request on success. */

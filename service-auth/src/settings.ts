@@ -7,7 +7,7 @@ import {
   AppSettingNames,
   type AllowedCaller,
   type CalleeTarget,
-} from "../../src/core/app-settings";
+} from "@service-edges/contract/app-settings";
 
 export type Env = Readonly<Record<string, string | undefined>>;
 

@@ -7,7 +7,7 @@ import {
   nextFreeRange,
   overlaps,
   parseCidr,
-} from "../../src/core";
+} from "@service-edges/contract";
 
 function cidr(text: string): Cidr {
   const p = parseCidr(text);

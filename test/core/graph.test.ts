@@ -8,7 +8,7 @@ import {
   instancesFitting,
   overlaps,
   parseCidr,
-} from "../../src/core";
+} from "@service-edges/contract";
 import { type Values, clone, smallConfig } from "../fixtures";
 
 type Services = Record<string, Record<string, unknown>>;

@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import fc from "fast-check";
-import { headroomOf, instancesFitting, subnetPrefixFor } from "../../src/core";
+import { headroomOf, instancesFitting, subnetPrefixFor } from "@service-edges/contract";
 
 describe("integration subnet sizing", () => {
   it("matches the published table: /28 -> 5, /27 -> 13, /26 -> 29, /25 -> 61, /24 -> 125", () => {

@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import fc from "fast-check";
-import { assignmentName } from "../../src/core";
+import { assignmentName } from "@service-edges/contract";
 import type { PlanResult } from "../../tools/plan/run";
 import { type RandomGraph, nameOf, randomGraph, subnetOf, valuesOf } from "../arbitraries";
 import { clone, planOf } from "../fixtures";

@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { AppSettingNames as S, identifierUriFor } from "../../src/core";
+import { AppSettingNames as S, identifierUriFor } from "@service-edges/contract";
 import type { PlanResult } from "../../tools/plan/run";
 import { T, clone, ofType, one, planOf, smallConfig } from "../fixtures";
 

@@ -10,7 +10,7 @@ import {
   urn,
 } from "./fixtures";
 import { assertHasViolation, assertNoViolation } from "./helpers";
-import type { OfflineResource } from "../../policy/offline";
+import type { OfflineResource } from "@service-edges/policy/offline";
 
 const POLICY = "assignment-required";
 const FIX =

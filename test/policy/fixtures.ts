@@ -9,7 +9,7 @@
  * `principalId`), the shape the offline plan hands to the pack. Each test clones the mesh and
  * changes one thing.
  */
-import type { OfflineResource } from "../../policy/offline";
+import type { OfflineResource } from "@service-edges/policy/offline";
 
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 

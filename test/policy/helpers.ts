@@ -1,5 +1,10 @@
 import * as assert from "assert";
-import { OfflineResource, OfflineViolation, RunOptions, runPolicies } from "../../policy/offline";
+import {
+  OfflineResource,
+  OfflineViolation,
+  RunOptions,
+  runPolicies,
+} from "@service-edges/policy/offline";
 
 export async function violationsOf(
   resources: OfflineResource[],

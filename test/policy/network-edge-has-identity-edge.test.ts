@@ -12,7 +12,7 @@ import {
   urn,
 } from "./fixtures";
 import { assertHasViolation, assertNoViolation } from "./helpers";
-import type { OfflineResource } from "../../policy/offline";
+import type { OfflineResource } from "@service-edges/policy/offline";
 
 const POLICY = "network-edge-has-identity-edge";
 const ORDERS_APP_CLIENT = "66666666-1111-4111-8111-111111111111";

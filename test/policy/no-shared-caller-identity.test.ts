@@ -13,7 +13,7 @@ import {
   urn,
 } from "./fixtures";
 import { assertHasViolation, assertNoViolation } from "./helpers";
-import type { OfflineResource } from "../../policy/offline";
+import type { OfflineResource } from "@service-edges/policy/offline";
 
 const POLICY = "no-shared-caller-identity";
 

@@ -4,7 +4,7 @@ import type {
   ResourceValidationPolicy,
   StackValidationPolicy,
 } from "@pulumi/policy";
-import { OfflineResource, runPolicies } from "../../policy/offline";
+import { OfflineResource, runPolicies } from "@service-edges/policy/offline";
 import { U, UNKNOWN, baseline, mutate } from "./fixtures";
 
 const noDefault = () =>

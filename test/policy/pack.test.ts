@@ -2,9 +2,9 @@ import * as assert from "assert";
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { policies } from "../../policy/policies";
-import { MESH_SETTINGS } from "../../policy/lib/types";
-import { AppSettingNames } from "../../src/core/app-settings";
+import { policies } from "@service-edges/policy/policies";
+import { MESH_SETTINGS } from "@service-edges/policy/lib/types";
+import { AppSettingNames } from "@service-edges/contract/app-settings";
 import {
   baseline,
   preview,
@@ -13,6 +13,7 @@ import {
   systemAssigned,
   withoutIds,
 } from "./fixtures";
+import { SOURCE_NODE_FLAGS } from "../fixtures";
 import { assertNoViolation } from "./helpers";
 
 const POLICY_DIR = path.join(__dirname, "..", "..", "policy");
@@ -69,7 +70,7 @@ describe("policy pack: contents", () => {
       'require("./policy/policies"); require("./policy/offline");' +
       "const loaded = Object.keys(require.cache).filter((f) => /[\\\\/]@pulumi[\\\\/]/.test(f));" +
       "process.stdout.write(JSON.stringify(loaded));";
-    const out = execFileSync(process.execPath, ["--import", "tsx", "-e", script], {
+    const out = execFileSync(process.execPath, [...SOURCE_NODE_FLAGS, "-e", script], {
       cwd: path.join(POLICY_DIR, ".."),
       encoding: "utf8",
     });

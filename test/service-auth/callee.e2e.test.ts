@@ -14,14 +14,18 @@ import {
   generateKeyPair,
   type JWTPayload,
 } from "jose";
-import { AppSettingNames, scopeFor, type CalleeTargets } from "../../src/core/app-settings";
+import {
+  AppSettingNames,
+  scopeFor,
+  type CalleeTargets,
+} from "@service-edges/contract/app-settings";
 import {
   createMeshAuth,
   meshCallerOf,
   readCalleeSettings,
   type MeshAuth,
   type MeshAuthOptions,
-} from "../../service-auth/src";
+} from "@service-edges/service-auth";
 import { devMesh, directoryFor, pickScene, type DevMesh, type Scene } from "./support/dev-mesh";
 import { get, listen, type Answer, type Listening } from "./support/http";
 import { LocalEntra } from "./support/issuer";

@@ -14,7 +14,7 @@ import { spawn } from "node:child_process";
 import { once } from "node:events";
 import path from "node:path";
 import type { ClientAssertionCredentialOptions, TokenCredential } from "@azure/identity";
-import { AppSettingNames } from "../../src/core/app-settings";
+import { AppSettingNames } from "@service-edges/contract/app-settings";
 import {
   CLIENT_SECRET_SETTING,
   UnknownCalleeError,
@@ -24,9 +24,10 @@ import {
   readCallerSettings,
   type CallerSettings,
   type MeshCaller,
-} from "../../service-auth/src";
-import { calleeListener } from "../../service-auth/samples/callee";
-import { callerListener, checkEdges } from "../../service-auth/samples/caller";
+} from "@service-edges/service-auth";
+import { calleeListener } from "@service-edges/service-auth/samples/callee";
+import { callerListener, checkEdges } from "@service-edges/service-auth/samples/caller";
+import { SOURCE_NODE_FLAGS } from "../fixtures";
 import { appServiceIdentityEndpoint } from "./support/app-service-identity";
 import { devMesh, directoryFor, type DevMesh } from "./support/dev-mesh";
 import { get, listen, type Listening } from "./support/http";
@@ -232,7 +233,7 @@ describe("service-auth: callers get tokens with @azure/identity and callees acce
       PORT: "0",
     };
     const sample = path.resolve(__dirname, "../../service-auth/samples/caller.ts");
-    const child = spawn(process.execPath, ["--import", "tsx", sample], {
+    const child = spawn(process.execPath, [...SOURCE_NODE_FLAGS, sample], {
       env,
       cwd: path.resolve(__dirname, "../.."),
       stdio: ["ignore", "pipe", "pipe"],

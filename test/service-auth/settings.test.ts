@@ -4,14 +4,14 @@ import {
   ClientSecretCredential,
   ManagedIdentityCredential,
 } from "@azure/identity";
-import { AppSettingNames as N } from "../../src/core/app-settings";
+import { AppSettingNames as N } from "@service-edges/contract/app-settings";
 import {
   MeshSettingsError,
   createMeshAuth,
   meshCredential,
   readCalleeSettings,
   readCallerSettings,
-} from "../../service-auth/src";
+} from "@service-edges/service-auth";
 import { devMesh } from "./support/dev-mesh";
 
 const TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47";

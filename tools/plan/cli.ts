@@ -6,7 +6,7 @@
 import "./lazy-sdk-deps";
 import * as path from "node:path";
 import { Command, CommanderError } from "commander";
-import { ConfigError, formatIssue } from "../../src/core";
+import { ConfigError, formatIssue } from "@service-edges/contract";
 import { PROJECT_DIR, planStack, runPlan } from "./run";
 import { UnknownServiceError, checkAccess, describeAccess, matchAccess } from "./access";
 import { diffPlans, diffText, shortUrn } from "./diff";

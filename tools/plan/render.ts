@@ -2,7 +2,13 @@
  * Human views of a plan: tables, totals, and a Mermaid flowchart.
  */
 import Table from "cli-table3";
-import { type ServiceGraph, headroomOf, isCallee, isCaller, subnetName } from "../../src/core";
+import {
+  type ServiceGraph,
+  headroomOf,
+  isCallee,
+  isCaller,
+  subnetName,
+} from "@service-edges/contract";
 import type { PlanResult } from "./run";
 
 function table(head: string[]): Table.Table {

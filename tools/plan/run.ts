@@ -4,8 +4,13 @@
  */
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { type ServiceGraph, assignmentName, buildServiceGraph, isCallee } from "../../src/core";
-import { runPolicies } from "../../policy/offline";
+import {
+  type ServiceGraph,
+  assignmentName,
+  buildServiceGraph,
+  isCallee,
+} from "@service-edges/contract";
+import { runPolicies } from "@service-edges/policy/offline";
 import { mockContext } from "./mock-outputs";
 import { RecordingMonitor, type RegisteredResource } from "./recording-monitor";
 import { type StackConfig, runtimeConfig } from "./stack-config";

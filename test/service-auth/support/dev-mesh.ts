@@ -6,7 +6,7 @@
  * roles from the very same edges.
  */
 import { randomUUID } from "node:crypto";
-import { AppSettingNames } from "../../../src/core/app-settings";
+import { AppSettingNames } from "@service-edges/contract/app-settings";
 import { PROJECT_DIR, runPlan, type PlanResult } from "../../../tools/plan/run";
 import { readStackConfig, stackFile } from "../../../tools/plan/stack-config";
 import type { LocalClient, LocalEntraOptions, LocalFederatedCredential } from "./issuer";

@@ -6,3 +6,4 @@ export * from "./names";
 export * from "./placement";
 export * from "./sizing";
 export * from "./skus";
+export * from "./tokens";

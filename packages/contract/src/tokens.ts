@@ -1,0 +1,101 @@
+/**
+ * Type tokens and URN layout: written once, imported by the components, the planner, the policy
+ * pack and the tests. Pure: no Pulumi imports.
+ */
+
+/** The Pulumi project, and so the stack-config namespace (`service-edges:services`). */
+export const PROJECT = "service-edges";
+
+/**
+ * The component package's name: the schema's package and the first part of its type tokens. A
+ * component served by a component provider must live in the `index` module.
+ */
+export const PACKAGE = "service-edges";
+
+/** Type tokens of the components. */
+export const TYPES = {
+  mesh: `${PACKAGE}:index:ServiceMesh`,
+  network: `${PACKAGE}:mesh:MeshNetwork`,
+  identity: `${PACKAGE}:mesh:ServiceIdentity`,
+  callee: `${PACKAGE}:mesh:CalleeApplication`,
+  host: `${PACKAGE}:mesh:ServiceHost`,
+} as const;
+
+/**
+ * What 0.1 called things. Its program always named the mesh `mesh` and gave the mesh's children
+ * bare service names; a stack it deployed is adopted through aliases built from these.
+ */
+export const LEGACY = {
+  meshName: "mesh",
+  meshType: `${PACKAGE}:mesh:ServiceMesh`,
+  /** Held each edge's app role assignments until they moved under the callee's application. */
+  edgeGrantType: `${PACKAGE}:mesh:EdgeGrant`,
+} as const;
+
+/** Type tokens of the provider resources the mesh registers. */
+export const RESOURCE_TYPES = {
+  resourceGroup: "azure-native:resources:ResourceGroup",
+  vnet: "azure-native:network:VirtualNetwork",
+  plan: "azure-native:web:AppServicePlan",
+  app: "azure-native:web:WebApp",
+  authSettings: "azure-native:web:WebAppAuthSettingsV2",
+  ftpAllowed: "azure-native:web:WebAppFtpAllowed",
+  scmAllowed: "azure-native:web:WebAppScmAllowed",
+  userAssignedIdentity: "azure-native:managedidentity:UserAssignedIdentity",
+  storageAccount: "azure-native:storage:StorageAccount",
+  roleAssignment: "azure-native:authorization:RoleAssignment",
+  application: "azuread:index/application:Application",
+  servicePrincipal: "azuread:index/servicePrincipal:ServicePrincipal",
+  appRoleAssignment: "azuread:index/appRoleAssignment:AppRoleAssignment",
+  federatedCredential:
+    "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential",
+  applicationPassword: "azuread:index/applicationPassword:ApplicationPassword",
+  randomUuid: "random:index/randomUuid:RandomUuid",
+} as const;
+
+/** A child's logical name, from its parent component's name (so two meshes never collide). */
+export function childName(parent: string, local: string): string {
+  return `${parent}-${local}`;
+}
+
+/**
+ * The URN the engine gives a resource: `urn:pulumi:STACK::PROJECT::` then the qualified type
+ * (every ancestor's type, then its own, joined with `$`), then `::NAME`.
+ */
+export function urnOf(stack: string, project: string, types: readonly string[], name: string) {
+  return `urn:pulumi:${stack}::${project}::${types.join("$")}::${name}`;
+}
+
+/** Where each kind of mesh resource sits: its component path under the mesh, and its name. */
+export interface MeshUrns {
+  /** The mesh component itself. */
+  mesh(): string;
+  /** A service's resource held by one of the mesh's components. */
+  service(component: keyof typeof TYPES, type: string, service: string): string;
+  /** The VNet holding every integration subnet inline. */
+  vnet(): string;
+  /** The app role assignment of one (edge, role). */
+  assignment(from: string, to: string, role: string): string;
+}
+
+/**
+ * URNs of a mesh named `meshName` in a stack, matching what the components register. The planner
+ * and the tests find resources with these instead of spelling URNs.
+ */
+export function meshUrns(stack: string, project: string, meshName: string): MeshUrns {
+  const child = (s: string) => childName(meshName, s);
+  return {
+    mesh: () => urnOf(stack, project, [TYPES.mesh], meshName),
+    service: (component, type, service) =>
+      urnOf(stack, project, [TYPES.mesh, TYPES[component], type], child(service)),
+    vnet: () =>
+      urnOf(stack, project, [TYPES.mesh, TYPES.network, RESOURCE_TYPES.vnet], child("network")),
+    assignment: (from, to, role) =>
+      urnOf(
+        stack,
+        project,
+        [TYPES.mesh, TYPES.callee, RESOURCE_TYPES.appRoleAssignment],
+        `${child(from)}.${to}.${role}`,
+      ),
+  };
+}
