@@ -2,18 +2,31 @@ import * as pulumi from "@pulumi/pulumi";
 import * as azuread from "@pulumi/azuread";
 import * as random from "@pulumi/random";
 import {
+  TYPES,
   type Edge,
   type ServiceNode,
   assignmentName,
+  childName,
   identifierUriFor,
-  roleName,
   siteName,
 } from "@service-edges/contract";
+import { assignmentAliases } from "./aliases";
+
+/** One edge into the callee, with the principal its caller's identity signs in as. */
+export interface IncomingGrant {
+  edge: Edge;
+  /** The caller identity's principal (object) id. */
+  principalObjectId: pulumi.Input<string>;
+}
 
 export interface CalleeApplicationArgs {
   service: ServiceNode;
   namePrefix: string;
   tenantId: pulumi.Input<string>;
+  /** The mesh's own name: assignment names start with it, so two meshes never collide. */
+  meshName: string;
+  /** Every edge into this service. */
+  grants: readonly IncomingGrant[];
 }
 
 /**
@@ -28,19 +41,22 @@ export class CalleeApplication extends pulumi.ComponentResource {
   readonly identifierUri: pulumi.Output<string>;
   /** Stable app role ids by role value. */
   readonly roleIds: ReadonlyMap<string, pulumi.Output<string>>;
+  /**
+   * The identity half of each edge into this callee, by caller: an app role assignment per
+   * granted role, from the caller's principal to this service principal. (The Azure portal cannot
+   * assign a managed identity to an app role; this is where it happens.)
+   */
+  readonly assignments: ReadonlyMap<string, azuread.AppRoleAssignment[]>;
 
   constructor(name: string, args: CalleeApplicationArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("service-edges:mesh:CalleeApplication", name, {}, opts);
+    super(TYPES.callee, name, {}, opts);
     const { service, namePrefix } = args;
     const physical = siteName(namePrefix, service.name);
     // One RandomUuid per (service, role): an app role id must never change, and keying it by
     // name means adding, removing or reordering roles never re-keys the others.
     const ids = new Map<string, pulumi.Output<string>>();
     for (const role of [...service.roles, ...service.retiredRoles]) {
-      ids.set(
-        role,
-        new random.RandomUuid(roleName(service.name, role), {}, { parent: this }).result,
-      );
+      ids.set(role, new random.RandomUuid(`${name}.${role}`, {}, { parent: this }).result);
     }
     this.roleIds = ids;
     this.identifierUri = pulumi
@@ -80,39 +96,38 @@ export class CalleeApplication extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    // Its outputs are registered by the mesh once every edge has been granted.
-    this.outputs = {
+    this.assignments = new Map(
+      args.grants.map(({ edge, principalObjectId }) => [
+        edge.from,
+        this.grant(args.meshName, edge, principalObjectId),
+      ]),
+    );
+    this.registerOutputs({
       clientId: this.application.clientId,
       identifierUri: this.identifierUri,
       servicePrincipalObjectId: this.servicePrincipal.objectId,
-    };
+    });
   }
 
-  private readonly outputs: pulumi.Inputs;
-
-  /**
-   * The identity half of one edge into this callee: an app role assignment per granted role, from
-   * the caller's principal to this service principal. (The Azure portal cannot assign a managed
-   * identity to an app role; this is where it happens.) Children of this component, so an edge
-   * costs exactly its assignments.
-   */
-  grant(edge: Edge, principalObjectId: pulumi.Input<string>): azuread.AppRoleAssignment[] {
+  private grant(
+    meshName: string,
+    edge: Edge,
+    principalObjectId: pulumi.Input<string>,
+  ): azuread.AppRoleAssignment[] {
     return edge.roles.map(
       (role) =>
         new azuread.AppRoleAssignment(
-          assignmentName(edge.from, edge.to, role),
+          childName(meshName, assignmentName(edge.from, edge.to, role)),
           {
             principalObjectId,
             resourceObjectId: this.servicePrincipal.objectId,
             appRoleId: this.roleIds.get(role)!,
           },
-          { parent: this },
+          {
+            parent: this,
+            aliases: assignmentAliases(meshName, edge.from, edge.to, role),
+          },
         ),
     );
-  }
-
-  /** Called once all grants exist. */
-  complete(): void {
-    this.registerOutputs(this.outputs);
   }
 }

@@ -1,5 +1,6 @@
-export * from "./callee-application";
-export * from "./network";
-export * from "./service-host";
-export * from "./service-identity";
-export * from "./service-mesh";
+/**
+ * The service-edges component package: ServiceMesh and the types of its inputs and outputs.
+ * Its parts (network, identities, callee applications, hosts) are internal to it.
+ */
+export * from "./args";
+export { ServiceMesh } from "./service-mesh";

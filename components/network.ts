@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as network from "@pulumi/azure-native/network";
-import { type ServiceGraph, subnetName, vnetName } from "@service-edges/contract";
+import { TYPES, type ServiceGraph, subnetName, vnetName } from "@service-edges/contract";
 
 export interface MeshNetworkArgs {
   graph: ServiceGraph;
@@ -21,7 +21,7 @@ export class MeshNetwork extends pulumi.ComponentResource {
   private readonly subnetNames: ReadonlySet<string>;
 
   constructor(name: string, args: MeshNetworkArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("service-edges:mesh:MeshNetwork", name, {}, opts);
+    super(TYPES.network, name, {}, opts);
     const { graph } = args;
     const integrated = graph.services.filter((s) => s.subnet);
     this.subnetNames = new Set(integrated.map((s) => s.name));

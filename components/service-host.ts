@@ -3,7 +3,7 @@ import * as authorization from "@pulumi/azure-native/authorization";
 import * as random from "@pulumi/random";
 import * as storage from "@pulumi/azure-native/storage";
 import * as web from "@pulumi/azure-native/web";
-import { type ServiceNode, siteName, storageAccountName } from "@service-edges/contract";
+import { TYPES, type ServiceNode, siteName, storageAccountName } from "@service-edges/contract";
 
 /** Storage Blob Data Owner: what the Functions host needs on AzureWebJobsStorage. */
 const STORAGE_BLOB_DATA_OWNER = "b7e6dc6d-f1e8-4753-8033-0f276bb0955b";
@@ -51,7 +51,7 @@ export class ServiceHost extends pulumi.ComponentResource {
   readonly defaultHostName: pulumi.Output<string>;
 
   constructor(name: string, args: ServiceHostArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("service-edges:mesh:ServiceHost", name, {}, opts);
+    super(TYPES.host, name, {}, opts);
     const { service } = args;
     const physical = siteName(args.namePrefix, service.name);
     const sku = service.sku;

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as azuread from "@pulumi/azuread";
 import * as managedidentity from "@pulumi/azure-native/managedidentity";
-import { type ServiceNode, siteName } from "@service-edges/contract";
+import { TYPES, type ServiceNode, siteName } from "@service-edges/contract";
 
 export interface ServiceIdentityArgs {
   service: ServiceNode;
@@ -34,7 +34,7 @@ export class ServiceIdentity extends pulumi.ComponentResource {
   readonly clientId: pulumi.Output<string>;
 
   constructor(name: string, args: ServiceIdentityArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("service-edges:mesh:ServiceIdentity", name, {}, opts);
+    super(TYPES.identity, name, {}, opts);
     const { service, namePrefix } = args;
     const physical = siteName(namePrefix, service.name);
     this.managedIdentity = new managedidentity.UserAssignedIdentity(

@@ -3,11 +3,14 @@ import * as azuread from "@pulumi/azuread";
 import * as resources from "@pulumi/azure-native/resources";
 import {
   AppSettingNames as S,
+  ConfigError,
   type ServiceGraph,
+  TYPES,
   allowedCallersFor,
+  buildServiceGraph,
   calleeTargetsFor,
+  childName,
   defaultHostNameFor,
-  edgeName,
   groupLabel,
   identifierUriFor,
   isCallee,
@@ -15,232 +18,308 @@ import {
   networkGroupName,
   serviceGroupName,
 } from "@service-edges/contract";
+import type { AccessEntry, ServiceMeshArgs, ServiceOutputs } from "./args";
+import { childAliases, meshAliases } from "./aliases";
 import { CalleeApplication } from "./callee-application";
 import { MeshNetwork } from "./network";
 import { ServiceHost } from "./service-host";
 import { ServiceIdentity } from "./service-identity";
 
-export interface ServiceMeshArgs {
-  graph: ServiceGraph;
-  /**
-   * Services (or edges) registered before yielding to the event loop. Registering everything at
-   * once keeps every resource's promise chains alive together; batches let each one settle first.
-   */
-  batchSize?: number;
-}
+/**
+ * Services registered before yielding to the event loop. Registering everything at once keeps
+ * every resource's promise chains alive together; batches let each one settle first.
+ */
+const BATCH_SIZE = 5;
 
 /** Let registrations already started settle before starting more. */
 const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-export interface ServiceOutputs {
-  planId: pulumi.Output<string>;
-  appId: pulumi.Output<string>;
-  subnetId?: pulumi.Output<string>;
-  defaultHostName: pulumi.Output<string>;
-  clientId: pulumi.Output<string>;
-  principalObjectId: pulumi.Output<string>;
-  audience?: pulumi.Output<string>;
-  applicationClientId?: pulumi.Output<string>;
+/** What the mesh registers as its outputs once every child exists. */
+interface MeshOutputs {
+  tenantId: pulumi.Output<string>;
+  vnetId: pulumi.Output<string>;
+  services: Record<string, pulumi.Output<ServiceOutputs>>;
+  accessMatrix: pulumi.Output<AccessEntry>[];
+}
+
+/** The validated graph of each mesh being built, keyed by the (empty) inputs it registers. */
+const graphs = new WeakMap<object, ServiceGraph>();
+
+/** Physical name prefixes in use per deployment (per resource monitor): meshes must not share. */
+const prefixesInUse = new WeakMap<object, Map<string, string>>();
+
+/**
+ * Validates the args as the stack config is validated: every error at once, each naming its key
+ * and the fix, raised as a Pulumi error without a stack trace, before anything is registered.
+ */
+function meshGraph(name: string, args: ServiceMeshArgs): ServiceGraph {
+  const plain = (key: string, value: unknown) => {
+    if (pulumi.Output.isInstance(value) || value instanceof Promise) {
+      throw new pulumi.RunError(
+        `ServiceMesh "${name}": ${key} must be a plain value, known before deployment ` +
+          "(the graph decides which resources exist). Fix: pass the value itself, not an Output.",
+      );
+    }
+    return value;
+  };
+  let graph: ServiceGraph;
+  try {
+    graph = buildServiceGraph({
+      stack: pulumi.getStack(),
+      location:
+        plain("location", args?.location) ?? new pulumi.Config("azure-native").get("location"),
+      namePrefix: plain("namePrefix", args?.namePrefix),
+      network: plain("network", args?.network),
+      services: plain("services", args?.services),
+      edges: plain("edges", args?.edges) ?? [],
+    });
+  } catch (err) {
+    if (err instanceof ConfigError) throw new pulumi.RunError(err.message);
+    throw err;
+  }
+  const monitor = pulumi.runtime.getMonitor() ?? prefixesInUse;
+  const used = prefixesInUse.get(monitor) ?? new Map<string, string>();
+  prefixesInUse.set(monitor, used);
+  const other = used.get(graph.namePrefix);
+  if (other !== undefined) {
+    throw new pulumi.RunError(
+      `ServiceMesh "${name}": namePrefix "${graph.namePrefix}" is already used by ServiceMesh ` +
+        `"${other}" in this stack, so their Azure and Entra names would collide. Fix: give each ` +
+        "mesh its own namePrefix.",
+    );
+  }
+  used.set(graph.namePrefix, name);
+  return graph;
 }
 
 /**
- * The whole mesh from a validated graph: network layer (one plan and integration subnet per
- * caller, deny-by-default access restrictions per callee) and identity layer (an Entra application
- * per callee, an identity per service, an app role assignment per edge and role).
+ * A least-privilege service mesh from a graph in the stack-config shape: the network layer (one
+ * plan and integration subnet per caller, deny-by-default access restrictions per callee) and the
+ * identity layer (an Entra application per callee, an identity per service, an app role
+ * assignment per edge and role).
  *
- * Dependency depth is constant: apps depend on the VNet, on identities and on callee applications,
- * never on each other, because host names and audiences are derived from names, not outputs.
+ * Every child is named from the mesh's name, so two meshes live side by side in one stack.
+ * Dependency depth is constant: apps depend on the VNet, on identities and on callee
+ * applications, never on each other, because host names and audiences are derived from names.
  */
-export class ServiceMesh extends pulumi.ComponentResource {
-  readonly network: MeshNetwork;
-  readonly identities = new Map<string, ServiceIdentity>();
-  readonly callees = new Map<string, CalleeApplication>();
-  readonly hosts = new Map<string, ServiceHost>();
-  /** App role assignments of each edge, by `from.to`. */
-  readonly grants = new Map<string, azuread.AppRoleAssignment[]>();
+export class ServiceMesh extends pulumi.ComponentResource<MeshOutputs> {
+  /** The Entra tenant (directory) id. */
   readonly tenantId: pulumi.Output<string>;
-  private readonly graph: ServiceGraph;
+  /** The ARM id of the VNet holding every caller's integration subnet. */
+  readonly vnetId: pulumi.Output<string>;
+  /** What each service got, by service name. */
+  readonly services: pulumi.Output<{ [name: string]: ServiceOutputs }>;
+  /** The access matrix as data: who may call whom, with which roles and assignments. */
+  readonly accessMatrix: pulumi.Output<AccessEntry[]>;
 
-  private readonly groups = new Map<number, resources.ResourceGroup>();
-
-  /** Builds the whole mesh; resolves once every resource has been registered. */
-  static async create(
-    name: string,
-    args: ServiceMeshArgs,
-    opts?: pulumi.ComponentResourceOptions,
-  ): Promise<ServiceMesh> {
-    const mesh = new ServiceMesh(name, args, opts);
-    await mesh.build(args.batchSize ?? 5);
-    return mesh;
+  constructor(name: string, args: ServiceMeshArgs, opts?: pulumi.ComponentResourceOptions) {
+    const graph = meshGraph(name, args);
+    const inputs = {};
+    graphs.set(inputs, graph);
+    super(TYPES.mesh, name, inputs, {
+      ...opts,
+      aliases: [...(opts?.aliases ?? []), ...meshAliases(name)],
+    });
+    // The children are registered by `initialize`; the outputs follow from what it returns.
+    const data = this.getData();
+    this.tenantId = pulumi.output(data.then((d) => d.tenantId));
+    this.vnetId = pulumi.output(data.then((d) => d.vnetId));
+    this.services = pulumi.output(data.then((d) => d.services));
+    this.accessMatrix = pulumi.output(data.then((d) => d.accessMatrix));
   }
 
-  private constructor(name: string, args: ServiceMeshArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("service-edges:mesh:ServiceMesh", name, {}, opts);
-    const { graph } = args;
-    this.graph = graph;
-    const prefix = graph.namePrefix;
-    const location = graph.location;
-    const child = { parent: this };
-    this.tenantId = azuread.getClientConfigOutput(child).tenantId;
+  /**
+   * Registers the whole mesh, a few services at a time, then the mesh's outputs once, with
+   * everything in them. The SDK runs this from the base constructor and awaits it.
+   */
+  protected async initialize(inputs: pulumi.Inputs, _opts: unknown, name: string) {
+    const graph = graphs.get(inputs)!;
+    graphs.delete(inputs);
+    const built = await buildMesh(this, name, graph);
+    this.registerOutputs(built);
+    return built;
+  }
+}
 
-    const networkGroup = new resources.ResourceGroup(
-      "network",
-      { resourceGroupName: networkGroupName(prefix), location },
-      child,
-    );
-    const groups = this.groups;
-    for (const g of [...new Set(graph.services.map((s) => s.group))].sort((a, b) => a - b)) {
-      groups.set(
-        g,
-        new resources.ResourceGroup(
-          `g${groupLabel(g)}`,
-          { resourceGroupName: serviceGroupName(prefix, g), location },
-          child,
-        ),
-      );
-    }
-    this.network = new MeshNetwork(
-      "network",
-      { graph, resourceGroupName: networkGroup.name },
-      child,
+/** The mesh's children, in three passes: groups and network, identities, then callees and hosts. */
+async function buildMesh(
+  mesh: ServiceMesh,
+  meshName: string,
+  graph: ServiceGraph,
+): Promise<MeshOutputs> {
+  const prefix = graph.namePrefix;
+  const location = graph.location;
+  const child = (oldName: string): pulumi.ComponentResourceOptions => ({
+    parent: mesh,
+    aliases: childAliases(meshName, oldName),
+  });
+  const named = (local: string) => childName(meshName, local);
+  let registered = 0;
+  const step = async () => {
+    if (++registered % BATCH_SIZE === 0) await settle();
+  };
+
+  const tenantId = azuread.getClientConfigOutput({ parent: mesh }).tenantId;
+  const networkGroup = new resources.ResourceGroup(
+    named("network"),
+    { resourceGroupName: networkGroupName(prefix), location },
+    child("network"),
+  );
+  const groups = new Map<number, resources.ResourceGroup>();
+  for (const g of [...new Set(graph.services.map((s) => s.group))].sort((a, b) => a - b)) {
+    const label = `g${groupLabel(g)}`;
+    groups.set(
+      g,
+      new resources.ResourceGroup(
+        named(label),
+        { resourceGroupName: serviceGroupName(prefix, g), location },
+        child(label),
+      ),
     );
   }
+  const network = new MeshNetwork(
+    named("network"),
+    { graph, resourceGroupName: networkGroup.name },
+    child("network"),
+  );
+  const groupOf = (service: string) => groups.get(graph.byName.get(service)!.group)!.name;
 
-  private async build(batchSize: number): Promise<void> {
-    const graph = this.graph;
-    const prefix = graph.namePrefix;
-    const location = graph.location;
-    const child = { parent: this };
-    const groupOf = (service: string) => this.groups.get(graph.byName.get(service)!.group)!.name;
-    let registered = 0;
-    const step = async () => {
-      if (++registered % batchSize === 0) await settle();
-    };
+  const identities = new Map<string, ServiceIdentity>();
+  for (const s of graph.services) {
+    identities.set(
+      s.name,
+      new ServiceIdentity(
+        named(s.name),
+        {
+          service: s,
+          namePrefix: prefix,
+          location,
+          resourceGroupName: groupOf(s.name),
+          tenantId,
+        },
+        child(s.name),
+      ),
+    );
+    await step();
+  }
 
-    for (const s of graph.services) {
-      this.identities.set(
-        s.name,
-        new ServiceIdentity(
-          s.name,
+  const services: Record<string, pulumi.Output<ServiceOutputs>> = {};
+  const callees = new Map<string, CalleeApplication>();
+  for (const s of graph.services) {
+    const identity = identities.get(s.name)!;
+    const incoming = graph.incoming.get(s.name) ?? [];
+    const callee = isCallee(s)
+      ? new CalleeApplication(
+          named(s.name),
           {
             service: s,
             namePrefix: prefix,
-            location,
-            resourceGroupName: groupOf(s.name),
-            tenantId: this.tenantId,
-          },
-          child,
-        ),
-      );
-      if (isCallee(s)) {
-        this.callees.set(
-          s.name,
-          new CalleeApplication(
-            s.name,
-            { service: s, namePrefix: prefix, tenantId: this.tenantId },
-            child,
-          ),
-        );
-      }
-      await step();
-    }
-
-    const clientIds = graph.services.map((s) => this.identities.get(s.name)!.clientId);
-    const clientIdIndex = new Map(graph.services.map((s, i) => [s.name, i]));
-
-    for (const s of graph.services) {
-      const identity = this.identities.get(s.name)!;
-      const callee = this.callees.get(s.name);
-      const settings: Record<string, pulumi.Input<string>> = {
-        [S.tenantId]: this.tenantId,
-        [S.serviceName]: s.name,
-        // DefaultAzureCredential picks the user-assigned identity from AZURE_CLIENT_ID.
-        AZURE_CLIENT_ID: identity.managedIdentity.clientId,
-      };
-      if (isCaller(s)) {
-        settings[S.identityKind] = s.identity;
-        settings[S.managedIdentityClientId] = identity.managedIdentity.clientId;
-        if (identity.registration) settings[S.appClientId] = identity.registration.clientId;
-        settings[S.callees] = this.tenantId.apply((tenant) =>
-          JSON.stringify(
-            calleeTargetsFor(graph.outgoing.get(s.name) ?? [], s.name, (to) => ({
-              audience: identifierUriFor(tenant, prefix, to),
-              url: `https://${defaultHostNameFor(prefix, to)}`,
+            tenantId,
+            meshName,
+            grants: incoming.map((edge) => ({
+              edge,
+              principalObjectId: identities.get(edge.from)!.principalObjectId,
             })),
-          ),
-        );
-      }
-      if (callee) {
-        const callerIds = s.callers.map((c) => clientIds[clientIdIndex.get(c)!]);
-        settings[S.audiences] = pulumi
-          .all([callee.identifierUri, callee.application.clientId])
-          .apply((aud) => JSON.stringify(aud));
-        settings[S.allowedCallers] = pulumi.all(callerIds).apply((ids) => {
-          const byService = new Map(s.callers.map((c, i) => [c, ids[i]]));
-          return JSON.stringify(
-            allowedCallersFor(graph.incoming.get(s.name) ?? [], s.name, (c) => byService.get(c)!),
-          );
-        });
-      }
-      this.hosts.set(
-        s.name,
-        new ServiceHost(
-          s.name,
-          {
-            service: s,
-            namePrefix: prefix,
-            location,
-            resourceGroupName: groupOf(s.name),
-            identityId: identity.managedIdentity.id,
-            identityClientId: identity.managedIdentity.clientId,
-            identityPrincipalId: identity.managedIdentity.principalId,
-            subnetId: s.subnet ? this.network.subnetId(s.name) : undefined,
-            allowedSubnets: callee
-              ? s.callers.map((c) => ({ caller: c, subnetId: this.network.subnetId(c) }))
-              : undefined,
-            appSettings: settings,
-            scmAllowedRanges: graph.scmAllowedRanges.map((c) => c.text),
-            easyAuth:
-              callee && s.easyAuth
-                ? {
-                    tenantId: this.tenantId,
-                    clientId: callee.application.clientId,
-                    identifierUri: callee.identifierUri,
-                    allowedClientIds: s.callers.map((c) => clientIds[clientIdIndex.get(c)!]),
-                  }
-                : undefined,
           },
-          child,
-        ),
-      );
-      await step();
-    }
-
-    for (const e of graph.edges) {
-      this.grants.set(
-        edgeName(e.from, e.to),
-        this.callees.get(e.to)!.grant(e, this.identities.get(e.from)!.principalObjectId),
-      );
-      await step();
-    }
-    for (const callee of this.callees.values()) callee.complete();
-    this.registerOutputs({});
-  }
-
-  /** Per-service outputs, for stack exports. */
-  serviceOutputs(name: string): ServiceOutputs {
-    const host = this.hosts.get(name)!;
-    const identity = this.identities.get(name)!;
-    const callee = this.callees.get(name);
-    return {
+          child(s.name),
+        )
+      : undefined;
+    if (callee) callees.set(s.name, callee);
+    const callerClientIds = s.callers.map((c) => identities.get(c)!.clientId);
+    const host = new ServiceHost(
+      named(s.name),
+      {
+        service: s,
+        namePrefix: prefix,
+        location,
+        resourceGroupName: groupOf(s.name),
+        identityId: identity.managedIdentity.id,
+        identityClientId: identity.managedIdentity.clientId,
+        identityPrincipalId: identity.managedIdentity.principalId,
+        subnetId: s.subnet ? network.subnetId(s.name) : undefined,
+        allowedSubnets: callee
+          ? s.callers.map((c) => ({ caller: c, subnetId: network.subnetId(c) }))
+          : undefined,
+        appSettings: appSettingsOf(graph, s.name, tenantId, identity, callerClientIds, callee),
+        scmAllowedRanges: graph.scmAllowedRanges.map((c) => c.text),
+        easyAuth:
+          callee && s.easyAuth
+            ? {
+                tenantId,
+                clientId: callee.application.clientId,
+                identifierUri: callee.identifierUri,
+                allowedClientIds: callerClientIds,
+              }
+            : undefined,
+      },
+      child(s.name),
+    );
+    services[s.name] = pulumi.output({
       planId: host.plan.id,
       appId: host.app.id,
-      subnetId: this.graph.byName.get(name)!.subnet ? this.network.subnetId(name) : undefined,
+      subnetId: s.subnet ? network.subnetId(s.name) : undefined,
       defaultHostName: host.defaultHostName,
       clientId: identity.clientId,
       principalObjectId: identity.principalObjectId,
       audience: callee?.identifierUri,
       applicationClientId: callee?.application.clientId,
-    };
+    }) as pulumi.Output<ServiceOutputs>;
+    await step();
   }
+  const accessMatrix = graph.edges.map((e) =>
+    pulumi.output({
+      from: e.from,
+      to: e.to,
+      roles: e.roles,
+      assignmentIds: callees
+        .get(e.to)!
+        .assignments.get(e.from)!
+        .map((a) => a.id),
+    }),
+  );
+  return { tenantId, vnetId: network.vnetId, services, accessMatrix };
+}
+
+/** The settings service code reads: who it is, whom it may call, who may call it. */
+function appSettingsOf(
+  graph: ServiceGraph,
+  service: string,
+  tenantId: pulumi.Output<string>,
+  identity: ServiceIdentity,
+  callerClientIds: pulumi.Output<string>[],
+  callee: CalleeApplication | undefined,
+): Record<string, pulumi.Input<string>> {
+  const s = graph.byName.get(service)!;
+  const prefix = graph.namePrefix;
+  const settings: Record<string, pulumi.Input<string>> = {
+    [S.tenantId]: tenantId,
+    [S.serviceName]: s.name,
+    // DefaultAzureCredential picks the user-assigned identity from AZURE_CLIENT_ID.
+    AZURE_CLIENT_ID: identity.managedIdentity.clientId,
+  };
+  if (isCaller(s)) {
+    settings[S.identityKind] = s.identity;
+    settings[S.managedIdentityClientId] = identity.managedIdentity.clientId;
+    if (identity.registration) settings[S.appClientId] = identity.registration.clientId;
+    settings[S.callees] = tenantId.apply((tenant) =>
+      JSON.stringify(
+        calleeTargetsFor(graph.outgoing.get(s.name) ?? [], s.name, (to) => ({
+          audience: identifierUriFor(tenant, prefix, to),
+          url: `https://${defaultHostNameFor(prefix, to)}`,
+        })),
+      ),
+    );
+  }
+  if (callee) {
+    settings[S.audiences] = pulumi
+      .all([callee.identifierUri, callee.application.clientId])
+      .apply((aud) => JSON.stringify(aud));
+    settings[S.allowedCallers] = pulumi.all(callerClientIds).apply((ids) => {
+      const byService = new Map(s.callers.map((c, i) => [c, ids[i]]));
+      return JSON.stringify(
+        allowedCallersFor(graph.incoming.get(s.name) ?? [], s.name, (c) => byService.get(c)!),
+      );
+    });
+  }
+  return settings;
 }

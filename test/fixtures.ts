@@ -1,13 +1,20 @@
 /** Test fixtures: stack configs as plain values, and a plan runner over them. */
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
-import { runPlan, type PlanResult, type PlanResource } from "../tools/plan/run";
+import { PROJECT, RESOURCE_TYPES, childName, meshUrns } from "@service-edges/contract";
+import { MESH_NAME, runPlan, type PlanResult, type PlanResource } from "../tools/plan/run";
 import { readStackConfig, type StackConfig } from "../tools/plan/stack-config";
 
 export const ROOT = path.resolve(__dirname, "..");
 export const DEV_FILE = path.join(ROOT, "Pulumi.dev.yaml");
 
 export type Values = Record<string, unknown>;
+
+/** URNs of the program's mesh in the test stack and in the dev stack. */
+export const U = meshUrns("test", PROJECT, MESH_NAME);
+export const DEV_U = meshUrns("dev", PROJECT, MESH_NAME);
+/** A URN without its stack and project, as the review prints it. */
+export const short = (urn: string) => urn.split("::").slice(2).join("::");
 
 /** How the workspace runs TypeScript in place: packages resolve to their sources, tsx compiles. */
 export const SOURCE_NODE_FLAGS = ["--conditions=service-edges-source", "--import", "tsx"];
@@ -53,7 +60,9 @@ export function ofType(plan: PlanResult, type: string): PlanResource[] {
   return plan.resources.filter((r) => r.type === type);
 }
 
-export function one(plan: PlanResult, type: string, name: string): PlanResource {
+/** The mesh's one resource of a type for a local name: a service, `service.Role`, `from.to.Role`. */
+export function one(plan: PlanResult, type: string, local: string): PlanResource {
+  const name = childName(MESH_NAME, local);
   const found = plan.resources.filter((r) => r.type === type && r.name === name);
   if (found.length !== 1)
     throw new Error(`expected one ${type} named ${name}, found ${found.length}`);
@@ -61,20 +70,20 @@ export function one(plan: PlanResult, type: string, name: string): PlanResource 
 }
 
 export const T = {
-  rg: "azure-native:resources:ResourceGroup",
-  vnet: "azure-native:network:VirtualNetwork",
-  plan: "azure-native:web:AppServicePlan",
-  app: "azure-native:web:WebApp",
-  auth: "azure-native:web:WebAppAuthSettingsV2",
-  uami: "azure-native:managedidentity:UserAssignedIdentity",
-  storage: "azure-native:storage:StorageAccount",
-  roleAssignment: "azure-native:authorization:RoleAssignment",
-  application: "azuread:index/application:Application",
-  sp: "azuread:index/servicePrincipal:ServicePrincipal",
-  assignment: "azuread:index/appRoleAssignment:AppRoleAssignment",
-  fic: "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential",
-  password: "azuread:index/applicationPassword:ApplicationPassword",
-  uuid: "random:index/randomUuid:RandomUuid",
+  rg: RESOURCE_TYPES.resourceGroup,
+  vnet: RESOURCE_TYPES.vnet,
+  plan: RESOURCE_TYPES.plan,
+  app: RESOURCE_TYPES.app,
+  auth: RESOURCE_TYPES.authSettings,
+  uami: RESOURCE_TYPES.userAssignedIdentity,
+  storage: RESOURCE_TYPES.storageAccount,
+  roleAssignment: RESOURCE_TYPES.roleAssignment,
+  application: RESOURCE_TYPES.application,
+  sp: RESOURCE_TYPES.servicePrincipal,
+  assignment: RESOURCE_TYPES.appRoleAssignment,
+  fic: RESOURCE_TYPES.federatedCredential,
+  password: RESOURCE_TYPES.applicationPassword,
+  uuid: RESOURCE_TYPES.randomUuid,
 } as const;
 
 /** Runs the plan CLI the way `npm run plan --` does, from the project root. */

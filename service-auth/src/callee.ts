@@ -25,8 +25,8 @@ import {
   jwtVerify,
   type JWTPayload,
 } from "jose";
-import { issuersFor, type AllowedCaller } from "@service-edges/contract/app-settings";
-import { readCalleeSettings, type CalleeSettings, type Env } from "./settings";
+import { issuersFor } from "@service-edges/contract/app-settings";
+import { readCalleeSettings, type AllowedCaller, type CalleeSettings, type Env } from "./settings";
 
 /** The verified caller, attached to the request on success. */
 export interface VerifiedCaller {

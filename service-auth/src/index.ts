@@ -6,6 +6,8 @@ export {
   type CalleeSettings,
   type CallerSettings,
   type CallerIdentity,
+  type AllowedCaller,
+  type CalleeTarget,
   type Env,
 } from "./settings";
 export { meshCredential, TOKEN_EXCHANGE_AUDIENCE, type MeshCredentialOptions } from "./credential";

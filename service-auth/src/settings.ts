@@ -1,15 +1,29 @@
 /**
  * The MESH_* app settings, read into typed config. The infrastructure writes them from the graph
- * (src/core/app-settings.ts is the one definition of names and shapes), so a service that reads its
- * allow-list from here can never disagree with the declared edges.
+ * (@service-edges/contract's app-settings module is the one definition of names and shapes), so a
+ * service that reads its allow-list from here can never disagree with the declared edges.
+ *
+ * The names are bundled into the published build from the contract; the two shapes below are
+ * declared here so that the published types stand alone, and `contract-shapes.ts` asserts at
+ * compile time that they stay identical to the contract's.
  */
-import {
-  AppSettingNames,
-  type AllowedCaller,
-  type CalleeTarget,
-} from "@service-edges/contract/app-settings";
+import { AppSettingNames } from "@service-edges/contract/app-settings";
 
 export type Env = Readonly<Record<string, string | undefined>>;
+
+/** One allowed caller of a callee, as carried in `MESH_ALLOWED_CALLERS`. */
+export interface AllowedCaller {
+  service: string;
+  roles: string[];
+}
+
+/** One callee of a caller, as carried in `MESH_CALLEES`. */
+export interface CalleeTarget {
+  audience: string;
+  scope: string;
+  url: string;
+  roles: string[];
+}
 
 /** What a callee needs to validate tokens. */
 export interface CalleeSettings {

@@ -1,12 +1,10 @@
 import { strict as assert } from "node:assert";
 import fc from "fast-check";
-import { assignmentName } from "@service-edges/contract";
 import type { PlanResult } from "../../tools/plan/run";
 import { type RandomGraph, nameOf, randomGraph, subnetOf, valuesOf } from "../arbitraries";
-import { clone, planOf } from "../fixtures";
+import { T, U, clone, planOf } from "../fixtures";
 
 type Obj = Record<string, unknown>;
-const MESH = "urn:pulumi:test::service-edges::service-edges:mesh:ServiceMesh$";
 
 function compare(a: PlanResult, b: PlanResult) {
   const x = new Map(a.resources.map((r) => [r.urn, JSON.stringify(r.inputs)]));
@@ -18,12 +16,10 @@ function compare(a: PlanResult, b: PlanResult) {
   };
 }
 
-const assignmentUrn = (from: string, to: string, role: string) =>
-  `${MESH}service-edges:mesh:CalleeApplication$azuread:index/appRoleAssignment:AppRoleAssignment::${assignmentName(from, to, role)}`;
-const appUrn = (s: string) => `${MESH}service-edges:mesh:ServiceHost$azure-native:web:WebApp::${s}`;
-const authUrn = (s: string) =>
-  `${MESH}service-edges:mesh:ServiceHost$azure-native:web:WebAppAuthSettingsV2::${s}`;
-const VNET = `${MESH}service-edges:mesh:MeshNetwork$azure-native:network:VirtualNetwork::network`;
+const assignmentUrn = (from: string, to: string, role: string) => U.assignment(from, to, role);
+const appUrn = (s: string) => U.service("host", T.app, s);
+const authUrn = (s: string) => U.service("host", T.auth, s);
+const VNET = U.vnet();
 
 /** What an edge from -> to may change: both apps' settings and rules, the callee's Easy Auth. */
 function edgeTouches(g: RandomGraph, from: string, to: string): Set<string> {
@@ -74,7 +70,9 @@ describe("change safety on random graphs (plan A, mutate, plan B, compare by URN
         for (const u of d.changed) assert.ok(allowed.has(u), `unexpected change ${u}`);
         for (const u of d.added) {
           assert.ok(
-            u.endsWith(`::${name}`) || /ResourceGroup::g\d\d$/.test(u) || u.includes(`::${name}.`),
+            u.endsWith(`::mesh-${name}`) ||
+              /ResourceGroup::mesh-g\d\d$/.test(u) ||
+              u.includes(`::mesh-${name}.`),
             `unexpected add ${u}`,
           );
         }

@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import type { PlanResult } from "../../tools/plan/run";
-import { type Values, clone, planOf, smallConfig } from "../fixtures";
+import { T, type Values, U, clone, planOf, short, smallConfig } from "../fixtures";
 
 type Obj = Record<string, unknown>;
 
@@ -45,14 +45,10 @@ describe("names and change safety", () => {
     (v["service-edges:services"] as Record<string, Obj>).a.roles = ["A.Call"];
     const d = compare(base, await planOf(v));
     assert.deepEqual(d.removed, []);
-    assert.ok(
-      d.added.includes(
-        "service-edges:mesh:ServiceMesh$service-edges:mesh:CalleeApplication$azuread:index/appRoleAssignment:AppRoleAssignment::c.a.A.Call",
-      ),
-    );
+    assert.ok(d.added.includes(short(U.assignment("c", "a", "A.Call"))));
     assert.deepEqual(d.changed, [
-      "service-edges:mesh:ServiceMesh$service-edges:mesh:ServiceHost$azure-native:web:WebApp::a",
-      "service-edges:mesh:ServiceMesh$service-edges:mesh:ServiceHost$azure-native:web:WebApp::c",
+      short(U.service("host", T.app, "a")),
+      short(U.service("host", T.app, "c")),
     ]);
   });
 
@@ -67,11 +63,9 @@ describe("names and change safety", () => {
     const d = compare(base, await planOf(v));
     assert.deepEqual(d.removed, []);
     // The VNet holds every subnet inline: it gains snet-d, and no other subnet moves.
-    assert.deepEqual(d.changed, [
-      "service-edges:mesh:ServiceMesh$service-edges:mesh:MeshNetwork$azure-native:network:VirtualNetwork::network",
-    ]);
+    assert.deepEqual(d.changed, [short(U.vnet())]);
     assert.ok(
-      d.added.every((u) => u.endsWith("::d") || /ResourceGroup::g\d\d$/.test(u)),
+      d.added.every((u) => u.endsWith("::mesh-d") || /ResourceGroup::mesh-g\d\d$/.test(u)),
       d.added.join("\n"),
     );
   });
@@ -82,12 +76,12 @@ describe("names and change safety", () => {
     const d = compare(base, await planOf(v));
     assert.deepEqual(d.added, []);
     assert.deepEqual(d.removed, [
-      "service-edges:mesh:ServiceMesh$service-edges:mesh:CalleeApplication$azuread:index/appRoleAssignment:AppRoleAssignment::c.b.B.Read",
-      "service-edges:mesh:ServiceMesh$service-edges:mesh:CalleeApplication$azuread:index/appRoleAssignment:AppRoleAssignment::c.b.B.Write",
+      short(U.assignment("c", "b", "B.Read")),
+      short(U.assignment("c", "b", "B.Write")),
     ]);
     assert.deepEqual(d.changed, [
-      "service-edges:mesh:ServiceMesh$service-edges:mesh:ServiceHost$azure-native:web:WebApp::b",
-      "service-edges:mesh:ServiceMesh$service-edges:mesh:ServiceHost$azure-native:web:WebApp::c",
+      short(U.service("host", T.app, "b")),
+      short(U.service("host", T.app, "c")),
     ]);
   });
 });

@@ -41,10 +41,10 @@ describe("identity layer under mocks", () => {
       ],
     );
     const uuids = new Map(ofType(plan, T.uuid).map((u) => [u.name, u.outputs.result]));
-    assert.equal(roles[0].id, uuids.get("b.B.Read"));
-    assert.equal(roles[1].id, uuids.get("b.B.Write"));
+    assert.equal(roles[0].id, uuids.get("mesh-b.B.Read"));
+    assert.equal(roles[1].id, uuids.get("mesh-b.B.Write"));
     assert.equal(
-      ofType(plan, T.application).filter((a) => a.name === "a").length,
+      ofType(plan, T.application).filter((a) => a.name === "mesh-a").length,
       0,
       "a caller-only managed service has no application",
     );
@@ -61,10 +61,10 @@ describe("identity layer under mocks", () => {
   it("creates one assignment per (edge, role), wired to the caller's managed identity", () => {
     const assignments = ofType(plan, T.assignment);
     assert.deepEqual(assignments.map((a) => a.name).sort(), [
-      "a.b.B.Read",
-      "a.c.C.Call",
-      "c.b.B.Read",
-      "c.b.B.Write",
+      "mesh-a.b.B.Read",
+      "mesh-a.c.C.Call",
+      "mesh-c.b.B.Read",
+      "mesh-c.b.B.Write",
     ]);
     const x = one(plan, T.assignment, "c.b.B.Write").inputs;
     assert.equal(x.principalObjectId, one(plan, T.uami, "c").outputs.principalId);
@@ -76,7 +76,7 @@ describe("identity layer under mocks", () => {
   it("wires a registration caller through its own service principal, federated with its identity", () => {
     const regApps = ofType(reg, T.application).filter((a) => a.parent?.includes("ServiceIdentity"));
     assert.equal(regApps.length, 1);
-    const sp = ofType(reg, T.sp).find((s) => s.parent?.includes("ServiceIdentity::a"))!;
+    const sp = ofType(reg, T.sp).find((s) => s.parent?.endsWith("ServiceIdentity::mesh-a"))!;
     const x = one(reg, T.assignment, "a.b.B.Read").inputs;
     assert.equal(x.principalObjectId, sp.outputs.objectId);
     const fic = one(reg, T.fic, "a").inputs;

@@ -16,7 +16,7 @@ describe("network layer under mocks", () => {
     const counts: Record<string, number> = {};
     for (const r of plan.resources) counts[r.type] = (counts[r.type] ?? 0) + 1;
     assert.deepEqual(counts, {
-      "service-edges:mesh:ServiceMesh": 1,
+      "service-edges:index:ServiceMesh": 1,
       "service-edges:mesh:MeshNetwork": 1,
       "service-edges:mesh:ServiceIdentity": 3,
       "service-edges:mesh:CalleeApplication": 2,
@@ -24,7 +24,9 @@ describe("network layer under mocks", () => {
       [T.rg]:
         1 +
         new Set(
-          plan.resources.filter((r) => r.type === T.rg && r.name !== "network").map((r) => r.name),
+          plan.resources
+            .filter((r) => r.type === T.rg && r.name !== "mesh-network")
+            .map((r) => r.name),
         ).size,
       [T.vnet]: 1,
       [T.plan]: 3,
@@ -155,7 +157,7 @@ describe("network layer under mocks", () => {
     for (const type of ["azure-native:web:WebAppFtpAllowed", "azure-native:web:WebAppScmAllowed"]) {
       assert.deepEqual(
         ofType(plan, type).map((r) => [r.name, r.inputs.name, r.inputs.allow]),
-        ["a", "b", "c"].map((n) => [n, `edges-test-${n}`, false]),
+        ["a", "b", "c"].map((n) => [`mesh-${n}`, `edges-test-${n}`, false]),
       );
     }
     assert.equal(site(plan, "a").kind, "app,linux");

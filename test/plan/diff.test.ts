@@ -3,7 +3,7 @@ import { changedPaths, diffPlans, shortUrn } from "../../tools/plan/diff";
 import { markdownReview } from "../../tools/plan/render";
 import { graphOf, runPlan } from "../../tools/plan/run";
 import type { StackConfig } from "../../tools/plan/stack-config";
-import { clone, devConfig } from "../fixtures";
+import { DEV_U, clone, devConfig } from "../fixtures";
 
 function withEdge(base: StackConfig, edge: Record<string, unknown>): StackConfig {
   const values = clone(base.values);
@@ -47,21 +47,19 @@ describe("config PR review (--diff)", () => {
     assert.deepEqual(d.access, ["reports may now call catalog with Catalog.Read"]);
     assert.deepEqual(
       d.added.map((r) => shortUrn(r.urn)),
-      [
-        "service-edges:mesh:ServiceMesh$service-edges:mesh:CalleeApplication$azuread:index/appRoleAssignment:AppRoleAssignment::reports.catalog.Catalog.Read",
-      ],
+      [shortUrn(DEV_U.assignment("reports", "catalog", "Catalog.Read"))],
     );
     assert.deepEqual(
       d.changed.map((r) => [r.name, r.properties]),
       [
         [
-          "catalog",
+          "mesh-catalog",
           [
             "siteConfig.appSettings[MESH_ALLOWED_CALLERS].value",
             "siteConfig.ipSecurityRestrictions[reports]",
           ],
         ],
-        ["reports", ["siteConfig.appSettings[MESH_CALLEES].value"]],
+        ["mesh-reports", ["siteConfig.appSettings[MESH_CALLEES].value"]],
       ],
     );
     assert.deepEqual(d.removed, []);
@@ -88,8 +86,8 @@ describe("config PR review (--diff)", () => {
       "reports may no longer call billing",
     ]);
     assert.deepEqual(d.removed.map((r) => r.name).sort(), [
-      "reports.billing.Invoices.Read",
-      "web.orders.Orders.Write",
+      "mesh-reports.billing.Invoices.Read",
+      "mesh-web.orders.Orders.Write",
     ]);
   });
 

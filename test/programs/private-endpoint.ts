@@ -3,22 +3,20 @@
  * which lets every host with line of sight call billing whatever its access restrictions say.
  */
 import * as network from "@pulumi/azure-native/network";
-import mesh from "../../index";
+import * as program from "../../index";
 
-export = async () => {
-  const outputs = await mesh();
-  new network.PrivateEndpoint("billing-pe", {
-    resourceGroupName: "team-rg",
-    subnet: {
-      id: "/subscriptions/0/resourceGroups/team-rg/providers/Microsoft.Network/virtualNetworks/team/subnets/pe",
+new network.PrivateEndpoint("billing-pe", {
+  resourceGroupName: "team-rg",
+  subnet: {
+    id: "/subscriptions/0/resourceGroups/team-rg/providers/Microsoft.Network/virtualNetworks/team/subnets/pe",
+  },
+  privateLinkServiceConnections: [
+    {
+      name: "billing",
+      privateLinkServiceId: program.services.apply((s) => s.billing.appId),
+      groupIds: ["sites"],
     },
-    privateLinkServiceConnections: [
-      {
-        name: "billing",
-        privateLinkServiceId: outputs.services.billing.appId,
-        groupIds: ["sites"],
-      },
-    ],
-  });
-  return outputs;
-};
+  ],
+});
+
+export const services = program.services;

@@ -2,7 +2,8 @@
  * Access queries over a plan, across both layers, answered from the resources the program
  * registered (not from the config), so they say what would actually be deployed.
  */
-import type { PlanResource, PlanResult } from "./run";
+import { PROJECT, RESOURCE_TYPES as R, meshUrns } from "@service-edges/contract";
+import { MESH_NAME, type PlanResource, type PlanResult } from "./run";
 
 type Obj = Record<string, unknown>;
 
@@ -19,20 +20,15 @@ export interface AccessAnswer {
   identity: LayerAnswer & { roles: string[] };
 }
 
-const MESH = "service-edges:mesh:";
-
+/** The mesh's resource of a type held by one of its components for a service, by URN. */
 function find(
   plan: PlanResult,
-  component: string,
+  component: "host" | "callee" | "identity",
   type: string,
-  name: string,
+  service: string,
 ): PlanResource | undefined {
-  return plan.resources.find(
-    (r) =>
-      r.type === type &&
-      r.name === name &&
-      (r.parent ?? "").includes(`${MESH}${component}::${name}`),
-  );
+  const urn = meshUrns(plan.stack, PROJECT, MESH_NAME).service(component, type, service);
+  return plan.resources.find((r) => r.urn === urn);
 }
 
 export class UnknownServiceError extends Error {}
@@ -45,8 +41,8 @@ export function checkAccess(plan: PlanResult, caller: string, callee: string): A
       );
     }
   }
-  const callerApp = find(plan, "ServiceHost", "azure-native:web:WebApp", caller)!;
-  const calleeApp = find(plan, "ServiceHost", "azure-native:web:WebApp", callee)!;
+  const callerApp = find(plan, "host", R.app, caller)!;
+  const calleeApp = find(plan, "host", R.app, callee)!;
   const subnetId = callerApp.inputs.virtualNetworkSubnetId as string | undefined;
   const cfg = (calleeApp.inputs.siteConfig ?? {}) as Obj;
   const rules = (cfg.ipSecurityRestrictions ?? []) as Obj[];
@@ -73,12 +69,7 @@ export function checkAccess(plan: PlanResult, caller: string, callee: string): A
         };
   }
 
-  const sp = find(
-    plan,
-    "CalleeApplication",
-    "azuread:index/servicePrincipal:ServicePrincipal",
-    callee,
-  );
+  const sp = find(plan, "callee", R.servicePrincipal, callee);
   let identity: AccessAnswer["identity"];
   if (!sp) {
     identity = {
@@ -87,32 +78,17 @@ export function checkAccess(plan: PlanResult, caller: string, callee: string): A
       reason: `${callee} has no Entra application; no token is required by the mesh`,
     };
   } else {
-    const reg = find(
-      plan,
-      "ServiceIdentity",
-      "azuread:index/servicePrincipal:ServicePrincipal",
-      caller,
-    );
-    const uami = find(
-      plan,
-      "ServiceIdentity",
-      "azure-native:managedidentity:UserAssignedIdentity",
-      caller,
-    )!;
+    const reg = find(plan, "identity", R.servicePrincipal, caller);
+    const uami = find(plan, "identity", R.userAssignedIdentity, caller)!;
     const principal = (reg ? reg.outputs.objectId : uami.outputs.principalId) as string;
-    const application = find(
-      plan,
-      "CalleeApplication",
-      "azuread:index/application:Application",
-      callee,
-    )!;
+    const application = find(plan, "callee", R.application, callee)!;
     const roleById = new Map(
       ((application.inputs.appRoles ?? []) as Obj[]).map((r) => [r.id as string, r]),
     );
     const roles = plan.resources
       .filter(
         (r) =>
-          r.type === "azuread:index/appRoleAssignment:AppRoleAssignment" &&
+          r.type === R.appRoleAssignment &&
           r.inputs.principalObjectId === principal &&
           r.inputs.resourceObjectId === sp.outputs.objectId,
       )

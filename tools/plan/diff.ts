@@ -2,6 +2,7 @@
  * What a config PR changes: resources added / changed / removed by URN (with the changed
  * properties), and the access matrix delta in words.
  */
+import { adopt } from "./adoption";
 import type { PlanResult } from "./run";
 
 export interface ResourceChange {
@@ -73,15 +74,19 @@ export function diffPlans(base: PlanResult, head: PlanResult): PlanDiff {
   const added: ResourceChange[] = [];
   const changed: ResourceChange[] = [];
   const removed: ResourceChange[] = [];
+  // A resource renamed or moved under an alias is the same resource, as the engine sees it.
+  const adopted = adopt(head.resources, new Set(before.keys()));
+  const taken = new Set(adopted.values());
   for (const [urn, r] of after) {
-    const old = before.get(urn);
+    const was = adopted.get(urn);
+    const old = was === undefined ? undefined : before.get(was);
     if (!old) added.push(entry(r));
     else {
       const props = changedPaths(old.inputs, r.inputs);
       if (props.length > 0) changed.push(entry(r, props));
     }
   }
-  for (const [urn, r] of before) if (!after.has(urn)) removed.push(entry(r));
+  for (const [urn, r] of before) if (!taken.has(urn)) removed.push(entry(r));
 
   const edgesOf = (p: PlanResult) => new Map(p.edges.map((e) => [`${e.from}.${e.to}`, e]));
   const eb = edgesOf(base);

@@ -8,7 +8,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import { deserializeProperties, serializeProperties } from "@pulumi/pulumi/runtime/rpc";
 import * as structproto from "google-protobuf/google/protobuf/struct_pb";
+import type * as aliasproto from "@pulumi/pulumi/proto/alias_pb";
 import * as resproto from "@pulumi/pulumi/proto/resource_pb";
+import type { AliasSpec } from "./adoption";
 import { type MockContext, type Props, mockCall, mockOutputs } from "./mock-outputs";
 
 export interface RegisteredResource {
@@ -22,6 +24,22 @@ export interface RegisteredResource {
   outputs: Props;
   dependencies: string[];
   propertyDependencies: Record<string, string[]>;
+  /** The aliases the program gave it, as the SDK sent them. */
+  aliases?: AliasSpec[];
+}
+
+/** An alias from the request: a URN, or a spec with only what differs set. */
+function aliasOf(a: aliasproto.Alias): AliasSpec {
+  const spec = a.getSpec();
+  if (!spec) return { urn: a.getUrn() };
+  const out: AliasSpec = {};
+  if (spec.getName()) out.name = spec.getName();
+  if (spec.getType()) out.type = spec.getType();
+  if (spec.getStack()) out.stack = spec.getStack();
+  if (spec.getProject()) out.project = spec.getProject();
+  if (spec.getParenturn()) out.parentUrn = spec.getParenturn();
+  if (spec.getNoparent()) out.noParent = true;
+  return out;
 }
 
 type Callback = (err: unknown, resp?: unknown) => void;
@@ -51,9 +69,15 @@ function unwrapSecrets(value: unknown): unknown {
 }
 
 /** The URN the engine gives a resource: the parent's full qualified type chain, then its own. */
-function urnFor(parent: string | undefined, type: string, name: string): string {
+function urnFor(
+  stack: string,
+  project: string,
+  parent: string | undefined,
+  type: string,
+  name: string,
+): string {
   const qualified = parent ? `${parent.split("::")[2]}$${type}` : type;
-  return `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::${qualified}::${name}`;
+  return `urn:pulumi:${stack}::${project}::${qualified}::${name}`;
 }
 
 /** Outputs the program marked secret (additionalSecretOutputs) are never shown. */
@@ -68,7 +92,11 @@ export class RecordingMonitor extends MockMonitor {
   readonly registered: RegisteredResource[] = [];
   private readonly ctx: MockContext;
 
-  constructor(ctx: MockContext) {
+  /** `project`: when it serves another process (a component provider), that process's project. */
+  constructor(
+    ctx: MockContext,
+    private readonly project?: string,
+  ) {
     super(callMocks(ctx));
     this.ctx = ctx;
   }
@@ -82,7 +110,7 @@ export class RecordingMonitor extends MockMonitor {
       const type = req.getType();
       const name = req.getName();
       const parent = req.getParent() || undefined;
-      const urn = urnFor(parent, type, name);
+      const urn = urnFor(this.ctx.stack, this.project ?? pulumi.getProject(), parent, type, name);
       const inputs = deserializeProperties(req.getObject() as structproto.Struct) as Props;
       const custom = req.getCustom();
       const { id, state } = custom
@@ -95,6 +123,7 @@ export class RecordingMonitor extends MockMonitor {
       req.getPropertydependenciesMap().forEach((v, k) => {
         propertyDependencies[k] = v.getUrnsList();
       });
+      const aliases = req.getAliasesList();
       this.registered.push({
         urn,
         type,
@@ -108,6 +137,7 @@ export class RecordingMonitor extends MockMonitor {
           : {},
         dependencies: [...new Set(req.getDependenciesList())],
         propertyDependencies,
+        ...(aliases.length > 0 ? { aliases: aliases.map(aliasOf) } : {}),
       });
       const response = new resproto.RegisterResourceResponse();
       response.setUrn(urn);

@@ -5,17 +5,22 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import {
+  PROJECT,
+  RESOURCE_TYPES,
   type ServiceGraph,
-  assignmentName,
   buildServiceGraph,
   isCallee,
+  meshUrns,
 } from "@service-edges/contract";
 import { runPolicies } from "@service-edges/policy/offline";
+import type { AliasSpec } from "./adoption";
 import { mockContext } from "./mock-outputs";
 import { RecordingMonitor, type RegisteredResource } from "./recording-monitor";
 import { type StackConfig, runtimeConfig } from "./stack-config";
 
-export const PROJECT = "service-edges";
+/** The name this project's program gives its mesh (index.ts). */
+export const MESH_NAME = "mesh";
+export { PROJECT };
 export const PROJECT_DIR = path.resolve(__dirname, "..", "..");
 export const DEFAULT_PROGRAM = path.join(PROJECT_DIR, "index.ts");
 
@@ -28,6 +33,8 @@ export interface PlanResource {
   inputs: Record<string, unknown>;
   outputs: Record<string, unknown>;
   dependencies: string[];
+  /** Aliases the program gave the resource (what it was called before), as the SDK sent them. */
+  aliases?: AliasSpec[];
 }
 
 export interface PlanViolation {
@@ -92,6 +99,11 @@ export function graphOf(config: StackConfig): ServiceGraph {
   });
 }
 
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { getStore } = require("@pulumi/pulumi/runtime/state") as {
+  getStore: () => { supportsAliasSpecs: boolean };
+};
+
 /** The runtime's own "every RPC has finished" wait (internal to the SDK, not in its typings). */
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { waitForRPCs } = require("@pulumi/pulumi/runtime/settings") as {
@@ -128,6 +140,8 @@ export async function planStack(
   const ctx = mockContext(stack);
   const monitor = new RecordingMonitor(ctx);
   pulumi.runtime.setMockOptions(monitor, PROJECT, stack, false);
+  // The engine takes aliases as specs and resolves them itself (as `adopt` does for the review).
+  getStore().supportsAliasSpecs = true;
   pulumi.runtime.setAllConfig(runtimeConfig(options.config.values));
 
   delete require.cache[program];
@@ -151,6 +165,7 @@ export async function planStack(
     inputs: r.inputs,
     outputs: r.outputs,
     dependencies: r.dependencies,
+    ...(r.aliases ? { aliases: r.aliases } : {}),
   }));
   // The same policy pack `pulumi preview --policy-pack policy` runs, on what would be deployed.
   const violations = await runPolicies(
@@ -168,58 +183,38 @@ export async function planStack(
   );
   const byUrn = new Set(resources.map((r) => r.urn));
   const known = (urn: string) => (byUrn.has(urn) ? urn : null);
-  const u = urnMaker(stack);
+  const u = meshUrns(stack, PROJECT, MESH_NAME);
+  const R = RESOURCE_TYPES;
 
   const plan: PlanResult = {
     stack,
-    services: (graph?.services ?? []).map((s) => ({
-      name: s.name,
-      kind: s.kind,
-      sku: s.sku.name,
-      maxInstances: s.maxInstances,
-      subnet: s.subnet?.text ?? null,
-      identity: s.identity,
-      roles: s.roles,
-      urns: {
-        plan: known(u(["ServiceHost"], "azure-native:web:AppServicePlan", s.name)),
-        subnet: s.subnet
-          ? known(u(["MeshNetwork"], "azure-native:network:VirtualNetwork", "network"))
-          : null,
-        app: known(u(["ServiceHost"], "azure-native:web:WebApp", s.name)),
-        identity: known(
-          u(["ServiceIdentity"], "azure-native:managedidentity:UserAssignedIdentity", s.name),
-        ),
-        application: isCallee(s)
-          ? known(u(["CalleeApplication"], "azuread:index/application:Application", s.name))
-          : s.identity === "registration"
-            ? known(u(["ServiceIdentity"], "azuread:index/application:Application", s.name))
-            : null,
-        servicePrincipal: isCallee(s)
-          ? known(
-              u(["CalleeApplication"], "azuread:index/servicePrincipal:ServicePrincipal", s.name),
-            )
-          : s.identity === "registration"
-            ? known(
-                u(["ServiceIdentity"], "azuread:index/servicePrincipal:ServicePrincipal", s.name),
-              )
-            : null,
-      },
-    })),
+    services: (graph?.services ?? []).map((s) => {
+      const owner = isCallee(s) ? "callee" : s.identity === "registration" ? "identity" : null;
+      return {
+        name: s.name,
+        kind: s.kind,
+        sku: s.sku.name,
+        maxInstances: s.maxInstances,
+        subnet: s.subnet?.text ?? null,
+        identity: s.identity,
+        roles: s.roles,
+        urns: {
+          plan: known(u.service("host", R.plan, s.name)),
+          subnet: s.subnet ? known(u.vnet()) : null,
+          app: known(u.service("host", R.app, s.name)),
+          identity: known(u.service("identity", R.userAssignedIdentity, s.name)),
+          application: owner && known(u.service(owner, R.application, s.name)),
+          servicePrincipal: owner && known(u.service(owner, R.servicePrincipal, s.name)),
+        },
+      };
+    }),
     edges: (graph?.edges ?? []).map((e) => ({
       from: e.from,
       to: e.to,
       roles: e.roles,
       urns: {
         assignments: e.roles
-          .map((r) =>
-            known(
-              u(
-                ["CalleeApplication"],
-                "azuread:index/appRoleAssignment:AppRoleAssignment",
-                assignmentName(e.from, e.to, r),
-              ),
-            ),
-          )
+          .map((r) => known(u.assignment(e.from, e.to, r)))
           .filter((x): x is string => x !== null),
       },
     })),
@@ -241,10 +236,4 @@ function tryGraph(config: StackConfig): ServiceGraph | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** URNs of the mesh's resources, by component path under the ServiceMesh named "mesh". */
-function urnMaker(stack: string) {
-  return (components: string[], type: string, name: string) =>
-    `urn:pulumi:${stack}::${PROJECT}::${["service-edges:mesh:ServiceMesh", ...components.map((c) => `service-edges:mesh:${c}`), type].join("$")}::${name}`;
 }

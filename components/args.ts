@@ -1,0 +1,107 @@
+/**
+ * The component's inputs and outputs, in the stack-config shape. Plain interfaces of strings,
+ * numbers, booleans, arrays and string-keyed maps: the component provider derives the package
+ * schema (and so the Python, Go, .NET and YAML types) from exactly these declarations.
+ */
+
+/** What hosts a service. (A value object plus a type: the schema gets an enum, code a literal.) */
+export const ServiceKind = {
+  /** An App Service web app. */
+  app: "app",
+  /** A Function app. */
+  function: "function",
+} as const;
+export type ServiceKind = (typeof ServiceKind)[keyof typeof ServiceKind];
+
+/** How a service authenticates when it calls. */
+export const IdentityKind = {
+  /** A user-assigned managed identity (the default). */
+  managed: "managed",
+  /** An app registration as well, federated with the managed identity (no stored secret). */
+  registration: "registration",
+} as const;
+export type IdentityKind = (typeof IdentityKind)[keyof typeof IdentityKind];
+
+/** The virtual network that holds every caller's integration subnet. */
+export interface Network {
+  /** The VNet's address space, e.g. 10.40.0.0/16. Every caller's subnet lies inside it. */
+  addressSpace: string;
+  /** Ranges (build agents) allowed to reach the callees' SCM (deployment) sites. */
+  scmAllowedRanges?: string[];
+}
+
+/** One service of the mesh. */
+export interface Service {
+  /** `app` (App Service web app) or `function` (Function app). */
+  kind: ServiceKind;
+  /** App Service plan SKU: B1-B3, S1-S3, P1v2-P3v2, P0v3-P3v3, P1mv3-P5mv3, EP1-EP3. */
+  sku: string;
+  /** The plan's scale-out ceiling; sizes the caller's integration subnet. */
+  maxInstances: number;
+  /** How the service authenticates when it calls: `managed` (default) or `registration`. */
+  identity?: IdentityKind;
+  /** Registration callers only: also issue a client secret (opt-in; kept as a Pulumi secret). */
+  clientSecret?: boolean;
+  /** The caller's own integration subnet (required on every caller), e.g. 10.40.0.32/28. */
+  subnet?: string;
+  /** App roles this service exposes as a callee. */
+  roles?: string[];
+  /** Roles being removed: kept disabled for one deployment before they disappear. */
+  retiredRoles?: string[];
+  /** Platform-side token check (Easy Auth) on this callee. */
+  easyAuth?: boolean;
+  /** Pins the service's resource group (0-31); by default a hash of its name. */
+  group?: number;
+  /** Language stack, e.g. `NODE|22-lts` (web) or `Node|22` (function). */
+  runtime?: string;
+  /** The team's own app settings (no secrets: reference Key Vault instead). */
+  appSettings?: { [key: string]: string };
+}
+
+/** One allowed call. */
+export interface Edge {
+  /** The caller. */
+  from: string;
+  /** The callee. */
+  to: string;
+  /** A non-empty subset of the callee's roles. */
+  roles: string[];
+}
+
+export interface ServiceMeshArgs {
+  /** The VNet holding every caller's integration subnet. */
+  network: Network;
+  /** Services by name (lowercase letters, digits and dashes). */
+  services: { [name: string]: Service };
+  /** Who may call whom, with which roles. */
+  edges?: Edge[];
+  /** Prefixes every Azure and Entra name (default `edges-<stack>`). */
+  namePrefix?: string;
+  /** Azure region (default: the `azure-native:location` config, as for any azure-native resource). */
+  location?: string;
+}
+
+/** What one service got, as stack outputs. */
+export interface ServiceOutputs {
+  planId: string;
+  appId: string;
+  /** Callers: the integration subnet's ARM id. */
+  subnetId?: string;
+  defaultHostName: string;
+  /** The client id in this service's tokens (`azp`/`appid`). */
+  clientId: string;
+  /** The principal its app role assignments name. */
+  principalObjectId: string;
+  /** Callees: the identifier URI (token audience, base of the `/.default` scope). */
+  audience?: string;
+  /** Callees: the Entra application's client id (the `aud` of v2 tokens). */
+  applicationClientId?: string;
+}
+
+/** One edge as deployed: who may call whom, with which roles and app role assignments. */
+export interface AccessEntry {
+  from: string;
+  to: string;
+  roles: string[];
+  assignmentIds: string[];
+}

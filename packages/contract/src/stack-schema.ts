@@ -1,0 +1,310 @@
+/**
+ * The JSON Schema of a whole `Pulumi.<stack>.yaml`, for editors (yaml-language-server reads it
+ * from a `# yaml-language-server: $schema=...` comment) and for CI. The service, edge and network
+ * shapes are emitted from the zod schemas in schema.ts, so the editor and the program cannot
+ * disagree about what a key may hold; this file only adds the file's own layout and help texts.
+ *
+ * Draft-07: what yaml-language-server (through vscode-json-languageservice) fully supports, and
+ * ajv's default draft. Pure: no Pulumi, no file system.
+ */
+import { z } from "zod";
+import { CONFIG_NAMESPACE } from "./errors";
+import { SERVICE_GROUPS, PLANS_PER_RESOURCE_GROUP } from "./placement";
+import {
+  NAME_PREFIX,
+  ROLE_NAME,
+  ROLE_NAME_MAX,
+  SERVICE_NAME,
+  SERVICE_NAME_MAX,
+  edgeSchema,
+  networkSchema,
+  serviceSchema,
+} from "./schema";
+import { acceptedSkuNames } from "./skus";
+
+/** A JSON Schema document or subschema, as plain JSON. */
+export type JsonSchema = { [keyword: string]: unknown };
+
+export const STACK_SCHEMA_DRAFT = "http://json-schema.org/draft-07/schema#";
+
+/** Where the generated schema is committed, relative to the package root (scripts/write-stack-schema.ts). */
+export const STACK_SCHEMA_FILE = "schema/stack.schema.json";
+
+/** A key of this program's config namespace: `service-edges:services`. */
+const own = (name: string) => `${CONFIG_NAMESPACE}:${name}`;
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/** The one key of another namespace that the program reads. */
+const LOCATION = "azure-native:location";
+
+/**
+ * Any other key of another namespace (`azure-native:clientId`, ...): Pulumi's `<namespace>:<name>`,
+ * or the old `<namespace>:config:<name>`. Keys of this program's namespace are excluded, so a
+ * misspelt one (`service-edges:edge`) falls to `additionalProperties: false`; so is the location,
+ * which `properties` describes (ajv's strict mode refuses a key matched by both).
+ */
+const OTHER_NAMESPACE_KEY = `^(?!${escapeRegExp(CONFIG_NAMESPACE)}:|${escapeRegExp(LOCATION)}$)[^:]+:(?:config:)?[^:]+$`;
+
+/**
+ * The text forms of the `z.preprocess` coercions in schema.ts (`"6"`, `"true"`), which the emitted
+ * JSON Schema would otherwise refuse. Each is checked against the zod schema itself when the JSON
+ * Schema is built, so a change to a coercion fails the build instead of drifting.
+ */
+const INTEGER_TEXT = "^\\s*-?\\d+\\s*$";
+const INTEGER_PROBES = ["6", " 6 ", "\t12\n", "-3", "0", "007", "+6", "6.5", "six", "", " ", "1e3"];
+const BOOLEAN_WORDS = ["true", "false", "True", "False", "TRUE", "FALSE", "yes", "no", "1", "0"];
+
+type ServiceField = keyof z.input<typeof serviceSchema>;
+type EdgeField = keyof z.input<typeof edgeSchema>;
+type NetworkField = keyof z.input<typeof networkSchema>;
+
+/** Hover help on every service field (from the README's config reference). */
+const SERVICE_HELP: Record<ServiceField, string> = {
+  kind: "app: a web app; function: a Function app. Either runs on its own Linux App Service plan.",
+  sku: "The plan's SKU: B1-B3, S1-S3, P1v2-P3v2, P0v3-P3v3, P1mv3-P5mv3, or EP1-EP3 (Elastic Premium, Function apps only). Free, Shared and Functions Consumption (Y1) plans are refused: they have no VNet integration.",
+  maxInstances:
+    "The plan's scale-out ceiling, from 1 up to the SKU's (Basic 3, Standard 10, PremiumV2/V3 30, Elastic Premium 100). It also sizes a caller's subnet: a /28 holds 5 instances, a /27 13, a /26 29, a /25 61.",
+  identity:
+    "How it calls other services: managed (default) with its user-assigned managed identity; registration also gives it an Entra app registration, which signs in through a federated credential on that identity (no secret).",
+  clientSecret:
+    "identity: registration only: also issue a client secret, for code that runs outside Azure without a managed identity (opt-in; stored as a Pulumi secret).",
+  subnet:
+    "Its own VNet integration subnet (a.b.c.d/prefix, /28 or larger) inside service-edges:network.addressSpace. Required on every caller; its size cannot change once an app is integrated.",
+  roles:
+    "App roles it exposes as a callee (e.g. Orders.Read): letters, digits, '.', '_' or '-', at most 120 characters. A service with roles gets an Entra application that requires assignment, so only its callers get tokens for it.",
+  retiredRoles:
+    'Roles being removed (see "Retiring a role"): kept on the application, disabled, with their ids, because Entra refuses to delete an enabled app role. Move a role here from roles (and off every edge) and deploy; then delete it here and deploy again.',
+  easyAuth:
+    "Callee only: also check tokens in the platform (Easy Auth): the audience, and exactly this service's callers as allowed applications; 401 otherwise. It does not check roles: the code must.",
+  group: `Pins its resource group (<prefix>-gNN, 0 to ${SERVICE_GROUPS - 1}); by default a hash of the service's name. Only needed when a group would hold more than ${PLANS_PER_RESOURCE_GROUP} plans.`,
+  runtime:
+    "Language stack as STACK|VERSION. Web apps: NODE, PYTHON, DOTNETCORE, JAVA or PHP (default NODE|20-lts). Function apps: Node, Python, dotnet-isolated, Java or PowerShell (default Node|20).",
+  appSettings:
+    "The team's own app settings, name to value (values become text). Not MESH_*, AZURE_CLIENT_ID or Functions host settings: the program writes those. Secrets as Key Vault references: @Microsoft.KeyVault(SecretUri=...).",
+};
+
+const EDGE_HELP: Record<EdgeField, string> = {
+  from: "The caller: a declared service. Its traffic leaves through its own subnet.",
+  to: "The callee: a declared service that exposes roles.",
+  roles:
+    "A non-empty subset of the callee's roles: the caller's identity is assigned each on the callee's application.",
+};
+
+const NETWORK_HELP: Record<NetworkField, string> = {
+  addressSpace:
+    "The VNet's address space (a private IPv4 range, e.g. 10.40.0.0/16) that holds every caller's integration subnet.",
+  scmAllowedRanges:
+    "Ranges allowed to reach callees' deployment (SCM) sites, for build agents that deploy with az webapp deploy (a /8 at most each). Empty (default): the SCM sites follow the main rules.",
+};
+
+/** A preprocess coercion is a pipe whose input side is a transform. */
+function isCoercion(schema: z.core.$ZodType): boolean {
+  const def = schema._zod.def;
+  return def.type === "pipe" && (def as z.core.$ZodPipeDef).in._zod.traits.has("$ZodTransform");
+}
+
+/** The JSON Schema of the strings a coercion turns into `out`; checked against zod. */
+function textForm(schema: z.core.$ZodType, out: JsonSchema): JsonSchema {
+  const accepts = (v: unknown) => z.safeParse(schema, v).success;
+  if (out.type === "integer") {
+    const pattern = new RegExp(INTEGER_TEXT, "u");
+    const wrong = INTEGER_PROBES.filter((p) => pattern.test(p) !== accepts(p));
+    if (wrong.length > 0)
+      throw new Error(
+        `stack-schema: the integer text pattern ${INTEGER_TEXT} disagrees with schema.ts on ${JSON.stringify(wrong)}; update INTEGER_TEXT`,
+      );
+    return { type: "string", pattern: INTEGER_TEXT };
+  }
+  if (out.type === "boolean") {
+    const words = BOOLEAN_WORDS.filter(accepts);
+    if (words.length === 0) throw new Error("stack-schema: a boolean coercion accepts no text");
+    return { type: "string", enum: words };
+  }
+  throw new Error(
+    `stack-schema: no text form for a coercion to ${JSON.stringify(out.type)}; extend textForm`,
+  );
+}
+
+/**
+ * zod's draft-07 emission of the input side, with two corrections: a coercion accepts its text
+ * form too (as the zod schema does), and `.default()` values are shown (editors propose them).
+ */
+function emit(schema: z.ZodType): JsonSchema {
+  const json = z.toJSONSchema(schema, {
+    target: "draft-07",
+    io: "input",
+    override: ({ zodSchema, jsonSchema }) => {
+      const js = jsonSchema as JsonSchema;
+      if (isCoercion(zodSchema)) {
+        const out = { ...js };
+        for (const k of Object.keys(js)) delete js[k];
+        js.anyOf = [out, textForm(zodSchema, out)];
+      }
+      const def = zodSchema._zod.def;
+      if (def.type === "default" && js.default === undefined)
+        js.default = JSON.parse(JSON.stringify((def as z.core.$ZodDefaultDef).defaultValue));
+    },
+  }) as JsonSchema;
+  delete json.$schema;
+  return json;
+}
+
+/** Sets `description` on each property, and insists that every property has one. */
+function withHelp(
+  what: string,
+  json: JsonSchema,
+  help: Record<string, string>,
+): Record<string, JsonSchema> {
+  const props = json.properties as Record<string, JsonSchema>;
+  const emitted = Object.keys(props).sort().join(", ");
+  const described = Object.keys(help).sort().join(", ");
+  if (emitted !== described)
+    throw new Error(`stack-schema: the ${what} fields (${emitted}) differ from the help texts`);
+  for (const [k, text] of Object.entries(help)) props[k] = { description: text, ...props[k] };
+  return props;
+}
+
+/** App role values: graph.ts refuses others, so editors flag them early. */
+function roleItems(prop: JsonSchema): void {
+  prop.items = {
+    ...(prop.items as JsonSchema),
+    pattern: ROLE_NAME.source,
+    maxLength: ROLE_NAME_MAX,
+  };
+}
+
+function serviceDefinition(): JsonSchema {
+  const json = emit(serviceSchema);
+  const props = withHelp("service", json, SERVICE_HELP);
+  props.sku.examples = [...acceptedSkuNames];
+  roleItems(props.roles);
+  roleItems(props.retiredRoles);
+  return {
+    title: "service",
+    description:
+      "One service: its own App Service plan, app and user-assigned managed identity. A service with roles is a callee; one with outgoing edges is a caller (and needs a subnet); it can be both.",
+    ...json,
+  };
+}
+
+function edgeDefinition(): JsonSchema {
+  const json = emit(edgeSchema);
+  roleItems(withHelp("edge", json, EDGE_HELP).roles);
+  return {
+    title: "edge",
+    description:
+      "from may call to with these roles: to's access restrictions admit from's subnet, and from's identity holds the roles on to's Entra application.",
+    ...json,
+  };
+}
+
+function networkDefinition(): JsonSchema {
+  const json = emit(networkSchema);
+  withHelp("network", json, NETWORK_HELP);
+  return {
+    title: own("network"),
+    description:
+      "The virtual network: every caller's integration subnet lives in it. Callees deny everything but their callers' subnets.",
+    ...json,
+  };
+}
+
+/** The JSON Schema (draft-07) of a `Pulumi.<stack>.yaml` of this program. */
+export function stackSchema(): JsonSchema {
+  const required = [LOCATION, own("network"), own("services")];
+  const config: JsonSchema = {
+    title: "config",
+    description: `The stack's configuration: the ${CONFIG_NAMESPACE}:* keys below, ${LOCATION}, and any other namespace's keys (not checked here). An unknown ${CONFIG_NAMESPACE}: key is refused.`,
+    type: "object",
+    properties: {
+      [LOCATION]: {
+        title: LOCATION,
+        description: "The Azure region of every resource, e.g. westeurope.",
+        type: "string",
+        pattern: "\\S",
+      },
+      [own("namePrefix")]: {
+        title: own("namePrefix"),
+        description: `Optional prefix of every Azure resource name: 2-20 lowercase letters, digits or hyphens, starting with a letter (default edges-<stack>).`,
+        ...emit(z.string().regex(NAME_PREFIX)),
+      },
+      [own("network")]: { $ref: "#/definitions/network" },
+      [own("services")]: {
+        title: own("services"),
+        description: `The services, by name (1-${SERVICE_NAME_MAX} lowercase letters, digits or hyphens, starting with a letter, not ending with a hyphen).`,
+        type: "object",
+        propertyNames: emit(z.string().max(SERVICE_NAME_MAX).regex(SERVICE_NAME)),
+        additionalProperties: { $ref: "#/definitions/service" },
+      },
+      [own("edges")]: {
+        title: own("edges"),
+        description:
+          "Who may call whom, with which roles. Refused: unknown services, self and duplicate edges, roles the callee does not declare.",
+        type: "array",
+        items: { $ref: "#/definitions/edge" },
+      },
+    },
+    patternProperties: { [OTHER_NAMESPACE_KEY]: { $ref: "#/definitions/otherValue" } },
+    additionalProperties: false,
+  };
+  return {
+    $schema: STACK_SCHEMA_DRAFT,
+    title: `Pulumi stack settings (${CONFIG_NAMESPACE})`,
+    description: `A Pulumi.<stack>.yaml of the ${CONFIG_NAMESPACE} program. Generated from the contract's zod schemas by npm run schema -w @service-edges/contract; do not edit.`,
+    type: "object",
+    properties: {
+      config,
+      secretsprovider: {
+        description:
+          "The secrets provider that encrypts this stack's secure values: default (Pulumi Cloud), passphrase, or a KMS URL (awskms://, azurekeyvault://, gcpkms://, hashivault://).",
+        type: "string",
+      },
+      encryptedkey: {
+        description: "The KMS-encrypted data key of a cloud secrets provider. Written by Pulumi.",
+        type: "string",
+      },
+      encryptionsalt: {
+        description: "The stack's base64 encryption salt (passphrase provider). Written by Pulumi.",
+        type: "string",
+      },
+      environment: {
+        description:
+          "Pulumi ESC environments whose values this stack imports (a list of names), or an inline environment definition.",
+        anyOf: [{ type: "array", items: { type: "string" } }, { type: "object" }],
+      },
+    },
+    additionalProperties: false,
+    // Without an ESC environment, the file itself must hold what the program requires. (The
+    // `true` properties only name the required keys, for ajv's strictRequired.)
+    if: { properties: { environment: true }, required: ["environment"] },
+    else: {
+      properties: {
+        config: {
+          type: "object",
+          properties: Object.fromEntries(required.map((k) => [k, true])),
+          required,
+        },
+      },
+      required: ["config"],
+    },
+    definitions: {
+      service: serviceDefinition(),
+      edge: edgeDefinition(),
+      network: networkDefinition(),
+      secureValue: {
+        title: "secure value",
+        description:
+          "A secret, encrypted by the stack's secrets provider. Written by pulumi config set --secret.",
+        type: "object",
+        properties: { secure: { description: "The ciphertext.", type: "string" } },
+        required: ["secure"],
+        additionalProperties: false,
+      },
+      otherValue: {
+        description:
+          "A key of another namespace (a provider or component): any value, or a secure value.",
+        anyOf: [{ $ref: "#/definitions/secureValue" }, {}],
+      },
+    },
+  };
+}

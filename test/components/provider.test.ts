@@ -1,0 +1,345 @@
+/**
+ * The component provider, driven as the engine drives it: started as its own process with the
+ * engine's address, then GetSchema and Construct over gRPC. Construct runs against a resource
+ * monitor served here over gRPC (the planner's recording monitor), so the provider's SDK registers
+ * the mesh's resources exactly as it would with the engine.
+ */
+import { strict as assert } from "node:assert";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as grpc from "@grpc/grpc-js";
+import Ajv from "ajv";
+import { parse as parseYaml } from "yaml";
+import * as engineGrpc from "@pulumi/pulumi/proto/engine_grpc_pb";
+import * as providerGrpc from "@pulumi/pulumi/proto/provider_grpc_pb";
+import * as providerPb from "@pulumi/pulumi/proto/provider_pb";
+import * as resourceGrpc from "@pulumi/pulumi/proto/resource_grpc_pb";
+import * as resourcePb from "@pulumi/pulumi/proto/resource_pb";
+import { deserializeProperties } from "@pulumi/pulumi/runtime/rpc";
+import { Empty } from "google-protobuf/google/protobuf/empty_pb";
+import { Struct } from "google-protobuf/google/protobuf/struct_pb";
+import { TYPES, buildServiceGraph } from "@service-edges/contract";
+import { mockContext } from "../../tools/plan/mock-outputs";
+import { RecordingMonitor } from "../../tools/plan/recording-monitor";
+import { ROOT, SOURCE_NODE_FLAGS, devConfig } from "../fixtures";
+import { type PulumiSchema, inputsJsonSchema, meshInputsOf, pythonToSchemaNames } from "./schema";
+
+type Handler = (call: { request: unknown }, cb: grpc.sendUnaryData<unknown>) => void;
+
+/** A gRPC server on a free loopback port. */
+async function serve(
+  service: grpc.ServiceDefinition,
+  impl: Record<string, Handler>,
+): Promise<{ server: grpc.Server; address: string }> {
+  const server = new grpc.Server();
+  server.addService(service, impl as grpc.UntypedServiceImplementation);
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (e, p) =>
+      e ? reject(e) : resolve(p),
+    ),
+  );
+  return { server, address: `127.0.0.1:${port}` };
+}
+
+/** The engine's resource monitor, as the recording monitor behind a gRPC server. */
+function monitorService(monitor: RecordingMonitor): Record<string, Handler> {
+  const forward =
+    (method: "registerResource" | "invoke") =>
+    (call: { request: unknown }, cb: grpc.sendUnaryData<unknown>) =>
+      void monitor[method](call.request as never, cb as never);
+  return {
+    registerResource: forward("registerResource"),
+    invoke: forward("invoke"),
+    registerResourceOutputs: (_call, cb) => cb(null, new Empty()),
+    supportsFeature: (call, cb) => {
+      const id = (call.request as resourcePb.SupportsFeatureRequest).getId();
+      const r = new resourcePb.SupportsFeatureResponse();
+      // What the engine supports, but for output values (as the SDK's own mocks).
+      r.setHassupport(id !== "outputValues");
+      cb(null, r);
+    },
+  };
+}
+
+function unary<Req, Res>(
+  client: providerGrpc.ResourceProviderClient,
+  method: "getSchema" | "construct",
+  req: Req,
+): Promise<Res> {
+  return new Promise((resolve, reject) =>
+    (client[method] as unknown as (r: Req, cb: (e: Error | null, v: Res) => void) => void).call(
+      client,
+      req,
+      (e, v) => (e ? reject(e) : resolve(v)),
+    ),
+  );
+}
+
+describe("component provider over the engine's gRPC protocol", function () {
+  this.timeout(120000);
+  let provider: ChildProcess;
+  let client: providerGrpc.ResourceProviderClient;
+  let engine: grpc.Server;
+  let stderr = "";
+  let schema: PulumiSchema;
+
+  before(async () => {
+    const e = await serve(engineGrpc.EngineService as unknown as grpc.ServiceDefinition, {
+      log: (_call, cb) => cb(null, new Empty()),
+    });
+    engine = e.server;
+    provider = spawn(
+      process.execPath,
+      [...SOURCE_NODE_FLAGS, path.join(ROOT, "components", "provider.ts"), e.address],
+      { cwd: path.join(ROOT, "components"), stdio: ["ignore", "pipe", "pipe"] },
+    );
+    provider.stderr!.on("data", (b: Buffer) => (stderr += b.toString()));
+    const port = await new Promise<number>((resolve, reject) => {
+      let out = "";
+      provider.stdout!.on("data", (b: Buffer) => {
+        out += b.toString();
+        const m = /^(\d+)\s*$/m.exec(out);
+        if (m) resolve(Number(m[1]));
+      });
+      provider.on("exit", (code) => reject(new Error(`provider exited ${code}: ${stderr}`)));
+    });
+    client = new providerGrpc.ResourceProviderClient(
+      `127.0.0.1:${port}`,
+      grpc.credentials.createInsecure(),
+    );
+    const res = await unary<providerPb.GetSchemaRequest, providerPb.GetSchemaResponse>(
+      client,
+      "getSchema",
+      new providerPb.GetSchemaRequest(),
+    );
+    schema = JSON.parse(res.getSchema());
+  });
+
+  after(() => {
+    client?.close();
+    provider?.kill();
+    engine?.forceShutdown();
+  });
+
+  it("GetSchema names the package and serves ServiceMesh from the index module", () => {
+    assert.equal(schema.name, "service-edges");
+    assert.deepEqual(Object.keys(schema.resources), [TYPES.mesh]);
+    assert.equal(TYPES.mesh, "service-edges:index:ServiceMesh");
+    assert.equal(schema.resources[TYPES.mesh].isComponent, true);
+  });
+
+  it("GetSchema types the inputs in the stack-config shape", () => {
+    const mesh = schema.resources[TYPES.mesh];
+    assert.deepEqual(mesh.requiredInputs.sort(), ["network", "services"]);
+    assert.deepEqual(Object.keys(mesh.inputProperties).sort(), [
+      "edges",
+      "location",
+      "namePrefix",
+      "network",
+      "services",
+    ]);
+    const ref = (name: string) => ({ $ref: `#/types/service-edges:index:${name}` });
+    assert.deepEqual(strip(mesh.inputProperties.network), ref("Network"));
+    assert.deepEqual(strip(mesh.inputProperties.services), {
+      type: "object",
+      additionalProperties: ref("Service"),
+    });
+    assert.deepEqual(strip(mesh.inputProperties.edges), { type: "array", items: ref("Edge") });
+    const service = schema.types["service-edges:index:Service"];
+    assert.deepEqual(service.required?.sort(), ["kind", "maxInstances", "sku"]);
+    assert.deepEqual(strip(service.properties!.kind), ref("ServiceKind"));
+    assert.deepEqual(strip(service.properties!.maxInstances), { type: "number" });
+    assert.deepEqual(strip(service.properties!.roles), {
+      type: "array",
+      items: { type: "string" },
+    });
+    assert.deepEqual(
+      schema.types["service-edges:index:ServiceKind"].enum?.map((e) => e.value).sort(),
+      ["app", "function"],
+    );
+    assert.deepEqual(
+      schema.types["service-edges:index:IdentityKind"].enum?.map((e) => e.value).sort(),
+      ["managed", "registration"],
+    );
+    assert.deepEqual(schema.types["service-edges:index:Edge"].required?.sort(), [
+      "from",
+      "roles",
+      "to",
+    ]);
+  });
+
+  it("GetSchema lists the outputs", () => {
+    const mesh = schema.resources[TYPES.mesh];
+    assert.deepEqual(Object.keys(mesh.properties).sort(), [
+      "accessMatrix",
+      "services",
+      "tenantId",
+      "vnetId",
+    ]);
+    assert.deepEqual(
+      Object.keys(schema.types["service-edges:index:ServiceOutputs"].properties!).sort(),
+      [
+        "appId",
+        "applicationClientId",
+        "audience",
+        "clientId",
+        "defaultHostName",
+        "planId",
+        "principalObjectId",
+        "subnetId",
+      ],
+    );
+  });
+
+  describe("examples in other languages: their inputs are what the schema accepts", () => {
+    const validator = () =>
+      new Ajv({ strict: true }).compile(inputsJsonSchema(schema, TYPES.mesh) as object);
+
+    it("YAML: examples/yaml/Pulumi.yaml declares the mesh with valid properties", () => {
+      const program = parseYaml(
+        fs.readFileSync(path.join(ROOT, "examples", "yaml", "Pulumi.yaml"), "utf8"),
+      ) as { resources: Record<string, { type: string; properties: unknown }> };
+      const mesh = program.resources.mesh;
+      assert.equal(mesh.type, TYPES.mesh);
+      const valid = validator();
+      assert.ok(valid(mesh.properties), JSON.stringify(valid.errors));
+      // And the graph itself holds (subnets fit, edges name declared roles, ...).
+      assert.equal(graphOf(mesh.properties).edges.length, 1);
+      // The schema is strict: a misspelt property or a wrong kind is refused.
+      const props = JSON.parse(JSON.stringify(mesh.properties));
+      props.services.payments.kind = "vm";
+      props.netwrk = props.network;
+      assert.equal(valid(props), false);
+    });
+
+    it("Python: examples/python/__main__.py passes valid inputs (snake_case keys mapped back)", () => {
+      const literal = execFileSync(
+        "python3",
+        [
+          "-c",
+          "import ast, json, sys\n" +
+            "tree = ast.parse(open(sys.argv[1]).read())\n" +
+            "node = next(n for n in tree.body if isinstance(n, ast.Assign) and n.targets[0].id == 'MESH')\n" +
+            "print(json.dumps(ast.literal_eval(node.value)))",
+          path.join(ROOT, "examples", "python", "__main__.py"),
+        ],
+        { encoding: "utf8" },
+      );
+      const inputs = pythonToSchemaNames(schema, TYPES.mesh, JSON.parse(literal));
+      const valid = validator();
+      assert.ok(valid(inputs), JSON.stringify(valid.errors));
+      assert.equal(graphOf(inputs).edges.length, 1);
+      assert.deepEqual(Object.keys((inputs as { services: object }).services), [
+        "storefront",
+        "payments",
+      ]);
+    });
+  });
+
+  it("Construct registers the whole dev mesh with the engine's monitor and returns its outputs", async () => {
+    const config = devConfig();
+    const ctx = mockContext("dev");
+    const monitor = new RecordingMonitor(ctx, "edges-consumer");
+    const m = await serve(
+      resourceGrpc.ResourceMonitorService as unknown as grpc.ServiceDefinition,
+      monitorService(monitor),
+    );
+    try {
+      const req = new providerPb.ConstructRequest();
+      req.setProject("edges-consumer");
+      req.setStack("dev");
+      req.setMonitorendpoint(m.address);
+      req.setType(TYPES.mesh);
+      req.setName("mesh");
+      req.setInputs(Struct.fromJavaScript(meshInputsOf(config.values) as never));
+      const res = await unary<providerPb.ConstructRequest, providerPb.ConstructResponse>(
+        client,
+        "construct",
+        req,
+      );
+      assert.equal(
+        res.getUrn(),
+        "urn:pulumi:dev::edges-consumer::service-edges:index:ServiceMesh::mesh",
+      );
+      const counts: Record<string, number> = {};
+      for (const r of monitor.registered) counts[r.type] = (counts[r.type] ?? 0) + 1;
+      assert.equal(monitor.registered.length, 87);
+      assert.equal(counts[TYPES.mesh], 1);
+      assert.equal(counts["azure-native:web:WebApp"], 6);
+      assert.equal(counts["azuread:index/appRoleAssignment:AppRoleAssignment"], 9);
+      assert.ok(
+        monitor.registered.some(
+          (r) => r.urn.endsWith("$azure-native:web:WebApp::mesh-orders") && r.custom,
+        ),
+      );
+      const state = deserializeProperties(res.getState()!) as Record<string, unknown>;
+      assert.equal(state.tenantId, ctx.tenantId);
+      const services = state.services as Record<string, Record<string, string>>;
+      assert.deepEqual(Object.keys(services).sort(), [
+        "billing",
+        "catalog",
+        "inventory",
+        "orders",
+        "reports",
+        "web",
+      ]);
+      assert.match(services.billing.audience, /^api:\/\/[0-9a-f-]{36}\/edges-dev-billing$/);
+      const matrix = state.accessMatrix as { from: string; to: string; assignmentIds: string[] }[];
+      assert.equal(matrix.length, 8);
+      assert.equal(matrix.flatMap((e) => e.assignmentIds).length, 9);
+    } finally {
+      m.server.forceShutdown();
+    }
+  });
+
+  it("Construct refuses a bad graph with every error, naming the keys, and registers nothing", async () => {
+    const monitor = new RecordingMonitor(mockContext("dev"), "edges-consumer");
+    const m = await serve(
+      resourceGrpc.ResourceMonitorService as unknown as grpc.ServiceDefinition,
+      monitorService(monitor),
+    );
+    try {
+      const inputs = meshInputsOf(devConfig().values) as {
+        edges: { from: string; to: string; roles: string[] }[];
+      };
+      inputs.edges.push({ from: "web", to: "biling", roles: ["Invoices.Read"] });
+      inputs.edges.push({ from: "web", to: "web", roles: ["x"] });
+      const req = new providerPb.ConstructRequest();
+      req.setProject("edges-consumer");
+      req.setStack("dev");
+      req.setMonitorendpoint(m.address);
+      req.setType(TYPES.mesh);
+      req.setName("mesh");
+      req.setInputs(Struct.fromJavaScript(inputs as never));
+      await assert.rejects(
+        unary(client, "construct", req),
+        (err: Error) =>
+          /2 errors; nothing was created/.test(err.message) &&
+          /service-edges:edges\[8\]\.to: unknown service "biling"/.test(err.message) &&
+          /service-edges:edges\[9\]/.test(err.message),
+      );
+      assert.equal(monitor.registered.length, 0);
+    } finally {
+      m.server.forceShutdown();
+    }
+  });
+});
+
+/** The graph ServiceMesh would build from these inputs (throws the config errors it would raise). */
+function graphOf(inputs: unknown) {
+  return buildServiceGraph({ stack: "example", ...(inputs as Record<string, unknown>) });
+}
+
+/** A schema property without its description and flags (required is asserted on its own). */
+function strip(p: unknown): unknown {
+  if (Array.isArray(p)) return p.map(strip);
+  if (p && typeof p === "object") {
+    return Object.fromEntries(
+      Object.entries(p)
+        .filter(([k]) => !["description", "plain", "optional"].includes(k))
+        .map(([k, v]) => [k, strip(v)]),
+    );
+  }
+  return p;
+}
