@@ -5,122 +5,48 @@
  * the mesh's resources exactly as it would with the engine.
  */
 import { strict as assert } from "node:assert";
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import Ajv from "ajv";
 import { parse as parseYaml } from "yaml";
-import * as engineGrpc from "@pulumi/pulumi/proto/engine_grpc_pb";
 import * as providerGrpc from "@pulumi/pulumi/proto/provider_grpc_pb";
 import * as providerPb from "@pulumi/pulumi/proto/provider_pb";
 import * as resourceGrpc from "@pulumi/pulumi/proto/resource_grpc_pb";
-import * as resourcePb from "@pulumi/pulumi/proto/resource_pb";
 import { deserializeProperties } from "@pulumi/pulumi/runtime/rpc";
-import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { TYPES, buildServiceGraph } from "@service-edges/contract";
 import { mockContext } from "../../tools/plan/mock-outputs";
 import { RecordingMonitor } from "../../tools/plan/recording-monitor";
 import { ROOT, SOURCE_NODE_FLAGS, devConfig } from "../fixtures";
+import {
+  type RunningProvider,
+  getSchema,
+  monitorService,
+  serve,
+  startProvider,
+  stopProvider,
+  unary,
+} from "./grpc";
 import { type PulumiSchema, inputsJsonSchema, meshInputsOf, pythonToSchemaNames } from "./schema";
-
-type Handler = (call: { request: unknown }, cb: grpc.sendUnaryData<unknown>) => void;
-
-/** A gRPC server on a free loopback port. */
-async function serve(
-  service: grpc.ServiceDefinition,
-  impl: Record<string, Handler>,
-): Promise<{ server: grpc.Server; address: string }> {
-  const server = new grpc.Server();
-  server.addService(service, impl as grpc.UntypedServiceImplementation);
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (e, p) =>
-      e ? reject(e) : resolve(p),
-    ),
-  );
-  return { server, address: `127.0.0.1:${port}` };
-}
-
-/** The engine's resource monitor, as the recording monitor behind a gRPC server. */
-function monitorService(monitor: RecordingMonitor): Record<string, Handler> {
-  const forward =
-    (method: "registerResource" | "invoke") =>
-    (call: { request: unknown }, cb: grpc.sendUnaryData<unknown>) =>
-      void monitor[method](call.request as never, cb as never);
-  return {
-    registerResource: forward("registerResource"),
-    invoke: forward("invoke"),
-    registerResourceOutputs: (_call, cb) => cb(null, new Empty()),
-    supportsFeature: (call, cb) => {
-      const id = (call.request as resourcePb.SupportsFeatureRequest).getId();
-      const r = new resourcePb.SupportsFeatureResponse();
-      // What the engine supports, but for output values (as the SDK's own mocks).
-      r.setHassupport(id !== "outputValues");
-      cb(null, r);
-    },
-  };
-}
-
-function unary<Req, Res>(
-  client: providerGrpc.ResourceProviderClient,
-  method: "getSchema" | "construct",
-  req: Req,
-): Promise<Res> {
-  return new Promise((resolve, reject) =>
-    (client[method] as unknown as (r: Req, cb: (e: Error | null, v: Res) => void) => void).call(
-      client,
-      req,
-      (e, v) => (e ? reject(e) : resolve(v)),
-    ),
-  );
-}
 
 describe("component provider over the engine's gRPC protocol", function () {
   this.timeout(120000);
-  let provider: ChildProcess;
+  let running: RunningProvider;
   let client: providerGrpc.ResourceProviderClient;
-  let engine: grpc.Server;
-  let stderr = "";
   let schema: PulumiSchema;
 
   before(async () => {
-    const e = await serve(engineGrpc.EngineService as unknown as grpc.ServiceDefinition, {
-      log: (_call, cb) => cb(null, new Empty()),
-    });
-    engine = e.server;
-    provider = spawn(
-      process.execPath,
-      [...SOURCE_NODE_FLAGS, path.join(ROOT, "components", "provider.ts"), e.address],
-      { cwd: path.join(ROOT, "components"), stdio: ["ignore", "pipe", "pipe"] },
+    running = await startProvider(
+      [...SOURCE_NODE_FLAGS, path.join(ROOT, "components", "provider.ts")],
+      path.join(ROOT, "components"),
     );
-    provider.stderr!.on("data", (b: Buffer) => (stderr += b.toString()));
-    const port = await new Promise<number>((resolve, reject) => {
-      let out = "";
-      provider.stdout!.on("data", (b: Buffer) => {
-        out += b.toString();
-        const m = /^(\d+)\s*$/m.exec(out);
-        if (m) resolve(Number(m[1]));
-      });
-      provider.on("exit", (code) => reject(new Error(`provider exited ${code}: ${stderr}`)));
-    });
-    client = new providerGrpc.ResourceProviderClient(
-      `127.0.0.1:${port}`,
-      grpc.credentials.createInsecure(),
-    );
-    const res = await unary<providerPb.GetSchemaRequest, providerPb.GetSchemaResponse>(
-      client,
-      "getSchema",
-      new providerPb.GetSchemaRequest(),
-    );
-    schema = JSON.parse(res.getSchema());
+    client = running.client;
+    schema = await getSchema(client);
   });
 
-  after(() => {
-    client?.close();
-    provider?.kill();
-    engine?.forceShutdown();
-  });
+  after(() => stopProvider(running ?? {}));
 
   it("GetSchema names the package and serves ServiceMesh from the index module", () => {
     assert.equal(schema.name, "service-edges");
