@@ -9,7 +9,7 @@ import {
   REGENERATE_COMMAND,
   STACK_SCHEMA_PATH,
   renderStackSchema,
-} from "../../packages/contract/scripts/write-stack-schema";
+} from "@service-edges/contract/scripts/write-stack-schema";
 import { DEV_FILE, type Values, clone, smallConfig } from "../fixtures";
 
 type Doc = { config: Values } & Values;
