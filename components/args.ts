@@ -54,6 +54,14 @@ export interface Service {
   group?: number;
   /** Language stack, e.g. `NODE|22-lts` (web) or `Node|22` (function). */
   runtime?: string;
+  /**
+   * Who may reach it from outside the mesh (default: nobody but its callers). `["public"]` for an
+   * internet-facing front door, or IPv4 ranges (at most a /8 each) and service tags, e.g.
+   * `["AzureFrontDoor.Backend", "203.0.113.0/24"]`.
+   */
+  ingress?: string[];
+  /** With AzureFrontDoor.Backend in ingress: the Front Door profile's id (X-Azure-FDID). */
+  frontDoorId?: string;
   /** The team's own app settings (no secrets: reference Key Vault instead). */
   appSettings?: { [key: string]: string };
 }

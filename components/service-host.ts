@@ -3,12 +3,18 @@ import * as authorization from "@pulumi/azure-native/authorization";
 import * as random from "@pulumi/random";
 import * as storage from "@pulumi/azure-native/storage";
 import * as web from "@pulumi/azure-native/web";
-import { TYPES, type ServiceNode, siteName, storageAccountName } from "@service-edges/contract";
+import {
+  INGRESS_TAG,
+  TYPES,
+  type ServiceNode,
+  describeIngress,
+  siteName,
+  storageAccountName,
+} from "@service-edges/contract";
+import { accessRestrictionsOf } from "./access-restrictions";
 
 /** Storage Blob Data Owner: what the Functions host needs on AzureWebJobsStorage. */
 const STORAGE_BLOB_DATA_OWNER = "b7e6dc6d-f1e8-4753-8033-0f276bb0955b";
-/** All allow rules share one priority: they are all Allow, so their order cannot matter. */
-export const ALLOW_RULE_PRIORITY = 100;
 
 export interface CalleeAuth {
   tenantId: pulumi.Input<string>;
@@ -36,7 +42,7 @@ export interface ServiceHostArgs {
   appSettings: Record<string, pulumi.Input<string>>;
   /** Callee with `easyAuth: true`: platform-side token check. */
   easyAuth?: CalleeAuth;
-  /** Callee: ranges (build agents) allowed to reach its SCM (deployment) site. */
+  /** Ranges (build agents) allowed to reach its SCM (deployment) site. */
   scmAllowedRanges?: readonly string[];
 }
 
@@ -83,9 +89,6 @@ export class ServiceHost extends pulumi.ComponentResource {
       settings.FUNCTIONS_EXTENSION_VERSION = "~4";
       settings.FUNCTIONS_WORKER_RUNTIME = service.runtime.workerRuntime!;
     }
-    const scmRanges = args.scmAllowedRanges ?? [];
-
-    const callee = args.allowedSubnets !== undefined;
     this.app = new web.WebApp(
       name,
       {
@@ -103,6 +106,10 @@ export class ServiceHost extends pulumi.ComponentResource {
         // Service-endpoint rules only apply to public ingress, so it stays enabled; a private
         // endpoint would bypass every rule below.
         publicNetworkAccess: "Enabled",
+        // Declared ingress, for reviewers, the policy pack and audits reading the site in Azure.
+        ...(service.ingress.kind !== "none"
+          ? { tags: { [INGRESS_TAG]: describeIngress(service.ingress).slice(0, 256) } }
+          : {}),
         ...(args.subnetId
           ? {
               virtualNetworkSubnetId: args.subnetId,
@@ -122,33 +129,7 @@ export class ServiceHost extends pulumi.ComponentResource {
           appSettings: Object.keys(settings)
             .sort()
             .map((k) => ({ name: k, value: settings[k] })),
-          ...(callee
-            ? {
-                ipSecurityRestrictions: args.allowedSubnets!.map((a) => ({
-                  name: a.caller.slice(0, 32),
-                  description: `edge ${a.caller} -> ${service.name}`,
-                  action: "Allow",
-                  priority: ALLOW_RULE_PRIORITY,
-                  vnetSubnetResourceId: a.subnetId,
-                })),
-                ipSecurityRestrictionsDefaultAction: "Deny",
-                // The deployment (SCM) site denies too: on the callers' rules by default, or on
-                // its own rules when build agents need to reach it.
-                scmIpSecurityRestrictionsUseMain: scmRanges.length === 0,
-                scmIpSecurityRestrictionsDefaultAction: "Deny",
-                ...(scmRanges.length > 0
-                  ? {
-                      scmIpSecurityRestrictions: scmRanges.map((range) => ({
-                        name: `deploy-${range.replace("/", "-")}`,
-                        description: `deployment agents ${range}`,
-                        action: "Allow",
-                        priority: ALLOW_RULE_PRIORITY,
-                        ipAddress: range,
-                      })),
-                    }
-                  : {}),
-              }
-            : {}),
+          ...accessRestrictionsOf(service, args.allowedSubnets ?? [], args.scmAllowedRanges ?? []),
         },
       },
       { parent: this },

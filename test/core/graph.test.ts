@@ -73,7 +73,108 @@ describe("config -> ServiceGraph", () => {
     assert.equal(g.byName.get("b")!.easyAuth, true);
   });
 
+  it("reads ingress: none by default, public, or ranges and service tags with a Front Door id", () => {
+    const v = clone(smallConfig());
+    const services = v["service-edges:services"] as Services;
+    services.a.ingress = "public";
+    services.b.ingress = ["AzureFrontDoor.Backend", "203.0.113.0/24", "ApiManagement.WestEurope"];
+    services.b.frontDoorId = "6c2f0a52-96ab-4c2e-9c0d-2b3f7c5c1e11";
+    const g = build(v);
+    assert.deepEqual(g.byName.get("a")!.ingress, { kind: "public" });
+    assert.deepEqual(g.byName.get("b")!.ingress, {
+      kind: "sources",
+      sources: [
+        {
+          kind: "serviceTag",
+          tag: "AzureFrontDoor.Backend",
+          frontDoorId: "6c2f0a52-96ab-4c2e-9c0d-2b3f7c5c1e11",
+        },
+        { kind: "cidr", text: "203.0.113.0/24" },
+        { kind: "serviceTag", tag: "ApiManagement.WestEurope" },
+      ],
+    });
+    assert.deepEqual(g.byName.get("c")!.ingress, { kind: "none" });
+    // The list form, as the component's args take it.
+    services.a.ingress = ["public"];
+    assert.deepEqual(build(v).byName.get("a")!.ingress, { kind: "public" });
+  });
+
   describe("refuses, naming the key and the fix", () => {
+    it("ingress wider than a /8, or a tag that stands for everyone, pointing at ingress: public", () => {
+      const issues = issuesAfter(
+        (s) => (s.b.ingress = ["0.0.0.0/1", "Internet", "AzureCloud.westeurope"]),
+      );
+      assert.deepEqual(
+        issues.map((i) => i.path),
+        [
+          "service-edges:services.b.ingress[0]",
+          "service-edges:services.b.ingress[1]",
+          "service-edges:services.b.ingress[2]",
+        ],
+      );
+      assert.ok(
+        formatIssue(issues[0]).includes(
+          "admits 2147483648 addresses, which is public in all but name",
+        ),
+      );
+      for (const i of issues) assert.ok(formatIssue(i).includes("ingress: public"), formatIssue(i));
+    });
+    it("ingress entries that are neither ranges nor tags, misaligned or listed twice", () => {
+      const issues = issuesAfter(
+        (s) => (s.b.ingress = ["10.0.0.1/24", "not a tag!", "10.1.0.0/16", "10.1.0.0/16"]),
+      );
+      assert.deepEqual(
+        issues.map((i) => [i.path, i.message]),
+        [
+          [
+            "service-edges:services.b.ingress[0]",
+            '"10.0.0.1/24" is not on its /24 network boundary',
+          ],
+          [
+            "service-edges:services.b.ingress[1]",
+            '"not a tag!" is neither an IPv4 range nor a service tag',
+          ],
+          ["service-edges:services.b.ingress[3]", '"10.1.0.0/16" is listed twice'],
+        ],
+      );
+    });
+    it("public beside other sources", () => {
+      expectOne(
+        issuesAfter((s) => (s.b.ingress = ["203.0.113.0/24", "public"])),
+        "service-edges:services.b.ingress[1]",
+        "public admits everyone, so nothing else belongs beside it",
+      );
+    });
+    it("ingress of another shape, or an empty list", () => {
+      expectOne(
+        issuesAfter((s) => (s.b.ingress = [])),
+        "service-edges:services.b.ingress",
+        "is an empty list",
+      );
+      expectOne(
+        issuesAfter((s) => (s.b.ingress = "open")),
+        "service-edges:services.b.ingress",
+        "Fix: write ingress: public",
+      );
+    });
+    it("a frontDoorId without Front Door in ingress, or that is not a GUID", () => {
+      expectOne(
+        issuesAfter((s) => {
+          s.b.ingress = ["203.0.113.0/24"];
+          s.b.frontDoorId = "6c2f0a52-96ab-4c2e-9c0d-2b3f7c5c1e11";
+        }),
+        "service-edges:services.b.frontDoorId",
+        "only applies with AzureFrontDoor.Backend in ingress",
+      );
+      expectOne(
+        issuesAfter((s) => {
+          s.b.ingress = ["AzureFrontDoor.Backend"];
+          s.b.frontDoorId = "my-front-door";
+        }),
+        "service-edges:services.b.frontDoorId",
+        "az afd profile show --query frontDoorId",
+      );
+    });
     it("an edge to an unknown service", () => {
       expectOne(
         issuesAfter((_, e) => (e[1].to = "bb")),

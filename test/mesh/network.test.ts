@@ -110,7 +110,7 @@ describe("network layer under mocks", () => {
     assert.ok(subnetIds.includes(site(plan, "a").virtualNetworkSubnetId));
   });
 
-  it("locks callees to one Allow rule per caller subnet, Deny by default, SCM too", () => {
+  it("locks callees to one Allow rule per caller subnet, Deny by default, SCM on its own Deny", () => {
     const vnetId = one(plan, T.vnet, "network").id;
     const b = siteConfig(plan, "b");
     assert.deepEqual(b.ipSecurityRestrictions, [
@@ -130,7 +130,9 @@ describe("network layer under mocks", () => {
       },
     ]);
     assert.equal(b.ipSecurityRestrictionsDefaultAction, "Deny");
-    assert.equal(b.scmIpSecurityRestrictionsUseMain, true);
+    // The deployment site never takes the callers' rules: no ranges configured, nothing gets in.
+    assert.equal(b.scmIpSecurityRestrictionsUseMain, false);
+    assert.deepEqual(b.scmIpSecurityRestrictions, []);
     assert.equal(b.scmIpSecurityRestrictionsDefaultAction, "Deny");
     assert.equal(site(plan, "b").publicNetworkAccess, "Enabled");
     assert.equal(ofType(plan, "azure-native:network:PrivateEndpoint").length, 0);
@@ -139,10 +141,68 @@ describe("network layer under mocks", () => {
       (c.ipSecurityRestrictions as Obj[]).map((r) => r.name),
       ["a"],
     );
-    assert.equal(
-      siteConfig(plan, "a").ipSecurityRestrictions,
-      undefined,
-      "a caller-only service stays public",
+  });
+
+  it("closes every site by default: a caller-only service admits nobody, its SCM site neither", () => {
+    const a = siteConfig(plan, "a");
+    assert.deepEqual(a.ipSecurityRestrictions, [], "no edge into a, no ingress: no rule");
+    assert.equal(a.ipSecurityRestrictionsDefaultAction, "Deny");
+    assert.deepEqual(a.scmIpSecurityRestrictions, []);
+    assert.equal(a.scmIpSecurityRestrictionsUseMain, false);
+    assert.equal(a.scmIpSecurityRestrictionsDefaultAction, "Deny");
+    assert.equal(site(plan, "a").tags, undefined, "no ingress declared: no ingress tag");
+  });
+
+  it("opens a site only to what its ingress declares, public or ranges and service tags", async () => {
+    const v = smallConfig();
+    const services = v["service-edges:services"] as Record<string, Obj>;
+    services.a.ingress = "public";
+    services.b.ingress = ["AzureFrontDoor.Backend", "203.0.113.0/24"];
+    services.b.frontDoorId = "6C2F0A52-96AB-4C2E-9C0D-2B3F7C5C1E11";
+    const p = await planOf(v);
+    const a = siteConfig(p, "a");
+    assert.deepEqual(a.ipSecurityRestrictions, [
+      {
+        name: "public-ipv4",
+        description: "ingress: public on a (an internet-facing front door)",
+        action: "Allow",
+        priority: 100,
+        ipAddress: "0.0.0.0/0",
+      },
+      {
+        name: "public-ipv6",
+        description: "ingress: public on a (an internet-facing front door)",
+        action: "Allow",
+        priority: 100,
+        ipAddress: "::/0",
+      },
+    ]);
+    assert.equal(a.ipSecurityRestrictionsDefaultAction, "Deny");
+    assert.deepEqual(a.scmIpSecurityRestrictions, [], "public ingress never opens the SCM site");
+    assert.deepEqual(site(p, "a").tags, { "service-edges-ingress": "public" });
+    const b = siteConfig(p, "b");
+    assert.deepEqual((b.ipSecurityRestrictions as Obj[]).slice(2), [
+      {
+        name: "ingress-AzureFrontDoor.Backend",
+        description: "ingress AzureFrontDoor.Backend -> b",
+        action: "Allow",
+        priority: 100,
+        tag: "ServiceTag",
+        ipAddress: "AzureFrontDoor.Backend",
+        headers: { "x-azure-fdid": ["6c2f0a52-96ab-4c2e-9c0d-2b3f7c5c1e11"] },
+      },
+      {
+        name: "ingress-203.0.113.0-24",
+        description: "ingress 203.0.113.0/24 -> b",
+        action: "Allow",
+        priority: 100,
+        ipAddress: "203.0.113.0/24",
+      },
+    ]);
+    assert.deepEqual(
+      (b.ipSecurityRestrictions as Obj[]).slice(0, 2).map((r) => r.name),
+      ["a", "c"],
+      "the callers' rules come first and are unchanged",
     );
   });
 
@@ -164,7 +224,7 @@ describe("network layer under mocks", () => {
     assert.equal(site(plan, "c").kind, "functionapp,linux");
   });
 
-  it("opens callees' SCM sites only to the configured deployment ranges, still denying the rest", async () => {
+  it("opens every SCM site only to the configured deployment ranges, still denying the rest", async () => {
     const v = smallConfig();
     (v["service-edges:network"] as Obj).scmAllowedRanges = ["203.0.113.0/24"];
     (v["service-edges:services"] as Record<string, Obj>).c.runtime = "Python|3.11";
@@ -182,10 +242,10 @@ describe("network layer under mocks", () => {
         ipAddress: "203.0.113.0/24",
       },
     ]);
-    assert.equal(
+    assert.deepEqual(
       siteConfig(p, "a").scmIpSecurityRestrictions,
-      undefined,
-      "not a callee: untouched",
+      b.scmIpSecurityRestrictions,
+      "not a callee: the same deployment ranges",
     );
     const c = siteConfig(p, "c");
     assert.equal(c.linuxFxVersion, "Python|3.11");

@@ -9,7 +9,7 @@ describe("access queries (check / match) on the dev stack", () => {
     plan = await runPlan({ config: devConfig() });
   });
 
-  it("answers every ordered pair: allowed exactly on edges (or callees outside the mesh)", () => {
+  it("answers every ordered pair: allowed exactly on edges, or into the public front door", () => {
     const graph = graphOf(devConfig());
     const names = graph.services.map((s) => s.name);
     let checked = 0;
@@ -18,17 +18,31 @@ describe("access queries (check / match) on the dev stack", () => {
         if (from === to) continue;
         const edge = graph.edges.find((e) => e.from === from && e.to === to);
         const inMesh = graph.byName.get(to)!.roles.length > 0;
+        const isPublic = graph.byName.get(to)!.ingress.kind === "public";
         const a = checkAccess(plan, from, to);
-        assert.equal(a.allowed, edge !== undefined || !inMesh, `${from} -> ${to}`);
+        assert.equal(a.allowed, edge !== undefined || isPublic, `${from} -> ${to}`);
         assert.deepEqual(a.identity.roles, edge ? edge.roles : [], `${from} -> ${to} roles`);
-        if (inMesh && !edge) {
-          assert.equal(a.network.allowed, false);
-          assert.equal(a.identity.allowed, false);
-        }
+        if (!edge && !isPublic) assert.equal(a.network.allowed, false, `${from} -> ${to} network`);
+        if (inMesh && !edge) assert.equal(a.identity.allowed, false);
         checked++;
       }
     }
     assert.equal(checked, 30);
+  });
+
+  it("denies a call into a service that only calls, and allows one into the public front door", () => {
+    const closed = checkAccess(plan, "web", "reports");
+    assert.equal(closed.allowed, false);
+    assert.equal(
+      closed.network.reason,
+      "reports denies by default and has no rule for web's subnet snet-web",
+    );
+    const open = checkAccess(plan, "reports", "web");
+    assert.equal(open.allowed, true);
+    assert.equal(
+      open.network.reason,
+      'web is public (ingress: public): the rule "public-ipv4" admits every address, reports included',
+    );
   });
 
   it("explains both layers", () => {

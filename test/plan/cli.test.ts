@@ -48,6 +48,7 @@ describe("plan CLI", () => {
     assert.equal(j.stack, "ci");
     assert.deepEqual(Object.keys(j.services[0]).sort(), [
       "identity",
+      "ingress",
       "kind",
       "maxInstances",
       "name",

@@ -31,6 +31,9 @@ function find(
   return plan.resources.find((r) => r.urn === urn);
 }
 
+/** Rule addresses that admit every address (ARM writes the implicit all-rule as `Any`). */
+const EVERYONE = new Set(["Any", "0.0.0.0/0", "::/0", "*"]);
+
 export class UnknownServiceError extends Error {}
 
 export function checkAccess(plan: PlanResult, caller: string, callee: string): AccessAnswer {
@@ -48,25 +51,35 @@ export function checkAccess(plan: PlanResult, caller: string, callee: string): A
   const rules = (cfg.ipSecurityRestrictions ?? []) as Obj[];
 
   let network: LayerAnswer;
+  const allow = rules.filter((r) => r.action === "Allow");
+  const everyone = allow.find((r) => EVERYONE.has(String(r.ipAddress)));
+  const vnetRule = subnetId && allow.find((r) => r.vnetSubnetResourceId === subnetId);
   if (cfg.ipSecurityRestrictionsDefaultAction !== "Deny") {
     network = {
       allowed: true,
-      reason: `${callee} has no access restrictions (it is not a callee in the mesh)`,
+      reason: `${callee} admits everyone: its access restrictions do not deny by default`,
+    };
+  } else if (vnetRule) {
+    network = {
+      allowed: true,
+      reason: `the access restriction "${String(vnetRule.name)}" on ${callee} allows the subnet of ${caller}, ${subnetId.split("/").pop()}`,
+    };
+  } else if (everyone) {
+    network = {
+      allowed: true,
+      reason: `${callee} is public (ingress: public): the rule "${String(everyone.name)}" admits every address, ${caller} included`,
     };
   } else {
-    const rule =
-      subnetId && rules.find((r) => r.action === "Allow" && r.vnetSubnetResourceId === subnetId);
-    network = rule
-      ? {
-          allowed: true,
-          reason: `the access restriction "${String(rule.name)}" on ${callee} allows the subnet of ${caller}, ${subnetId.split("/").pop()}`,
-        }
-      : {
-          allowed: false,
-          reason: subnetId
-            ? `${callee} denies by default and has no rule for ${caller}'s subnet ${subnetId.split("/").pop()}`
-            : `${caller} has no integration subnet, so its calls leave from shared public addresses that ${callee} denies`,
-        };
+    const ingress = allow.filter((r) => !r.vnetSubnetResourceId).map((r) => String(r.ipAddress));
+    const outside = ingress.length
+      ? `; its ingress (${ingress.join(", ")}) admits sources outside the mesh only`
+      : "";
+    network = {
+      allowed: false,
+      reason: subnetId
+        ? `${callee} denies by default and has no rule for ${caller}'s subnet ${subnetId.split("/").pop()}${outside}`
+        : `${caller} has no integration subnet, so its calls leave from shared public addresses that ${callee} denies${outside}`,
+    };
   }
 
   const sp = find(plan, "callee", R.servicePrincipal, callee);

@@ -4,6 +4,7 @@
 import Table from "cli-table3";
 import {
   type ServiceGraph,
+  describeIngress,
   headroomOf,
   isCallee,
   isCaller,
@@ -20,7 +21,17 @@ function table(head: string[]): Table.Table {
 }
 
 export function servicesTable(graph: ServiceGraph): string {
-  const t = table(["service", "kind", "sku", "max", "subnet", "headroom", "identity", "roles"]);
+  const t = table([
+    "service",
+    "kind",
+    "sku",
+    "max",
+    "subnet",
+    "headroom",
+    "identity",
+    "roles",
+    "ingress",
+  ]);
   for (const s of graph.services) {
     const side = [isCaller(s) ? "caller" : "", isCallee(s) ? "callee" : ""]
       .filter(Boolean)
@@ -34,6 +45,7 @@ export function servicesTable(graph: ServiceGraph): string {
       s.subnet ? `${headroomOf(s.subnet.prefix, s.maxInstances)} free` : "-",
       s.identity,
       s.roles.join(", ") || "-",
+      describeIngress(s.ingress),
     ]);
   }
   return t.toString();
@@ -81,10 +93,19 @@ function nodeId(name: string): string {
 /** A Mermaid flowchart of services and edges; `highlight` edges (from.to keys) are drawn thick. */
 export function mermaid(graph: ServiceGraph, highlight: ReadonlySet<string> = new Set()): string {
   const lines = ["flowchart LR"];
+  const outside: string[] = [];
   for (const s of graph.services) {
     lines.push(
       `  ${nodeId(s.name)}["${s.name}<br/>${s.kind} ${s.sku.name}${s.subnet ? `<br/>${s.subnet.text}` : ""}"]`,
     );
+    if (s.ingress.kind !== "none") {
+      // Ingress from outside the mesh, dotted: the internet for a public front door.
+      const from =
+        s.ingress.kind === "public"
+          ? `internet(("internet"))`
+          : `${nodeId(s.name)}_in(("outside"))`;
+      outside.push(`  ${from} -.->|"${describeIngress(s.ingress)}"| ${nodeId(s.name)}`);
+    }
   }
   let n = 0;
   const thick: number[] = [];
@@ -96,6 +117,7 @@ export function mermaid(graph: ServiceGraph, highlight: ReadonlySet<string> = ne
     if (highlight.has(key)) thick.push(n);
     n++;
   }
+  lines.push(...outside);
   if (thick.length > 0)
     lines.push(`  linkStyle ${thick.join(",")} stroke:#2da44e,stroke-width:3px`);
   return lines.join("\n");

@@ -9,6 +9,7 @@ import {
   RESOURCE_TYPES,
   type ServiceGraph,
   buildServiceGraph,
+  describeIngress,
   isCallee,
   meshUrns,
 } from "@service-edges/contract";
@@ -52,6 +53,8 @@ export interface PlanService {
   subnet: string | null;
   identity: string;
   roles: string[];
+  /** Who may reach it from outside the mesh: `none`, `public`, or its ranges and service tags. */
+  ingress: string;
   urns: {
     plan: string | null;
     /** Subnets are inline in the VNet: this is the VNet that holds this service's subnet. */
@@ -198,6 +201,7 @@ export async function planStack(
         subnet: s.subnet?.text ?? null,
         identity: s.identity,
         roles: s.roles,
+        ingress: describeIngress(s.ingress),
         urns: {
           plan: known(u.service("host", R.plan, s.name)),
           subnet: s.subnet ? known(u.vnet()) : null,

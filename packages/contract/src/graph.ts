@@ -14,12 +14,14 @@ import {
   SERVICE_NAME_MAX,
   type RawEdge,
   type RawService,
+  FIELD_FIXES,
   edgeSchema,
   networkSchema,
   serviceKeys,
   serviceSchema,
 } from "./schema";
 import { acceptedSkuNames, refusedSkuReason, type SkuFacts, skuFacts } from "./skus";
+import { type Ingress, NO_INGRESS, ingressRuleCount, parseIngress } from "./ingress";
 import { instancesFitting, subnetPrefixFor } from "./sizing";
 
 /** A service's language stack, as App Service spells it on Linux. */
@@ -107,6 +109,8 @@ export interface ServiceNode {
   runtime: Runtime;
   /** The team's own app settings (never MESH_* or platform keys; secrets as Key Vault refs). */
   appSettings: Record<string, string>;
+  /** Who may reach it from outside the mesh (default none: only its callers' subnets). */
+  ingress: Ingress;
   /** Services with an edge to this one, sorted. */
   callers: string[];
   /** Services this one has an edge to, sorted. */
@@ -195,7 +199,11 @@ function zodIssue(base: Segments, issue: z.core.$ZodIssue, value: unknown): Conf
         fix: `list at least ${String(issue.minimum)} item${Number(issue.minimum) === 1 ? "" : "s"}`,
       };
     default:
-      return { path, message: `${issue.message} (got ${shown(got)})`, fix: `correct ${path}` };
+      return {
+        path,
+        message: `${issue.message} (got ${shown(got)})`,
+        fix: FIELD_FIXES[String(segs[segs.length - 1])] ?? `correct ${path}`,
+      };
   }
 }
 
@@ -359,7 +367,7 @@ function checkService(
   name: string,
   s: RawService,
   { add }: Issues,
-): { sku?: SkuFacts; runtime?: Runtime } {
+): { sku?: SkuFacts; runtime?: Runtime; ingress: Ingress } {
   let sku: SkuFacts | undefined;
   let runtime: Runtime | undefined;
   const at = ["services", name];
@@ -471,7 +479,9 @@ function checkService(
       `use 0..${SERVICE_GROUPS - 1}`,
     );
   }
-  return { sku, runtime };
+  const { ingress, issues } = parseIngress(s.ingress, s.frontDoorId);
+  for (const i of issues) add([...at, ...i.at], i.message, i.fix);
+  return { sku, runtime, ingress };
 }
 
 function parseEdges(
@@ -556,13 +566,18 @@ function parseEdges(
   return edges;
 }
 
-function checkRuleLimits(callersOf: ReadonlyMap<string, string[]>, { add }: Issues): void {
+function checkRuleLimits(
+  callersOf: ReadonlyMap<string, string[]>,
+  ingresses: ReadonlyMap<string, Ingress>,
+  { add }: Issues,
+): void {
   for (const [callee, callers] of callersOf) {
-    if (callers.length > MAX_RULES_PER_SITE) {
+    const ingress = ingressRuleCount(ingresses.get(callee) ?? NO_INGRESS);
+    if (callers.length + ingress > MAX_RULES_PER_SITE) {
       add(
         ["services", callee],
-        `has ${callers.length} callers, but a site holds at most ${MAX_RULES_PER_SITE} access-restriction rules (one per caller)`,
-        `split ${callee} into several services, or remove ${callers.length - MAX_RULES_PER_SITE} of its incoming edges`,
+        `has ${callers.length} callers${ingress ? ` and ${ingress} ingress rules` : ""}, but a site holds at most ${MAX_RULES_PER_SITE} access-restriction rules (one per caller)`,
+        `split ${callee} into several services, or remove ${callers.length + ingress - MAX_RULES_PER_SITE} of its incoming edges`,
       );
     }
   }
@@ -697,10 +712,12 @@ export function buildServiceGraph(input: StackConfigInput): ServiceGraph {
   const { raw, declared } = parseServices(input, namePrefix, ctx);
   const skus = new Map<string, SkuFacts>();
   const runtimes = new Map<string, Runtime>();
+  const ingresses = new Map<string, Ingress>();
   for (const [name, s] of raw) {
-    const { sku, runtime } = checkService(name, s, ctx);
+    const { sku, runtime, ingress } = checkService(name, s, ctx);
     if (sku) skus.set(name, sku);
     if (runtime) runtimes.set(name, runtime);
+    ingresses.set(name, ingress);
   }
   const edges = parseEdges(input, raw, declared, ctx);
   const callersOf = new Map<string, string[]>();
@@ -709,7 +726,7 @@ export function buildServiceGraph(input: StackConfigInput): ServiceGraph {
     (callersOf.get(e.to) ?? callersOf.set(e.to, []).get(e.to)!).push(e.from);
     (calleesOf.get(e.from) ?? calleesOf.set(e.from, []).get(e.from)!).push(e.to);
   }
-  checkRuleLimits(callersOf, ctx);
+  checkRuleLimits(callersOf, ingresses, ctx);
   const subnets = checkSubnets(raw, skus, calleesOf, addressSpace, ctx);
   const groupOf = placeServices(raw, ctx);
 
@@ -730,6 +747,7 @@ export function buildServiceGraph(input: StackConfigInput): ServiceGraph {
       group: groupOf.get(name)!,
       runtime: runtimes.get(name)!,
       appSettings: { ...s.appSettings },
+      ingress: ingresses.get(name)!,
       callers: [...(callersOf.get(name) ?? [])].sort(),
       callees: [...(calleesOf.get(name) ?? [])].sort(),
     }))

@@ -7,3 +7,4 @@ export * from "./placement";
 export * from "./sizing";
 export * from "./skus";
 export * from "./tokens";
+export * from "./ingress";

@@ -31,6 +31,14 @@ export const serviceSchema = z.strictObject({
   easyAuth: flag.default(false),
   group: integer.optional(),
   runtime: z.string().optional(),
+  /** Who may reach it from outside the mesh: none (default), public, or ranges and service tags. */
+  ingress: z
+    .union([z.enum(["none", "public"]), z.array(z.string())], {
+      error: "expected public, none, or a list of IPv4 ranges and service tags",
+    })
+    .optional(),
+  /** With AzureFrontDoor.Backend in ingress: the Front Door profile whose requests are let in. */
+  frontDoorId: z.string().optional(),
   appSettings: z
     .record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String))
     .default({}),
@@ -49,6 +57,11 @@ export const networkSchema = z.strictObject({
 
 export type RawService = z.infer<typeof serviceSchema>;
 export type RawEdge = z.infer<typeof edgeSchema>;
+
+/** How to write a field whose shape was wrong, where "correct it" would not say enough. */
+export const FIELD_FIXES: Readonly<Record<string, string>> = {
+  ingress: "write ingress: public, or a list such as [AzureFrontDoor.Backend, 203.0.113.0/24]",
+};
 
 /** Keys a service may hold, for "unknown key" fixes. */
 export const serviceKeys = Object.keys(serviceSchema.shape);

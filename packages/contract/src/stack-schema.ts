@@ -79,6 +79,10 @@ const SERVICE_HELP: Record<ServiceField, string> = {
   group: `Pins its resource group (<prefix>-gNN, 0 to ${SERVICE_GROUPS - 1}); by default a hash of the service's name. Only needed when a group would hold more than ${PLANS_PER_RESOURCE_GROUP} plans.`,
   runtime:
     "Language stack as STACK|VERSION. Web apps: NODE, PYTHON, DOTNETCORE, JAVA or PHP (default NODE|20-lts). Function apps: Node, Python, dotnet-isolated, Java or PowerShell (default Node|20).",
+  ingress:
+    "Who may reach it from outside the mesh. Default none: every site denies inbound but for its callers' subnets. public: an internet-facing front door. Or a list of IPv4 ranges (at most a /8 each) and service tags, e.g. [AzureFrontDoor.Backend, 203.0.113.0/24].",
+  frontDoorId:
+    "With AzureFrontDoor.Backend in ingress: the Front Door profile's id (a GUID); its rule then also requires the X-Azure-FDID header, so only your Front Door gets in.",
   appSettings:
     "The team's own app settings, name to value (values become text). Not MESH_*, AZURE_CLIENT_ID or Functions host settings: the program writes those. Secrets as Key Vault references: @Microsoft.KeyVault(SecretUri=...).",
 };

@@ -1,0 +1,96 @@
+/**
+ * A site's access restrictions, as a pure function of its place in the graph: closed by default.
+ * Every site (callee or not) denies inbound by default and admits exactly its callers' integration
+ * subnets and the sources its `ingress` declares; every SCM (deployment) site denies by default
+ * and admits only the network's `scmAllowedRanges`, never the main site's rules.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import { type Ingress, type ServiceNode } from "@service-edges/contract";
+
+/** All allow rules share one priority: they are all Allow, so their order cannot matter. */
+export const ALLOW_RULE_PRIORITY = 100;
+/** Access-restriction rule names hold at most 32 characters. */
+const RULE_NAME_MAX = 32;
+
+export interface CallerSubnet {
+  caller: string;
+  subnetId: pulumi.Input<string>;
+}
+
+export interface RestrictionRule {
+  name: string;
+  description: string;
+  action: "Allow";
+  priority: number;
+  vnetSubnetResourceId?: pulumi.Input<string>;
+  ipAddress?: string;
+  tag?: "ServiceTag";
+  headers?: Record<string, string[]>;
+}
+
+export interface AccessRestrictions {
+  ipSecurityRestrictions: RestrictionRule[];
+  ipSecurityRestrictionsDefaultAction: "Deny";
+  scmIpSecurityRestrictions: RestrictionRule[];
+  scmIpSecurityRestrictionsDefaultAction: "Deny";
+  scmIpSecurityRestrictionsUseMain: false;
+}
+
+const rule = (name: string, description: string, source: Partial<RestrictionRule>) => ({
+  name: name.slice(0, RULE_NAME_MAX),
+  description,
+  action: "Allow" as const,
+  priority: ALLOW_RULE_PRIORITY,
+  ...source,
+});
+
+/** The Allow rules that `ingress` declares, after the callers' rules. */
+export function ingressRules(service: string, ingress: Ingress): RestrictionRule[] {
+  if (ingress.kind === "public") {
+    const why = `ingress: public on ${service} (an internet-facing front door)`;
+    return [
+      rule("public-ipv4", why, { ipAddress: "0.0.0.0/0" }),
+      rule("public-ipv6", why, { ipAddress: "::/0" }),
+    ];
+  }
+  if (ingress.kind === "none") return [];
+  return ingress.sources.map((s) =>
+    s.kind === "cidr"
+      ? rule(`ingress-${s.text.replace("/", "-")}`, `ingress ${s.text} -> ${service}`, {
+          ipAddress: s.text,
+        })
+      : rule(`ingress-${s.tag}`, `ingress ${s.tag} -> ${service}`, {
+          tag: "ServiceTag",
+          ipAddress: s.tag,
+          // Front Door stamps its profile id on every request it forwards (X-Azure-FDID): without
+          // this check, any Front Door profile in Azure could reach the site through the tag.
+          ...(s.frontDoorId ? { headers: { "x-azure-fdid": [s.frontDoorId] } } : {}),
+        }),
+  );
+}
+
+export function accessRestrictionsOf(
+  service: ServiceNode,
+  callers: readonly CallerSubnet[],
+  scmAllowedRanges: readonly string[],
+): AccessRestrictions {
+  return {
+    ipSecurityRestrictions: [
+      ...callers.map((c) =>
+        rule(c.caller, `edge ${c.caller} -> ${service.name}`, {
+          vnetSubnetResourceId: c.subnetId,
+        }),
+      ),
+      ...ingressRules(service.name, service.ingress),
+    ],
+    ipSecurityRestrictionsDefaultAction: "Deny",
+    // The deployment (SCM) site has its own rules: build agents, never the callers or the public.
+    scmIpSecurityRestrictions: scmAllowedRanges.map((range) =>
+      rule(`deploy-${range.replace("/", "-")}`, `deployment agents ${range}`, {
+        ipAddress: range,
+      }),
+    ),
+    scmIpSecurityRestrictionsDefaultAction: "Deny",
+    scmIpSecurityRestrictionsUseMain: false,
+  };
+}
