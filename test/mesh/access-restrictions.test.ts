@@ -1,7 +1,7 @@
 /** The access-restriction builder on its own: plain values in, plain values out, no mocks. */
 import { strict as assert } from "node:assert";
 import { buildServiceGraph } from "@service-edges/contract";
-import { accessRestrictionsOf, ingressRules } from "../../components/access-restrictions";
+import { accessRestrictionsOf, ingressRules } from "service-edges/access-restrictions";
 
 const caller = "a-caller-whose-name-is-over-32-chars";
 
