@@ -8,7 +8,8 @@
  * else the pack default (advisory); `disabled` skips the policy; `remediate` reports as
  * mandatory. `getConfig()` returns the configured properties over the defaults of the policy's
  * configSchema. Unknown values are passed through as the engine's sentinels (the policies stay
- * quiet on them). Violations come out in policy order, then resource order, then report order.
+ * quiet on them). Violations come out in policy order, then resource order, then report order; a
+ * policy with both `validateResource` and `validateStack` reports its resource violations first.
  */
 import type {
   Policy,
@@ -155,7 +156,10 @@ export async function runPolicies(
           await run(p, r.urn, () => validate(args, reporter(r.urn)));
         }
       }
-    } else if (isStackPolicy(p)) {
+    }
+    // Not `else`: a policy may have both (the pack's site policies judge each site alone, then
+    // with the whole stack), and the policy host runs both too.
+    if (isStackPolicy(p)) {
       stackResources ??= toPolicyResources(resources);
       const args: StackValidationArgs = {
         resources: stackResources,

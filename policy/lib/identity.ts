@@ -14,9 +14,19 @@
  *
  * Pure: no Pulumi imports.
  */
-import { ApplicationNode, Mesh, Ref, ServicePrincipalNode, SiteNode, depsOf } from "./mesh";
+import {
+  ApplicationNode,
+  Mesh,
+  Ref,
+  ServicePrincipalNode,
+  SiteNode,
+  appSettingValues,
+  depsOf,
+} from "./mesh";
 import { MESH_SETTINGS } from "./types";
-import { Tri, UNKNOWN, asArray, asObject, asString, at, isUnknown, sameText } from "./values";
+import { Tri, asArray, asObject, asString, at, isUnknown } from "./values";
+
+export { appSettingValues };
 
 export interface Principals {
   /** Known principal (object) ids. */
@@ -27,26 +37,6 @@ export interface Principals {
   names: string[];
   /** False when some identity of the site could not be established. */
   complete: boolean;
-}
-
-/** Values of one app setting on a site: `siteConfig.appSettings` and WebAppApplicationSettings. */
-export function appSettingValues(mesh: Mesh, site: SiteNode, name: string): Tri<string>[] {
-  const out: Tri<string>[] = [];
-  const list = asArray(at(site.p, "siteConfig", "appSettings"));
-  if (isUnknown(list)) out.push(UNKNOWN);
-  for (const e of Array.isArray(list) ? list : []) {
-    const n = asString(at(e, "name"));
-    if (isUnknown(n)) out.push(UNKNOWN);
-    else if (n && sameText(n, name)) out.push(asString(at(e, "value")));
-  }
-  for (const child of mesh.childrenOf(site, mesh.appSettings)) {
-    const props = asObject(child.p["properties"]);
-    if (isUnknown(props)) out.push(UNKNOWN);
-    else if (props) {
-      for (const [k, v] of Object.entries(props)) if (sameText(k, name)) out.push(asString(v));
-    }
-  }
-  return out;
 }
 
 /** Service principals whose client id resolves to this application (or registration). */

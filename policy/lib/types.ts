@@ -40,12 +40,14 @@ export function label(type: string, name: string): string {
 }
 
 /**
- * App settings of this program's identity contract (src/core/app-settings.ts), read to link a
- * site to its Entra application when Easy Auth does not. Duplicated here so the pack stays a
+ * App settings of this program's identity contract (packages/contract/src/app-settings.ts), read
+ * to link a site to its Entra application when Easy Auth does not, and to tell a callee of the
+ * mesh (`audiences`, `allowedCallers`: callee only). Duplicated here so the pack stays a
  * self-contained directory (`pulumi policy publish` ships only policy/); a root test keeps the
  * two in sync.
  */
 export const MESH_SETTINGS = {
   audiences: "MESH_AUDIENCES",
+  allowedCallers: "MESH_ALLOWED_CALLERS",
   appClientId: "MESH_APP_CLIENT_ID",
 } as const;

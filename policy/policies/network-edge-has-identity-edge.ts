@@ -1,6 +1,6 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
 import { Principals, calleeServicePrincipals, callerPrincipals } from "../lib/identity";
-import { AssignmentNode, Mesh, Node, SiteNode, describe, keyOf } from "../lib/mesh";
+import { AssignmentNode, Mesh, Node, SiteNode, describe, keyOf, meshSites } from "../lib/mesh";
 import { Tri, UNKNOWN, isUnknown, sameText } from "../lib/values";
 
 /** Whether some assignment grants one of `caller`'s principals a role on one of `sps`. */
@@ -47,7 +47,8 @@ export const networkEdgeHasIdentityEdge: StackValidationPolicy = {
       if (list) list.push(site);
       else callersBySubnet.set(key, [site]);
     }
-    for (const callee of mesh.sites.nodes) {
+    // Callers are any integrated site; callees are mesh sites (a subnet rule makes one).
+    for (const callee of meshSites(mesh)) {
       if (!Array.isArray(callee.rules)) continue;
       const rules = callee.rules.filter(
         (r) =>

@@ -1,11 +1,9 @@
-import type {
-  ReportViolation,
-  ResourceValidationArgs,
-  ResourceValidationPolicy,
-} from "@pulumi/policy";
+import type { ReportViolation, ResourceValidationArgs } from "@pulumi/policy";
 import { parseSiteId } from "../lib/arm";
-import { isMeshSite, rulesOf } from "../lib/mesh";
-import { SITE_TYPES, T, label } from "../lib/types";
+import { Mesh, SiteNode, isSiteGroup, meshSite } from "../lib/mesh";
+import { SiteFinding, publicEndpointOf } from "../lib/restrictions";
+import { SitePolicy, judgeSiteAlone, judgeSitesInStack } from "../lib/site-policy";
+import { T, label } from "../lib/types";
 import { asArray, asString, asStrings, at, isUnknown, plainProps, sameText } from "../lib/values";
 
 export interface NoPrivateEndpointCalleeConfig {
@@ -16,24 +14,25 @@ export interface NoPrivateEndpointCalleeConfig {
 const WHY =
   "App Service access restrictions and NSGs never filter traffic that arrives through a private " +
   "endpoint, so every host with network line of sight to the endpoint could call the site";
-const FIX =
-  "remove the private endpoint and keep the site on its public endpoint, where subnet " +
-  "(service-endpoint) access rules admit only the callers' integration subnets";
+/**
+ * What to do once the endpoint goes, true for any site: an endpoint does not say what the site's
+ * public endpoint looks like, and sending callers to an open one would trade one hole for another.
+ */
+const THEN =
+  "let callers reach the site on its public endpoint only once that endpoint is closed: " +
+  'ipSecurityRestrictionsDefaultAction "Deny", the SCM site restricted too, and subnet ' +
+  "(vnetSubnetResourceId) rules that admit only the callers' integration subnets";
 
-function exempt(args: ResourceValidationArgs, siteName: string | undefined): boolean | undefined {
-  const names = args.getConfig<NoPrivateEndpointCalleeConfig>().exemptSiteNames ?? [];
+function exempt(config: NoPrivateEndpointCalleeConfig, siteName: unknown): boolean | undefined {
+  const names = config.exemptSiteNames ?? [];
   if (names.length === 0) return false;
-  if (siteName === undefined) return undefined;
+  if (typeof siteName !== "string") return undefined;
   return names.some((n) => sameText(n, siteName));
-}
-
-/** `sites` is the private-link group of Microsoft.Web/sites; `sites-{slot}` is a slot's. */
-function isSiteGroup(g: string): boolean {
-  return sameText(g, "sites") || g.toLowerCase().startsWith("sites-");
 }
 
 function checkPrivateEndpoint(args: ResourceValidationArgs, report: ReportViolation): void {
   const p = plainProps(args.props);
+  const config = args.getConfig<NoPrivateEndpointCalleeConfig>();
   for (const list of ["privateLinkServiceConnections", "manualPrivateLinkServiceConnections"]) {
     const conns = asArray(p[list]);
     if (conns === undefined || isUnknown(conns)) continue;
@@ -44,12 +43,11 @@ function checkPrivateEndpoint(args: ResourceValidationArgs, report: ReportViolat
       const bySite = site !== undefined;
       const byGroup = Array.isArray(groups) && groups.some(isSiteGroup);
       if (!bySite && !byGroup) continue;
-      const ex = exempt(args, site?.site);
-      if (ex !== false) continue;
+      if (exempt(config, site?.site) !== false) continue;
       const what = site ? `App Service site "${site.site}"` : "an App Service site (group 'sites')";
       report(
         `${label(args.type, args.name)} connects to ${what} through ${list}. ${WHY}. ` +
-          `Fix: ${FIX}.`,
+          `Fix: remove the private endpoint, and ${THEN}.`,
       );
     }
   }
@@ -61,42 +59,85 @@ function checkSiteConnection(args: ResourceValidationArgs, report: ReportViolati
   if (isUnknown(status)) return;
   if (status && (sameText(status, "Rejected") || sameText(status, "Disconnected"))) return;
   const site = asString(p["name"]);
-  const ex = exempt(args, typeof site === "string" ? site : undefined);
-  if (ex !== false) return;
+  if (exempt(args.getConfig<NoPrivateEndpointCalleeConfig>(), site) !== false) return;
   report(
     `${label(args.type, args.name)} accepts a private endpoint connection on site ` +
       `"${typeof site === "string" ? site : "?"}". ${WHY}. ` +
       `Fix: set privateLinkServiceConnectionState.status to "Rejected" or delete the connection, ` +
-      `and ${FIX}.`,
+      `and ${THEN}.`,
   );
 }
 
-function checkSite(args: ResourceValidationArgs, report: ReportViolation): void {
-  const p = plainProps(args.props);
-  if (isMeshSite(rulesOf(args, p)) !== true) return;
+/**
+ * A mesh site that disables public network access: callers can only come through private
+ * endpoints. Judged when the site has subnet rules (they never apply) or a private endpoint
+ * reaches it (its only way in); a mesh site with neither is merely unreachable. The fix depends
+ * on what the site's public endpoint would let in once enabled.
+ */
+function checkSite(
+  mesh: Mesh,
+  site: SiteNode,
+  config: NoPrivateEndpointCalleeConfig,
+): SiteFinding[] {
+  const verdict = meshSite(mesh, site);
+  if (verdict.mesh !== true) return [];
   const values = [
-    asString(p["publicNetworkAccess"]),
-    asString(at(p, "siteConfig", "publicNetworkAccess")),
+    asString(site.p["publicNetworkAccess"]),
+    asString(at(site.p, "siteConfig", "publicNetworkAccess")),
   ];
-  if (!values.some((v) => typeof v === "string" && sameText(v, "Disabled"))) return;
-  const site = asString(p["name"]);
-  if (exempt(args, typeof site === "string" ? site : undefined) !== false) return;
-  report(
-    `${label(args.type, args.name)} has subnet access rules but sets publicNetworkAccess ` +
-      `"Disabled", so only private endpoints can reach it and its subnet rules never apply. ` +
-      `${WHY}. Fix: set publicNetworkAccess to "Enabled" and remove any private endpoint to ` +
-      `the site; its default-deny subnet rules keep everyone else out.`,
-  );
+  if (!values.some((v) => typeof v === "string" && sameText(v, "Disabled"))) return [];
+  if (exempt(config, site.siteName) !== false) return [];
+  const endpoints = verdict.privateEndpoints;
+  const closed = publicEndpointOf(site, verdict).closed;
+  const remove =
+    endpoints.length > 0
+      ? `remove ${endpoints.join(", ")}`
+      : "remove any private endpoint to the site";
+  if (verdict.subnetRules === true) {
+    return [
+      {
+        key: "public-access-disabled",
+        message:
+          `${site.label} has subnet access rules but sets publicNetworkAccess "Disabled", so only ` +
+          `private endpoints can reach it and its subnet rules never apply. ${WHY}. Fix: ` +
+          (closed
+            ? `${remove}, keep its subnet rules, and set publicNetworkAccess to "Enabled": its ` +
+              `default-deny rules keep everyone else out.`
+            : `${remove} and keep its subnet rules; close its public endpoint first ` +
+              `(ipSecurityRestrictionsDefaultAction "Deny", no Allow rule for all or nearly all ` +
+              `addresses, the SCM site restricted too: see mesh-site-default-deny), and only ` +
+              `then set publicNetworkAccess to "Enabled".`),
+      },
+    ];
+  }
+  if (verdict.subnetRules !== false || endpoints.length === 0) return [];
+  return [
+    {
+      key: "public-access-disabled",
+      message:
+        `${site.label} is reached by ${endpoints.join(", ")} and sets publicNetworkAccess ` +
+        `"Disabled", so private endpoints are its only way in. ${WHY}. Fix: ${remove}; give the ` +
+        `site subnet (vnetSubnetResourceId) rules for its callers' integration subnets` +
+        (closed
+          ? `, and then set publicNetworkAccess to "Enabled" (it denies unmatched traffic ` +
+            `already, so until those rules exist it admits no one).`
+          : ` and close its public endpoint (ipSecurityRestrictionsDefaultAction "Deny", the ` +
+            `SCM site restricted too: see mesh-site-default-deny) before setting ` +
+            `publicNetworkAccess to "Enabled": with no subnet rule and no Deny default, ` +
+            `enabling it alone would open the site.`),
+    },
+  ];
 }
 
-export const noPrivateEndpointCallee: ResourceValidationPolicy = {
+export const noPrivateEndpointCallee: SitePolicy = {
   name: "no-private-endpoint-callee",
   description:
-    "Mesh sites (App Service or Function apps with subnet access rules, or targeted by a private " +
-    "endpoint) must not be reachable through private endpoints nor disable public network " +
-    "access: access restrictions and NSGs do not filter private-endpoint traffic, so every host " +
-    "with line of sight could call them. Remove the private endpoint and keep public network " +
-    "access enabled behind default-deny subnet rules.",
+    "Mesh sites (App Service or Function apps that other apps call: subnet access rules, a " +
+    "private endpoint, callee app settings or Easy Auth, or a slot of such a site) must not be " +
+    "reachable through private endpoints nor, with subnet rules or a private endpoint, disable " +
+    "public network access: access restrictions and NSGs do not filter private-endpoint " +
+    "traffic, so every host with line of sight could call them. Remove the private endpoint and " +
+    "serve callers on the public endpoint, closed by default-deny subnet rules.",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
@@ -117,6 +158,7 @@ export const noPrivateEndpointCallee: ResourceValidationPolicy = {
       args.type === T.sitePrivateEndpointConnectionSlot
     )
       checkSiteConnection(args, report);
-    else if (SITE_TYPES.has(args.type)) checkSite(args, report);
+    else judgeSiteAlone(args, report, checkSite);
   },
+  validateStack: (args, report) => judgeSitesInStack(args, report, checkSite),
 };

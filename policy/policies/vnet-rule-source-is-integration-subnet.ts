@@ -1,5 +1,5 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
-import { Mesh } from "../lib/mesh";
+import { Mesh, meshSites } from "../lib/mesh";
 import { isUnknown, sameText } from "../lib/values";
 
 export const vnetRuleSourceIsIntegrationSubnet: StackValidationPolicy = {
@@ -12,7 +12,7 @@ export const vnetRuleSourceIsIntegrationSubnet: StackValidationPolicy = {
   enforcementLevel: "advisory",
   validateStack: (args, report) => {
     const mesh = Mesh.of(args.resources);
-    for (const site of mesh.sites.nodes) {
+    for (const site of meshSites(mesh)) {
       if (!Array.isArray(site.rules)) continue;
       const seen = new Set<string>();
       for (const rule of site.rules) {

@@ -157,6 +157,27 @@ describe("config -> ServiceGraph", () => {
         "Fix: write ingress: public",
       );
     });
+    it("ranges that together admit 2^25 addresses or more (two /8s)", () => {
+      expectOne(
+        issuesAfter((s) => (s.b.ingress = ["10.0.0.0/8", "11.0.0.0/8"])),
+        "service-edges:services.b.ingress",
+        "its ranges admit 33554432 addresses together",
+      );
+    });
+    it("AzureFrontDoor.Backend without frontDoorId: every Front Door in Azure would get in", () => {
+      expectOne(
+        issuesAfter((s) => (s.b.ingress = ["AzureFrontDoor.Backend"])),
+        "service-edges:services.b.frontDoorId",
+        "admits every Front Door profile in Azure",
+      );
+    });
+    it("ingress: public on a callee", () => {
+      expectOne(
+        issuesAfter((s) => (s.b.ingress = "public")),
+        "service-edges:services.b.ingress",
+        "is public, but the service is a callee",
+      );
+    });
     it("a frontDoorId without Front Door in ingress, or that is not a GUID", () => {
       expectOne(
         issuesAfter((s) => {

@@ -114,6 +114,27 @@ describe("offline runner (policy/offline.ts)", () => {
     ]);
   });
 
+  it("runs both validations of a policy that has both, resource ones first", async () => {
+    const both: ResourceValidationPolicy & Pick<StackValidationPolicy, "validateStack"> = {
+      name: "both",
+      description: "Both.",
+      enforcementLevel: "mandatory",
+      validateResource: (args, report) => {
+        if (args.name === "billing-sp") report("alone");
+      },
+      validateStack: (_args, report) => report("with the stack", U.billingApp),
+    };
+    assert.deepStrictEqual(await runPolicies(baseline(), { policies: [both] }), [
+      { policy: "both", enforcementLevel: "mandatory", urn: U.billingSp, message: "alone" },
+      {
+        policy: "both",
+        enforcementLevel: "mandatory",
+        urn: U.billingApp,
+        message: "with the stack",
+      },
+    ]);
+  });
+
   it("treats notApplicable() as silence and names the policy and resource of any other error", async () => {
     const quiet: ResourceValidationPolicy = {
       name: "quiet",

@@ -80,6 +80,7 @@ describe("policy pack: contents", () => {
   it("reads the same app-setting names as the identity contract in src/core", () => {
     assert.strictEqual(MESH_SETTINGS.audiences, AppSettingNames.audiences);
     assert.strictEqual(MESH_SETTINGS.appClientId, AppSettingNames.appClientId);
+    assert.strictEqual(MESH_SETTINGS.allowedCallers, AppSettingNames.allowedCallers);
   });
 });
 

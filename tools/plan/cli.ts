@@ -1,7 +1,9 @@
 /**
  * `npm run plan -- [--stack NAME | --config FILE] [--json] [--mermaid] [--program FILE]`
  *
- * Exit codes: 0 ok; 1 invalid config or usage (errors on stderr); 2 a mandatory policy violation.
+ * Exit codes: 0 ok; 1 invalid config or usage, or a review that Azure would refuse (errors on
+ * stderr); 2 a mandatory policy violation; 3 a denied call (`check`); 4 an audit that found the
+ * deployed mesh differs from the graph.
  */
 import "./lazy-sdk-deps";
 import * as path from "node:path";
@@ -9,11 +11,13 @@ import { Command, CommanderError } from "commander";
 import { ConfigError, formatIssue } from "@service-edges/contract";
 import { PROJECT_DIR, planStack, runPlan } from "./run";
 import { UnknownServiceError, checkAccess, describeAccess, matchAccess } from "./access";
-import { diffPlans, diffText, shortUrn } from "./diff";
+import { EXIT_MISMATCH, addAuditCommand } from "./audit";
+import { diffPlans, shortUrn } from "./diff";
+import { reviewMarkdown, reviewPlans, reviewText } from "./review";
 import { humanPlan, markdownReview, mermaid, programPlan, violationsText } from "./render";
 import { UsageError, readStackConfig, stackFile } from "./stack-config";
 
-export const EXIT = { ok: 0, invalid: 1, violation: 2, denied: 3 } as const;
+export const EXIT = { ok: 0, invalid: 1, violation: 2, denied: 3, drift: EXIT_MISMATCH } as const;
 
 interface PlanFlags {
   stack?: string;
@@ -36,7 +40,11 @@ function configFrom(flags: PlanFlags) {
 }
 
 /** `--diff BASE` (the planned config is the head) or `--base B --head H`. */
-async function review(flags: PlanFlags, out: (s: string) => void): Promise<number> {
+async function review(
+  flags: PlanFlags,
+  out: (s: string) => void,
+  err: (s: string) => void,
+): Promise<number> {
   if (flags.format !== undefined && flags.format !== "markdown" && flags.format !== "text") {
     throw new UsageError(`--format must be markdown or text, got "${flags.format}"`);
   }
@@ -48,21 +56,35 @@ async function review(flags: PlanFlags, out: (s: string) => void): Promise<numbe
   const base = await runPlan({ config: baseConfig, program });
   const { plan: head, graph } = await planStack({ config: headConfig, program });
   const d = diffPlans(base, head);
+  const r = reviewPlans(base, head);
   if (flags.json) {
-    out(JSON.stringify({ ...d, newEdges: [...d.newEdges], violations: head.violations }, null, 2));
+    out(JSON.stringify(r, null, 2));
   } else if (flags.format === "markdown") {
     if (!graph) throw new UsageError("--format markdown needs a service-edges stack config");
     out(markdownReview(graph, head, d, shortUrn));
+    out("");
+    out("#### Resources, as the engine will run them");
+    out("");
+    out(reviewMarkdown(r));
   } else {
-    out(diffText(d));
+    out(reviewText(r));
     out("");
     out(violationsText(head));
+  }
+  if (r.blocking.length > 0) {
+    // Azure would refuse the deployment as ordered: say what and how to split it, and fail.
+    for (const b of r.blocking) err(`blocking: ${shortUrn(b.urn)}: ${b.message}`);
+    return EXIT.invalid;
   }
   return head.violations.some((v) => v.enforcementLevel === "mandatory") ? EXIT.violation : EXIT.ok;
 }
 
-async function plan(flags: PlanFlags, out: (s: string) => void): Promise<number> {
-  if (flags.diff || flags.base || flags.head) return review(flags, out);
+async function plan(
+  flags: PlanFlags,
+  out: (s: string) => void,
+  err: (s: string) => void,
+): Promise<number> {
+  if (flags.diff || flags.base || flags.head) return review(flags, out, err);
   if (flags.format) throw new UsageError("--format applies to --diff / --base --head reviews");
   const config = configFrom(flags);
   const { plan: result, graph } = await planStack({
@@ -103,7 +125,7 @@ export async function main(
     .configureOutput({ writeOut: (s) => out(s.trimEnd()), writeErr: (s) => err(s.trimEnd()) });
   let code: number = EXIT.ok;
   program.action(async (flags: PlanFlags) => {
-    code = await plan(flags, out);
+    code = await plan(flags, out, err);
   });
   const query = (name: string, args: string, description: string) =>
     program
@@ -140,6 +162,8 @@ export async function main(
       }
     },
   );
+  // `audit --state FILE`: the deployed mesh against the graph; exit 4 when they differ.
+  addAuditCommand(program, configFrom, out, (c) => (code = c));
   try {
     await program.parseAsync(argv, { from: "user" });
     return code;

@@ -36,7 +36,15 @@ function keyOf(v: unknown): string | undefined {
   return undefined;
 }
 
-export function changedPaths(a: unknown, b: unknown, at = ""): string[] {
+/** One changed input: its path, and the values before and after (`undefined`: absent). */
+export interface InputChange {
+  path: string;
+  before: unknown;
+  after: unknown;
+}
+
+/** Changed inputs, by path; arrays of named entries are compared by name. */
+export function inputChanges(a: unknown, b: unknown, at = ""): InputChange[] {
   if (a === b) return [];
   if (Array.isArray(a) && Array.isArray(b)) {
     const ka = a.map(keyOf);
@@ -44,24 +52,29 @@ export function changedPaths(a: unknown, b: unknown, at = ""): string[] {
     if (ka.every((k) => k !== undefined) && kb.every((k) => k !== undefined)) {
       const ma = new Map(a.map((x, i) => [ka[i]!, x]));
       const mb = new Map(b.map((x, i) => [kb[i]!, x]));
-      const out: string[] = [];
+      const out: InputChange[] = [];
       for (const k of new Set([...ma.keys(), ...mb.keys()])) {
-        if (!ma.has(k) || !mb.has(k)) out.push(`${at}[${k}]`);
-        else out.push(...changedPaths(ma.get(k), mb.get(k), `${at}[${k}]`));
+        if (!ma.has(k) || !mb.has(k))
+          out.push({ path: `${at}[${k}]`, before: ma.get(k), after: mb.get(k) });
+        else out.push(...inputChanges(ma.get(k), mb.get(k), `${at}[${k}]`));
       }
       return out;
     }
-    if (a.length !== b.length) return [at];
-    return a.flatMap((x, i) => changedPaths(x, b[i], `${at}[${i}]`));
+    if (a.length !== b.length) return [{ path: at, before: a, after: b }];
+    return a.flatMap((x, i) => inputChanges(x, b[i], `${at}[${i}]`));
   }
   if (isObj(a) && isObj(b)) {
-    const out: string[] = [];
+    const out: InputChange[] = [];
     for (const k of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) {
-      out.push(...changedPaths(a[k], b[k], at ? `${at}.${k}` : k));
+      out.push(...inputChanges(a[k], b[k], at ? `${at}.${k}` : k));
     }
     return out;
   }
-  return [at];
+  return [{ path: at, before: a, after: b }];
+}
+
+export function changedPaths(a: unknown, b: unknown, at = ""): string[] {
+  return inputChanges(a, b, at).map((c) => c.path);
 }
 
 function entry(r: PlanResult["resources"][number], properties: string[] = []): ResourceChange {
@@ -125,21 +138,4 @@ export function diffPlans(base: PlanResult, head: PlanResult): PlanDiff {
 /** URN without the stack and project: what a reviewer reads. */
 export function shortUrn(urn: string): string {
   return urn.split("::").slice(2).join("::");
-}
-
-export function diffText(d: PlanDiff): string {
-  const lines: string[] = [];
-  lines.push(`Access changes:${d.access.length ? "" : " none"}`);
-  for (const a of d.access) lines.push(`  - ${a}`);
-  lines.push(
-    "",
-    `Resources: ${d.added.length} to add, ${d.changed.length} to change, ${d.removed.length} to remove`,
-  );
-  for (const r of d.added) lines.push(`  + ${shortUrn(r.urn)}`);
-  for (const r of d.changed) {
-    lines.push(`  ~ ${shortUrn(r.urn)}`);
-    for (const p of r.properties) lines.push(`      ${p}`);
-  }
-  for (const r of d.removed) lines.push(`  - ${shortUrn(r.urn)}`);
-  return lines.join("\n");
 }

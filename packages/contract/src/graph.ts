@@ -481,6 +481,13 @@ function checkService(
   }
   const { ingress, issues } = parseIngress(s.ingress, s.frontDoorId);
   for (const i of issues) add([...at, ...i.at], i.message, i.fix);
+  if (ingress.kind === "public" && s.roles.length > 0) {
+    add(
+      [...at, "ingress"],
+      "is public, but the service is a callee: its network layer would admit everyone, not only its callers",
+      "split it: a public front door (ingress: public, no roles) that calls this service over an edge",
+    );
+  }
   return { sku, runtime, ingress };
 }
 

@@ -18,6 +18,12 @@ export const FRONT_DOOR_TAG = "AzureFrontDoor.Backend";
 const BROAD_TAGS = /^(Internet|AzureCloud(\..+)?|VirtualNetwork|AzureLoadBalancer|\*|Any)$/i;
 /** The widest range a list may name: a /8. Wider is "public" in all but name. */
 export const NARROWEST_BROAD_PREFIX = 8;
+/**
+ * The most addresses a list may admit in all: fewer than 2^25 (two /8s), the policy pack's bound
+ * for "nearly everyone" (policy/lib/restrictions.ts), so a config the program accepts never
+ * fails the pack.
+ */
+export const MAX_INGRESS_ADDRESSES = 2n ** 25n;
 /** Azure service tags: dotted words (`AzureFrontDoor.Backend`, `ApiManagement.WestEurope`). */
 const SERVICE_TAG = /^[A-Za-z][A-Za-z0-9]*(\.[A-Za-z0-9]+)*$/;
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -103,6 +109,25 @@ export function parseIngress(
         });
       }
     });
+    // What the accepted ranges admit together (a too-wide range is already refused on its own).
+    const ranges = sources
+      .flatMap((src) => (src.kind === "cidr" ? [parseCidr(src.text)] : []))
+      .flatMap((r) => (r.ok ? [r.cidr] : []))
+      .sort((a, b) => (a.start < b.start ? -1 : 1));
+    let total = 0n;
+    let end = -1n;
+    for (const r of ranges) {
+      const from = r.start > end ? r.start : end + 1n;
+      if (r.end >= from) total += r.end - from + 1n;
+      if (r.end > end) end = r.end;
+    }
+    if (total >= MAX_INGRESS_ADDRESSES) {
+      issues.push({
+        at: ["ingress"],
+        message: `its ranges admit ${total} addresses together, which is public in all but name`,
+        fix: "name fewer or narrower ranges (under 2^25 addresses in all), or declare the service public: ingress: public",
+      });
+    }
     if (raw.length === 0) {
       issues.push({
         at: ["ingress"],
@@ -118,11 +143,18 @@ export function parseIngress(
       fix: `write ingress: public, or ingress: [${FRONT_DOOR_TAG}, 203.0.113.0/24]`,
     });
   }
+  const frontDoor =
+    ingress.kind === "sources"
+      ? ingress.sources.find((s) => s.kind === "serviceTag" && s.tag === FRONT_DOOR_TAG)
+      : undefined;
+  if (frontDoor && frontDoorId === undefined) {
+    issues.push({
+      at: ["frontDoorId"],
+      message: `is missing: ${FRONT_DOOR_TAG} admits every Front Door profile in Azure, not only yours`,
+      fix: "set it to your profile's id (az afd profile show --query frontDoorId); the rule then checks the X-Azure-FDID header",
+    });
+  }
   if (frontDoorId !== undefined) {
-    const frontDoor =
-      ingress.kind === "sources"
-        ? ingress.sources.find((s) => s.kind === "serviceTag" && s.tag === FRONT_DOOR_TAG)
-        : undefined;
     if (!GUID.test(frontDoorId)) {
       issues.push({
         at: ["frontDoorId"],
