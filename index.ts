@@ -12,6 +12,7 @@ const mesh = new ServiceMesh("mesh", {
   services: config.getObject("services")!,
   edges: config.getObject("edges"),
   namePrefix: config.get("namePrefix"),
+  guardrails: config.getBoolean("guardrails"),
   location: new pulumi.Config("azure-native").get("location"),
 });
 

@@ -87,6 +87,12 @@ export interface ServiceMeshArgs {
   namePrefix?: string;
   /** Azure region (default: the `azure-native:location` config, as for any azure-native resource). */
   location?: string;
+  /**
+   * Guardrails outside Pulumi (default true): Azure Policy deny rules on the mesh's resource groups,
+   * and every identity in its own group, `<namePrefix>-identities`. `false` opts out (and keeps
+   * identities in their services' groups, as before 0.3).
+   */
+  guardrails?: boolean;
 }
 
 /** What one service got, as stack outputs. */

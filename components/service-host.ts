@@ -62,8 +62,13 @@ export class ServiceHost extends pulumi.ComponentResource {
     const physical = siteName(args.namePrefix, service.name);
     const sku = service.sku;
     // Premium plans scale out automatically up to maximumElasticWorkerCount; that ceiling is what
-    // the integration subnet is sized for. Basic and Standard scale only as far as told.
-    const automaticScaling = sku.family.startsWith("Premium") || sku.elastic;
+    // the integration subnet is sized for. Elastic Premium always scales elastically, so its
+    // plan never sends elasticScaleEnabled (always true there: hashicorp/terraform-provider-azurerm
+    // #24770). Automatic scaling does not support Function apps on dedicated plans (MS Learn,
+    // "Automatic scaling in Azure App Service", FAQ): those run at maxInstances, a fixed
+    // capacity. Basic and Standard web apps scale only as far as told.
+    const automaticScaling = sku.family.startsWith("Premium") && service.kind === "app";
+    const fixedScale = !sku.elastic && service.kind === "function";
     this.plan = new web.AppServicePlan(
       name,
       {
@@ -72,10 +77,12 @@ export class ServiceHost extends pulumi.ComponentResource {
         location: args.location,
         kind: sku.elastic ? "elastic" : "linux",
         reserved: true,
-        sku: { name: sku.name, tier: sku.tier, capacity: 1 },
+        sku: { name: sku.name, tier: sku.tier, capacity: fixedScale ? service.maxInstances : 1 },
         ...(automaticScaling
-          ? { elasticScaleEnabled: !sku.elastic, maximumElasticWorkerCount: service.maxInstances }
-          : {}),
+          ? { elasticScaleEnabled: true, maximumElasticWorkerCount: service.maxInstances }
+          : sku.elastic
+            ? { maximumElasticWorkerCount: service.maxInstances }
+            : {}),
       },
       { parent: this },
     );

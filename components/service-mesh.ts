@@ -13,14 +13,19 @@ import {
   defaultHostNameFor,
   groupLabel,
   identifierUriFor,
+  identitiesGroupName,
   isCallee,
   isCaller,
   networkGroupName,
   serviceGroupName,
+  siteName,
+  subnetName,
 } from "@service-edges/contract";
 import type { AccessEntry, ServiceMeshArgs, ServiceOutputs } from "./args";
 import { childAliases, meshAliases } from "./aliases";
 import { CalleeApplication } from "./callee-application";
+import { guardrailParameters } from "./guardrail-rules";
+import { type GuardrailGroup, MeshGuardrails } from "./guardrails";
 import { MeshNetwork } from "./network";
 import { ServiceHost } from "./service-host";
 import { ServiceIdentity } from "./service-identity";
@@ -69,6 +74,7 @@ function meshGraph(name: string, args: ServiceMeshArgs): ServiceGraph {
       location:
         plain("location", args?.location) ?? new pulumi.Config("azure-native").get("location"),
       namePrefix: plain("namePrefix", args?.namePrefix),
+      guardrails: plain("guardrails", args?.guardrails),
       network: plain("network", args?.network),
       services: plain("services", args?.services),
       edges: plain("edges", args?.edges) ?? [],
@@ -183,6 +189,51 @@ async function buildMesh(
     child("network"),
   );
   const groupOf = (service: string) => groups.get(graph.byName.get(service)!.group)!.name;
+  // With guardrails every identity sits in a group of its own, so the right to attach one to
+  // compute (assign/action) can be granted on the identities alone. Moving an identity to another
+  // group is a replacement (MS Learn, "Managed identities for Azure resources frequently asked
+  // questions": moving a user-assigned identity to a different resource group isn't supported).
+  const identitiesGroup = graph.guardrails
+    ? new resources.ResourceGroup(
+        named("identities"),
+        { resourceGroupName: identitiesGroupName(prefix), location },
+        { parent: mesh },
+      )
+    : undefined;
+  const identityGroupOf = (service: string) => identitiesGroup?.name ?? groupOf(service);
+  if (identitiesGroup) {
+    const assigned: GuardrailGroup[] = [
+      { label: "network", id: networkGroup.id, kind: "network" },
+      { label: "identities", id: identitiesGroup.id, kind: "identities" },
+      ...[...groups].map(([g, rg]): GuardrailGroup => ({
+        label: `g${groupLabel(g)}`,
+        id: rg.id,
+        kind: "services",
+      })),
+    ];
+    const groupIds = pulumi.all(Object.fromEntries([...groups].map(([g, rg]) => [g, rg.id])));
+    new MeshGuardrails(
+      named("guardrails"),
+      {
+        namePrefix: prefix,
+        groups: assigned,
+        parameters: pulumi.all([network.vnetId, groupIds]).apply(([vnetId, ids]) =>
+          guardrailParameters(
+            {
+              sites: graph.services.map((s) => ({
+                name: siteName(prefix, s.name),
+                groupId: ids[s.group],
+                subnet: s.subnet ? subnetName(s.name) : undefined,
+              })),
+              identityNames: graph.services.map((s) => siteName(prefix, s.name)),
+            },
+            vnetId,
+          ),
+        ),
+      },
+      { parent: mesh },
+    );
+  }
 
   const identities = new Map<string, ServiceIdentity>();
   for (const s of graph.services) {
@@ -194,7 +245,7 @@ async function buildMesh(
           service: s,
           namePrefix: prefix,
           location,
-          resourceGroupName: groupOf(s.name),
+          resourceGroupName: identityGroupOf(s.name),
           tenantId,
         },
         child(s.name),

@@ -60,6 +60,7 @@ describe("component provider over the engine's gRPC protocol", function () {
     assert.deepEqual(mesh.requiredInputs.sort(), ["network", "services"]);
     assert.deepEqual(Object.keys(mesh.inputProperties).sort(), [
       "edges",
+      "guardrails",
       "location",
       "namePrefix",
       "network",
@@ -72,6 +73,7 @@ describe("component provider over the engine's gRPC protocol", function () {
       additionalProperties: ref("Service"),
     });
     assert.deepEqual(strip(mesh.inputProperties.edges), { type: "array", items: ref("Edge") });
+    assert.deepEqual(strip(mesh.inputProperties.guardrails), { type: "boolean" });
     const service = schema.types["service-edges:index:Service"];
     assert.deepEqual(service.required?.sort(), ["kind", "maxInstances", "sku"]);
     assert.deepEqual(strip(service.properties!.kind), ref("ServiceKind"));
@@ -172,17 +174,10 @@ describe("component provider over the engine's gRPC protocol", function () {
       monitorService(monitor),
     );
     try {
-      const req = new providerPb.ConstructRequest();
-      req.setProject("edges-consumer");
-      req.setStack("dev");
-      req.setMonitorendpoint(m.address);
-      req.setType(TYPES.mesh);
-      req.setName("mesh");
-      req.setInputs(Struct.fromJavaScript(meshInputsOf(config.values) as never));
       const res = await unary<providerPb.ConstructRequest, providerPb.ConstructResponse>(
         client,
         "construct",
-        req,
+        constructRequest(m.address, meshInputsOf(config.values)),
       );
       assert.equal(
         res.getUrn(),
@@ -190,7 +185,10 @@ describe("component provider over the engine's gRPC protocol", function () {
       );
       const counts: Record<string, number> = {};
       for (const r of monitor.registered) counts[r.type] = (counts[r.type] ?? 0) + 1;
-      assert.equal(monitor.registered.length, 87);
+      // 87 as in 0.2, plus the guardrails (on by default): the component, 7 policy definitions,
+      // 41 assignments and the identities' resource group.
+      assert.equal(monitor.registered.length, 137);
+      assert.equal(counts["azure-native:authorization:PolicyAssignment"], 41);
       assert.equal(counts[TYPES.mesh], 1);
       assert.equal(counts["azure-native:web:WebApp"], 6);
       assert.equal(counts["azuread:index/appRoleAssignment:AppRoleAssignment"], 9);
@@ -231,15 +229,8 @@ describe("component provider over the engine's gRPC protocol", function () {
       };
       inputs.edges.push({ from: "web", to: "biling", roles: ["Invoices.Read"] });
       inputs.edges.push({ from: "web", to: "web", roles: ["x"] });
-      const req = new providerPb.ConstructRequest();
-      req.setProject("edges-consumer");
-      req.setStack("dev");
-      req.setMonitorendpoint(m.address);
-      req.setType(TYPES.mesh);
-      req.setName("mesh");
-      req.setInputs(Struct.fromJavaScript(inputs as never));
       await assert.rejects(
-        unary(client, "construct", req),
+        unary(client, "construct", constructRequest(m.address, inputs)),
         (err: Error) =>
           /2 errors; nothing was created/.test(err.message) &&
           /service-edges:edges\[8\]\.to: unknown service "biling"/.test(err.message) &&
@@ -251,6 +242,18 @@ describe("component provider over the engine's gRPC protocol", function () {
     }
   });
 });
+
+/** What the engine sends to construct the mesh named "mesh" of a consumer's dev stack. */
+function constructRequest(monitor: string, inputs: object): providerPb.ConstructRequest {
+  const req = new providerPb.ConstructRequest();
+  req.setProject("edges-consumer");
+  req.setStack("dev");
+  req.setMonitorendpoint(monitor);
+  req.setType(TYPES.mesh);
+  req.setName("mesh");
+  req.setInputs(Struct.fromJavaScript(inputs as never));
+  return req;
+}
 
 /** The graph ServiceMesh would build from these inputs (throws the config errors it would raise). */
 function graphOf(inputs: unknown) {

@@ -42,6 +42,7 @@ export function meshInputsOf(values: Record<string, unknown>): Record<string, un
     location: values["azure-native:location"],
   };
   if (ns("namePrefix") !== undefined) inputs.namePrefix = ns("namePrefix");
+  if (ns("guardrails") !== undefined) inputs.guardrails = ns("guardrails");
   return JSON.parse(JSON.stringify(inputs));
 }
 

@@ -40,7 +40,24 @@ describe("network layer under mocks", () => {
       [T.uuid]: 4, // B.Read, B.Write, C.Call, and c's storage role assignment name
       [T.storage]: 1,
       [T.roleAssignment]: 1,
+      // Guardrails (on by default): 7 rules, each assigned to the groups it concerns, and the
+      // identities' own group among the resource groups above.
+      "service-edges:mesh:MeshGuardrails": 1,
+      "azure-native:authorization:PolicyDefinition": 7,
+      "azure-native:authorization:PolicyAssignment": 23,
     });
+    assert.deepEqual(
+      ofType(plan, T.rg)
+        .map((r) => r.inputs.resourceGroupName)
+        .sort(),
+      [
+        "edges-test-g05",
+        "edges-test-g12",
+        "edges-test-g18",
+        "edges-test-identities",
+        "edges-test-network",
+      ],
+    );
   });
 
   it("holds every caller's subnet inline in one VNet, delegated, with the Microsoft.Web endpoint", () => {
@@ -90,10 +107,31 @@ describe("network layer under mocks", () => {
     assert.equal(c.kind, "elastic");
     assert.deepEqual(c.sku, { name: "EP1", tier: "ElasticPremium", capacity: 1 });
     assert.equal(c.maximumElasticWorkerCount, 10);
+    // Elastic Premium always scales elastically: the flag is never sent (azurerm #24770).
+    assert.equal("elasticScaleEnabled" in c, false);
     const apps = ofType(plan, T.app);
     const plans = new Set(apps.map((x) => x.inputs.serverFarmId));
     assert.equal(plans.size, 3, "no two apps share a plan");
     assert.equal(site(plan, "a").serverFarmId, one(plan, T.plan, "a").id);
+  });
+
+  it("runs a Function app on a dedicated plan at maxInstances; P0v3's tier is Premium0V3", async () => {
+    const v = smallConfig();
+    const services = v["service-edges:services"] as Record<string, Obj>;
+    services.c.sku = "P1v3";
+    services.c.maxInstances = 6;
+    services.b.sku = "P0v3";
+    const p = await planOf(v);
+    const c = one(p, T.plan, "c").inputs;
+    // Automatic scaling does not support Function apps: a fixed capacity, no elastic settings.
+    assert.deepEqual(c.sku, { name: "P1v3", tier: "PremiumV3", capacity: 6 });
+    assert.equal("elasticScaleEnabled" in c, false);
+    assert.equal("maximumElasticWorkerCount" in c, false);
+    assert.deepEqual(one(p, T.plan, "b").inputs.sku, {
+      name: "P0v3",
+      tier: "Premium0V3",
+      capacity: 1,
+    });
   });
 
   it("integrates callers with their subnet, routing all outbound traffic through it", () => {

@@ -92,6 +92,16 @@ export function mockOutputs(
     const id = `${rg}/providers/Microsoft.Web/sites/${str(inputs.name)}/basicPublishingCredentialsPolicies/${leaf}`;
     return { id, state: { ...state, id } };
   }
+  // Custom policy definitions live at the subscription; assignments at their scope (the mesh's
+  // resource groups).
+  if (type === "azure-native:authorization:PolicyDefinition") {
+    const id = `${sub}/providers/Microsoft.Authorization/policyDefinitions/${str(inputs.policyDefinitionName, name)}`;
+    return { id, state: { ...state, id, name: str(inputs.policyDefinitionName, name) } };
+  }
+  if (type === "azure-native:authorization:PolicyAssignment") {
+    const id = `${str(inputs.scope)}/providers/Microsoft.Authorization/policyAssignments/${str(inputs.policyAssignmentName, name)}`;
+    return { id, state: { ...state, id, name: str(inputs.policyAssignmentName, name) } };
+  }
   if (type === "azure-native:authorization:RoleAssignment") {
     const id = `${str(inputs.scope)}/providers/Microsoft.Authorization/roleAssignments/${str(inputs.roleAssignmentName, guidFor(urn))}`;
     return { id, state: { ...state, id } };

@@ -96,6 +96,7 @@ export function graphOf(config: StackConfig): ServiceGraph {
     stack: config.stack,
     location: v["azure-native:location"],
     namePrefix: ns("namePrefix"),
+    guardrails: ns("guardrails"),
     network: ns("network"),
     services: ns("services"),
     edges: ns("edges"),

@@ -16,6 +16,7 @@ import {
   type RawService,
   FIELD_FIXES,
   edgeSchema,
+  guardrailsSchema,
   networkSchema,
   serviceKeys,
   serviceSchema,
@@ -130,6 +131,11 @@ export interface ServiceGraph {
   scmAllowedRanges: Cidr[];
   /** Prefix of every Azure resource name (`edges-dev`). */
   namePrefix: string;
+  /**
+   * Azure Policy deny rules outside Pulumi, and every identity in its own resource group (default
+   * true; `guardrails: false` opts out).
+   */
+  guardrails: boolean;
   addressSpace: Cidr;
   /** Sorted by name. */
   services: ServiceNode[];
@@ -146,6 +152,7 @@ export interface StackConfigInput {
   stack: string;
   location?: unknown;
   namePrefix?: unknown;
+  guardrails?: unknown;
   network?: unknown;
   services?: unknown;
   edges?: unknown;
@@ -274,6 +281,18 @@ function checkNamePrefix(input: StackConfigInput, { add }: Issues): string {
     "use 2-20 lowercase letters, digits or hyphens, starting with a letter (it prefixes every Azure resource name)",
   );
   return fallback;
+}
+
+/** `true`, `false`, their text forms, or unset (on). */
+function checkGuardrails(input: StackConfigInput, { add }: Issues): boolean {
+  const parsed = guardrailsSchema.safeParse(input.guardrails);
+  if (parsed.success) return parsed.data;
+  add(
+    ["guardrails"],
+    `expected true or false, got ${shown(input.guardrails)}`,
+    "set it to false to opt out of the Azure Policy guardrails, or remove it (default true): pulumi config set service-edges:guardrails false",
+  );
+  return true;
 }
 
 function checkNetwork(
@@ -715,6 +734,7 @@ export function buildServiceGraph(input: StackConfigInput): ServiceGraph {
   };
   const location = checkLocation(input, ctx);
   const namePrefix = checkNamePrefix(input, ctx);
+  const guardrails = checkGuardrails(input, ctx);
   const { addressSpace, scmAllowedRanges } = checkNetwork(input, ctx);
   const { raw, declared } = parseServices(input, namePrefix, ctx);
   const skus = new Map<string, SkuFacts>();
@@ -764,6 +784,7 @@ export function buildServiceGraph(input: StackConfigInput): ServiceGraph {
     location,
     scmAllowedRanges,
     namePrefix,
+    guardrails,
     addressSpace: addressSpace!,
     services,
     edges,

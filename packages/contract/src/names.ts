@@ -25,6 +25,15 @@ export function networkGroupName(prefix: string): string {
   return `${prefix}-network`;
 }
 
+/**
+ * The group holding every user-assigned identity of a mesh with guardrails and nothing else, so
+ * that the identities' `assign/action` (what attaching an identity to other compute takes) can be
+ * granted or denied on them alone.
+ */
+export function identitiesGroupName(prefix: string): string {
+  return `${prefix}-identities`;
+}
+
 export function serviceGroupName(prefix: string, group: number): string {
   return `${prefix}-g${groupLabel(group)}`;
 }

@@ -50,6 +50,12 @@ export const edgeSchema = z.strictObject({
   roles: z.array(z.string()).min(1),
 });
 
+/**
+ * `service-edges:guardrails`: Azure Policy deny rules outside Pulumi, on by default. `false`, or the
+ * text "false" that `pulumi config set` stores, opts out.
+ */
+export const guardrailsSchema = flag.default(true);
+
 export const networkSchema = z.strictObject({
   addressSpace: z.string(),
   scmAllowedRanges: z.array(z.string()).default([]),

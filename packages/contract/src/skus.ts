@@ -35,12 +35,18 @@ const families: Array<{ family: SkuFamily; tier: string; max: number; names: str
   { family: "ElasticPremium", tier: "ElasticPremium", max: 100, names: ["EP1", "EP2", "EP3"] },
 ];
 
+/**
+ * SKUs whose ARM tier is not their family's: P0v3's is `Premium0V3` (the App Service REST API's
+ * SkuDescription; az appservice plan create --sku P0V3 reports it), not `PremiumV3`.
+ */
+const tierOf: Record<string, string> = { P0v3: "Premium0V3" };
+
 const byLowerName = new Map<string, SkuFacts>();
 for (const f of families) {
   for (const name of f.names) {
     byLowerName.set(name.toLowerCase(), {
       name,
-      tier: f.tier,
+      tier: tierOf[name] ?? f.tier,
       family: f.family,
       maxInstances: f.max,
       elastic: f.family === "ElasticPremium",

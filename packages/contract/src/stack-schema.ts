@@ -17,6 +17,7 @@ import {
   SERVICE_NAME,
   SERVICE_NAME_MAX,
   edgeSchema,
+  guardrailsSchema,
   networkSchema,
   serviceSchema,
 } from "./schema";
@@ -231,6 +232,12 @@ export function stackSchema(): JsonSchema {
         title: own("namePrefix"),
         description: `Optional prefix of every Azure resource name: 2-20 lowercase letters, digits or hyphens, starting with a letter (default edges-<stack>).`,
         ...emit(z.string().regex(NAME_PREFIX)),
+      },
+      [own("guardrails")]: {
+        title: own("guardrails"),
+        description:
+          "Guardrails outside Pulumi (default true): Azure Policy definitions with a deny effect, assigned to the mesh's resource groups, refuse what would open the mesh however it is written (portal, CLI, another tool): a private endpoint to a mesh site, a mesh site with public network access disabled, another site or slot in a mesh subnet, slots, basic-auth publishing and federated credentials on mesh sites and identities. Every user-assigned identity also moves to its own group, <prefix>-identities, so the right to attach it can be granted narrowly; that move replaces the identities (new principal ids). false opts out.",
+        ...emit(guardrailsSchema),
       },
       [own("network")]: { $ref: "#/definitions/network" },
       [own("services")]: {

@@ -19,6 +19,7 @@ export const TYPES = {
   identity: `${PACKAGE}:mesh:ServiceIdentity`,
   callee: `${PACKAGE}:mesh:CalleeApplication`,
   host: `${PACKAGE}:mesh:ServiceHost`,
+  guardrails: `${PACKAGE}:mesh:MeshGuardrails`,
 } as const;
 
 /**
@@ -44,6 +45,8 @@ export const RESOURCE_TYPES = {
   userAssignedIdentity: "azure-native:managedidentity:UserAssignedIdentity",
   storageAccount: "azure-native:storage:StorageAccount",
   roleAssignment: "azure-native:authorization:RoleAssignment",
+  policyDefinition: "azure-native:authorization:PolicyDefinition",
+  policyAssignment: "azure-native:authorization:PolicyAssignment",
   application: "azuread:index/application:Application",
   servicePrincipal: "azuread:index/servicePrincipal:ServicePrincipal",
   appRoleAssignment: "azuread:index/appRoleAssignment:AppRoleAssignment",

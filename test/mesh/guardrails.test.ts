@@ -1,0 +1,380 @@
+/**
+ * Guardrails outside Pulumi: the Azure Policy definitions and assignments the mesh registers (under
+ * mocks), and each generated rule run against the exact ARM JSON of compliant and violating
+ * resources (test/fixtures/arm/<rule>/{compliant,violating}-*.json).
+ */
+import { strict as assert } from "node:assert";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { ConfigError, RESOURCE_TYPES, TYPES, buildServiceGraph } from "@service-edges/contract";
+import {
+  ALIASES,
+  type GuardrailRule,
+  aliasesIn,
+  guardrailAssignmentName,
+  guardrailDefinitionName,
+  guardrailParameters,
+  guardrailRules,
+} from "service-edges/guardrail-rules";
+import type { PlanResource, PlanResult } from "../../tools/plan/run";
+import { runPlan } from "../../tools/plan/run";
+import { ROOT, T, type Values, clone, ofType, one, planOf, smallConfig } from "../fixtures";
+import { ALIAS_PATHS, type ArmResource, effectOn } from "./support/policy-eval";
+
+const DEF = RESOURCE_TYPES.policyDefinition;
+const ASSIGN = RESOURCE_TYPES.policyAssignment;
+const RULES = guardrailRules();
+const byName = new Map(RULES.map((r) => [r.name, r]));
+
+const withGuardrails = (value: unknown): Values => ({
+  ...clone(smallConfig()),
+  "service-edges:guardrails": value,
+});
+
+describe("guardrails outside Pulumi", () => {
+  describe("under mocks", () => {
+    let plan: PlanResult;
+    let off: PlanResult;
+    before(async () => {
+      plan = await planOf(smallConfig());
+      off = await planOf(withGuardrails(false));
+    });
+
+    const groupId = (p: PlanResult, local: string) => one(p, T.rg, local).id!;
+    const serviceGroups = (p: PlanResult) =>
+      ofType(p, T.rg)
+        .filter((g) => /^mesh-g\d\d$/.test(g.name))
+        .map((g) => g.id!);
+
+    it("defines every rule once, at the subscription, named from the mesh's prefix", () => {
+      const defs = ofType(plan, DEF);
+      assert.equal(defs.length, RULES.length);
+      assert.equal(RULES.length, 7);
+      const sub = (plan.outputs.vnetId as string).split("/").slice(0, 3).join("/");
+      for (const r of RULES) {
+        const d = one(plan, DEF, `guardrails-${r.name}`);
+        const name = guardrailDefinitionName("edges-test", r.name);
+        assert.equal(d.inputs.policyDefinitionName, name);
+        assert.ok(name.length <= 64, `${name} is longer than 64 characters`);
+        assert.equal(d.id, `${sub}/providers/Microsoft.Authorization/policyDefinitions/${name}`);
+        assert.equal(d.inputs.mode, r.mode);
+        assert.equal(d.inputs.policyType, "Custom");
+        assert.deepEqual(d.inputs.policyRule, r.policyRule);
+        assert.deepEqual((d.inputs.policyRule as GuardrailRule["policyRule"]).then, {
+          effect: "deny",
+        });
+        assert.deepEqual(d.inputs.parameters, r.parameters);
+        assert.ok(d.parent?.endsWith(`${TYPES.guardrails}::mesh-guardrails`));
+      }
+    });
+
+    it("assigns each rule to exactly the mesh's groups it concerns", () => {
+      const network = groupId(plan, "network");
+      const identities = groupId(plan, "identities");
+      const services = serviceGroups(plan);
+      assert.equal(services.length, 3);
+      const expected = RULES.flatMap((r) =>
+        (r.scope === "all"
+          ? [network, identities, ...services]
+          : r.scope === "services"
+            ? services
+            : [identities]
+        ).map((scope) => `${r.name} @ ${scope}`),
+      );
+      const assignments = ofType(plan, ASSIGN);
+      const got = assignments.map((a) => {
+        const rule = RULES.find(
+          (r) => a.inputs.policyDefinitionId === one(plan, DEF, `guardrails-${r.name}`).id,
+        )!;
+        return `${rule.name} @ ${a.inputs.scope as string}`;
+      });
+      assert.deepEqual(got.sort(), expected.sort());
+      // 2 rules everywhere (5 groups), 4 on the 3 service groups, 1 on the identities' group.
+      assert.equal(assignments.length, 2 * 5 + 4 * 3 + 1);
+      for (const a of assignments) {
+        const name = a.inputs.policyAssignmentName as string;
+        assert.match(name, /^edges-test-[a-z-]+$/);
+        assert.ok(
+          RULES.some((r) => name === guardrailAssignmentName("edges-test", r.name)),
+          name,
+        );
+        assert.ok(name.length <= 64 && !/[<>*%&:\\?.+/]/.test(name), name);
+        assert.equal(a.inputs.enforcementMode, "Default");
+        assert.equal(
+          a.id,
+          `${a.inputs.scope as string}/providers/Microsoft.Authorization/policyAssignments/${name}`,
+        );
+      }
+    });
+
+    it("passes the mesh's own site names and ids, subnet ids and identity names", () => {
+      const vnetId = plan.outputs.vnetId as string;
+      const expected = {
+        meshSiteNames: ["edges-test-a", "edges-test-b", "edges-test-c"],
+        meshSiteIds: ["a", "b", "c"].map((s) => one(plan, T.app, s).id),
+        meshSubnetIds: [`${vnetId}/subnets/snet-a`, `${vnetId}/subnets/snet-c`],
+        subnetSites: [
+          `${vnetId}/subnets/snet-a|edges-test-a`,
+          `${vnetId}/subnets/snet-c|edges-test-c`,
+        ],
+        meshIdentityNames: ["a", "b", "c"].map((s) => one(plan, T.uami, s).inputs.resourceName),
+      };
+      assert.deepEqual(
+        (one(plan, T.vnet, "network").outputs.subnets as Array<{ id: string }>).map((s) => s.id),
+        expected.meshSubnetIds,
+      );
+      for (const a of ofType(plan, ASSIGN)) {
+        const rule = [...byName.values()].find((r) =>
+          (a.inputs.policyAssignmentName as string).endsWith(r.name),
+        )!;
+        assert.deepEqual(
+          a.inputs.parameters,
+          Object.fromEntries(
+            Object.keys(rule.parameters).map((k) => [
+              k,
+              { value: expected[k as keyof typeof expected] },
+            ]),
+          ),
+        );
+      }
+    });
+
+    it("puts every identity in <prefix>-identities, a group holding nothing else", () => {
+      const group = one(plan, T.rg, "identities");
+      assert.equal(group.inputs.resourceGroupName, "edges-test-identities");
+      assert.deepEqual(
+        ofType(plan, T.uami).map((u) => u.inputs.resourceGroupName),
+        ["edges-test-identities", "edges-test-identities", "edges-test-identities"],
+      );
+      const inGroup = plan.resources.filter(
+        (r) => r.type !== T.rg && r.inputs.resourceGroupName === "edges-test-identities",
+      );
+      assert.deepEqual(new Set(inGroup.map((r) => r.type)), new Set([T.uami]));
+      // The apps still name each identity by its id, now in the identities' group.
+      assert.deepEqual(
+        (one(plan, T.app, "a").inputs.identity as { userAssignedIdentities: string[] })
+          .userAssignedIdentities,
+        [one(plan, T.uami, "a").id],
+      );
+      assert.match(one(plan, T.uami, "a").id!, /\/resourceGroups\/edges-test-identities\//);
+    });
+
+    it("guardrails: false registers no policy and leaves each identity in its service's group", () => {
+      assert.equal(ofType(off, DEF).length, 0);
+      assert.equal(ofType(off, ASSIGN).length, 0);
+      assert.equal(ofType(off, TYPES.guardrails).length, 0);
+      assert.equal(
+        ofType(off, T.rg).some((g) => g.name === "mesh-identities"),
+        false,
+      );
+      for (const s of ["a", "b", "c"]) {
+        assert.equal(
+          one(off, T.uami, s).inputs.resourceGroupName,
+          one(off, T.plan, s).inputs.resourceGroupName,
+        );
+      }
+      // Everything else is what the mesh registers with guardrails on.
+      const others = (p: PlanResult) =>
+        p.resources
+          .filter((r) => ![DEF, ASSIGN, TYPES.guardrails as string].includes(r.type))
+          .filter((r) => r.name !== "mesh-identities")
+          .map((r) => r.urn)
+          .sort();
+      assert.deepEqual(others(off), others(plan));
+    });
+
+    it("reads guardrails as true/false or their text, and refuses anything else naming the key", async () => {
+      const text = await planOf(withGuardrails("false"));
+      assert.equal(ofType(text, DEF).length, 0);
+      const build = (v: unknown) =>
+        buildServiceGraph({
+          stack: "test",
+          location: "westeurope",
+          network: { addressSpace: "10.10.0.0/16" },
+          services: { a: { kind: "app", sku: "P1v3", maxInstances: 1 } },
+          guardrails: v,
+        });
+      assert.equal(build(undefined).guardrails, true);
+      assert.equal(build("true").guardrails, true);
+      assert.equal(build(false).guardrails, false);
+      assert.throws(
+        () => build("yes"),
+        (e: unknown) =>
+          e instanceof ConfigError &&
+          e.issues.length === 1 &&
+          e.issues[0].path === "service-edges:guardrails" &&
+          /expected true or false, got "yes"/.test(e.issues[0].message) &&
+          /guardrails false/.test(e.issues[0].fix),
+      );
+    });
+
+    it("gives two meshes in one stack definitions and assignments of their own", async () => {
+      const two = await runPlan({
+        config: { stack: "dev", file: "<memory>", values: {} },
+        program: path.join(ROOT, "test", "programs", "two-meshes.ts"),
+      });
+      const names = ofType(two, DEF).map((d) => d.inputs.policyDefinitionName as string);
+      assert.equal(names.length, 2 * RULES.length);
+      assert.equal(new Set(names).size, names.length);
+      assert.ok(
+        names.some((n) => n.startsWith("blue-")) && names.some((n) => n.startsWith("green-")),
+      );
+      const ids = ofType(two, ASSIGN).map((a) => a.id);
+      assert.equal(new Set(ids).size, ids.length);
+    });
+
+    it("denies none of the program's own sites and publishing policies", () => {
+      const params = Object.fromEntries(
+        ofType(plan, ASSIGN).flatMap((a) =>
+          Object.entries(a.inputs.parameters as Record<string, { value: unknown }>).map(
+            ([k, v]) => [k, v.value],
+          ),
+        ),
+      );
+      const own = [...ofType(plan, T.app).map(siteAsArm), ...publishingPolicies(plan)];
+      assert.equal(own.length, 9);
+      for (const resource of own) {
+        for (const r of RULES) {
+          assert.deepEqual(effectOn(r, resource, params), {}, `${r.name} on ${resource.id}`);
+        }
+      }
+    });
+  });
+
+  describe("rules against the ARM JSON of resources", () => {
+    /** The mesh the fixtures belong to: edges-prod, orders (a caller) and billing (a callee). */
+    const SUB = "/subscriptions/0b1f6471-1bf0-4dda-aec3-cb9272f09590";
+    const params = guardrailParameters(
+      {
+        sites: [
+          { name: "edges-prod-billing", groupId: `${SUB}/resourceGroups/edges-prod-g21` },
+          {
+            name: "edges-prod-orders",
+            groupId: `${SUB}/resourceGroups/edges-prod-g07`,
+            subnet: "snet-orders",
+          },
+        ],
+        identityNames: ["edges-prod-billing", "edges-prod-orders"],
+      },
+      `${SUB}/resourceGroups/edges-prod-network/providers/Microsoft.Network/virtualNetworks/edges-prod-vnet`,
+    );
+    const asParams = params as unknown as Record<string, unknown>;
+    const FIXTURES = path.join(ROOT, "test", "fixtures", "arm");
+
+    it("uses only aliases that Microsoft built-in definitions use, each cited", () => {
+      const used = new Set(RULES.flatMap((r) => aliasesIn(r.policyRule)));
+      assert.ok(used.size >= 8);
+      for (const alias of used) {
+        assert.ok(ALIASES[alias], `${alias} is not in ALIASES (no Microsoft built-in cited)`);
+        assert.ok(ALIAS_PATHS[alias], `${alias} has no ARM path in the evaluator`);
+      }
+      assert.deepEqual(Object.keys(ALIASES).sort(), [...used].sort(), "ALIASES lists unused ones");
+      for (const [alias, c] of Object.entries(ALIASES)) {
+        assert.match(
+          c.builtIn,
+          /^built-in-policies\/policyDefinitions\/[^/]+\/[^/]+\.json$/,
+          alias,
+        );
+        assert.match(c.definitionId, /^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$/, alias);
+      }
+      // The functions a rule calls are ones Azure Policy supports in rules (and the evaluator runs).
+      const calls = JSON.stringify(RULES).match(/[A-Za-z]+(?=\()/g) ?? [];
+      assert.deepEqual([...new Set(calls)].sort(), [
+        "coalesce",
+        "concat",
+        "field",
+        "first",
+        "parameters",
+        "split",
+      ]);
+    });
+
+    it("has a compliant and a violating resource for every rule", () => {
+      for (const r of RULES) {
+        const files = fs.readdirSync(path.join(FIXTURES, r.name));
+        assert.ok(
+          files.some((f) => f.startsWith("compliant-")),
+          `${r.name}: no compliant fixture`,
+        );
+        assert.ok(
+          files.some((f) => f.startsWith("violating-")),
+          `${r.name}: no violating fixture`,
+        );
+      }
+      assert.deepEqual(
+        fs
+          .readdirSync(FIXTURES)
+          .filter((d) => !d.endsWith(".md"))
+          .sort(),
+        [...byName.keys()].sort(),
+      );
+    });
+
+    for (const rule of guardrailRules()) {
+      const dir = path.join(ROOT, "test", "fixtures", "arm", rule.name);
+      for (const file of fs.readdirSync(dir).sort()) {
+        const violating = file.startsWith("violating-");
+        it(`${rule.name}: ${file.replace(/\.json$/, "")} is ${violating ? "denied by it alone" : "allowed by every rule"}`, () => {
+          const resource = JSON.parse(fs.readFileSync(path.join(dir, file), "utf8")) as ArmResource;
+          for (const r of RULES) {
+            const got = effectOn(r, resource, asParams);
+            assert.equal(got.error, undefined, `${r.name} failed to evaluate: ${got.error}`);
+            assert.equal(
+              got.effect,
+              violating && r.name === rule.name ? "deny" : undefined,
+              `${r.name} on ${file}`,
+            );
+          }
+        });
+      }
+    }
+
+    it("guards template functions: without coalesce a site outside every subnet would be denied", () => {
+      const rule = byName.get("mesh-subnet-only-its-site")!;
+      const unguarded = JSON.parse(
+        JSON.stringify(rule).replace(
+          "concat(coalesce(field('Microsoft.Web/sites/virtualNetworkSubnetId'), ''),",
+          "concat(field('Microsoft.Web/sites/virtualNetworkSubnetId'),",
+        ),
+      ) as GuardrailRule;
+      assert.notDeepEqual(unguarded, rule);
+      const site = JSON.parse(
+        fs.readFileSync(
+          path.join(FIXTURES, "mesh-subnet-only-its-site", "compliant-not-integrated.json"),
+          "utf8",
+        ),
+      ) as ArmResource;
+      assert.equal(effectOn(unguarded, site, asParams).effect, "deny");
+      assert.deepEqual(effectOn(rule, site, asParams), {});
+    });
+  });
+});
+
+/** A WebApp the plan registered, as ARM returns a site: its inputs become `properties`. */
+function siteAsArm(r: PlanResource): ArmResource {
+  const { name, kind, location } = r.inputs;
+  const properties = { ...r.inputs };
+  for (const k of ["name", "kind", "location", "resourceGroupName", "identity"])
+    delete properties[k];
+  return {
+    id: r.id!,
+    name: name as string,
+    type: "Microsoft.Web/sites",
+    kind: kind as string,
+    location: location as string,
+    properties,
+  };
+}
+
+/** The FTP and SCM publishing policies the plan registered, as ARM returns them. */
+function publishingPolicies(plan: PlanResult): ArmResource[] {
+  return ["azure-native:web:WebAppFtpAllowed", "azure-native:web:WebAppScmAllowed"].flatMap(
+    (type) =>
+      ofType(plan, type).map((r) => ({
+        id: r.id!,
+        name: r.id!.split("/").pop()!,
+        type: "Microsoft.Web/sites/basicPublishingCredentialsPolicies",
+        properties: { allow: r.inputs.allow },
+      })),
+  );
+}
