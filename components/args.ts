@@ -30,6 +30,17 @@ export interface Network {
   scmAllowedRanges?: string[];
 }
 
+/** How code reaches a service, so the program owns the settings deployments depend on. */
+export const DeployMode = {
+  /** A blob the app runs from (WEBSITE_RUN_FROM_PACKAGE = its URL), read with the app's identity. */
+  package: "package",
+  /** Zip deploy and Core Tools: WEBSITE_RUN_FROM_PACKAGE=1, written by the program. */
+  zip: "zip",
+  /** Nothing written (the default but for Function apps on Elastic Premium: package). */
+  none: "none",
+} as const;
+export type DeployMode = (typeof DeployMode)[keyof typeof DeployMode];
+
 /** One service of the mesh. */
 export interface Service {
   /** `app` (App Service web app) or `function` (Function app). */
@@ -62,6 +73,8 @@ export interface Service {
   ingress?: string[];
   /** With AzureFrontDoor.Backend in ingress: the Front Door profile's id (X-Azure-FDID). */
   frontDoorId?: string;
+  /** How code reaches it (default: package for Function apps on Elastic Premium, else none). */
+  deploy?: DeployMode;
   /** The team's own app settings (no secrets: reference Key Vault instead). */
   appSettings?: { [key: string]: string };
 }

@@ -13,8 +13,19 @@ import {
 } from "@service-edges/contract";
 import { accessRestrictionsOf } from "./access-restrictions";
 
-/** Storage Blob Data Owner: what the Functions host needs on AzureWebJobsStorage. */
-const STORAGE_BLOB_DATA_OWNER = "b7e6dc6d-f1e8-4753-8033-0f276bb0955b";
+/**
+ * Built-in role ids (MS Learn, "Azure built-in roles", Storage). The Functions host uses blobs,
+ * queues and tables on AzureWebJobsStorage (AZFD0003: it needs all three with an identity); an
+ * app that runs from a package only reads the blob.
+ */
+const STORAGE_ROLES = {
+  blobOwner: "b7e6dc6d-f1e8-4753-8033-0f276bb0955b",
+  queueContributor: "974c5e8b-45b9-4653-ba55-5f855dd0fb88",
+  tableContributor: "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3",
+  blobReader: "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1",
+} as const;
+/** The container the package deploy mode runs from, and each service's blob in it. */
+export const PACKAGE_CONTAINER = "deployments";
 
 export interface CalleeAuth {
   tenantId: pulumi.Input<string>;
@@ -23,6 +34,8 @@ export interface CalleeAuth {
   identifierUri: pulumi.Input<string>;
   /** Client ids of every caller with an edge to this service. */
   allowedClientIds: pulumi.Input<string>[];
+  /** easyAuth in config: off keeps the settings, disabled. */
+  enabled: boolean;
 }
 
 export interface ServiceHostArgs {
@@ -40,7 +53,7 @@ export interface ServiceHostArgs {
   allowedSubnets?: ReadonlyArray<{ caller: string; subnetId: pulumi.Input<string> }>;
   /** App settings the service's code reads (token audience, allowed callers, ...). */
   appSettings: Record<string, pulumi.Input<string>>;
-  /** Callee with `easyAuth: true`: platform-side token check. */
+  /** Callee: its Easy Auth settings, on or off (platform-side token check). */
   easyAuth?: CalleeAuth;
   /** Ranges (build agents) allowed to reach its SCM (deployment) site. */
   scmAllowedRanges?: readonly string[];
@@ -91,11 +104,14 @@ export class ServiceHost extends pulumi.ComponentResource {
       ...service.appSettings,
       ...args.appSettings,
     };
+    const storageAccess = this.hostStorage(name, args, settings);
     if (service.kind === "function") {
-      Object.assign(settings, this.functionsStorage(name, args));
       settings.FUNCTIONS_EXTENSION_VERSION = "~4";
       settings.FUNCTIONS_WORKER_RUNTIME = service.runtime.workerRuntime!;
     }
+    // Written here, so an edge change (which rewrites every setting) never drops them.
+    if (service.deploy === "zip") settings.WEBSITE_RUN_FROM_PACKAGE = "1";
+
     this.app = new web.WebApp(
       name,
       {
@@ -139,7 +155,8 @@ export class ServiceHost extends pulumi.ComponentResource {
           ...accessRestrictionsOf(service, args.allowedSubnets ?? [], args.scmAllowedRanges ?? []),
         },
       },
-      { parent: this },
+      // The host reads its storage with its identity from the first start: grant it first.
+      { parent: this, dependsOn: storageAccess },
     );
     this.defaultHostName = this.app.defaultHostName;
 
@@ -155,32 +172,37 @@ export class ServiceHost extends pulumi.ComponentResource {
 
     if (args.easyAuth) {
       const auth = args.easyAuth;
+      const on: Omit<web.WebAppAuthSettingsV2Args, "name" | "resourceGroupName"> = {
+        globalValidation: {
+          requireAuthentication: true,
+          // An API answers 401; a redirect to a login page means nothing to a calling service.
+          unauthenticatedClientAction: "Return401",
+        },
+        identityProviders: {
+          azureActiveDirectory: {
+            enabled: true,
+            registration: {
+              clientId: auth.clientId,
+              openIdIssuer: pulumi.interpolate`https://login.microsoftonline.com/${auth.tenantId}/v2.0`,
+            },
+            validation: {
+              allowedAudiences: [auth.identifierUri, auth.clientId],
+              // Easy Auth checks the caller's client id, not its roles.
+              defaultAuthorizationPolicy: { allowedApplications: auth.allowedClientIds },
+            },
+          },
+        },
+        login: { tokenStore: { enabled: false } },
+      };
+      // Off is written, not forgotten: the PUT of `platform.enabled: false` alone turns it off,
+      // and edge changes never touch it.
       new web.WebAppAuthSettingsV2(
         name,
         {
           resourceGroupName: args.resourceGroupName,
           name: this.app.name,
-          platform: { enabled: true },
-          globalValidation: {
-            requireAuthentication: true,
-            // An API answers 401; a redirect to a login page means nothing to a calling service.
-            unauthenticatedClientAction: "Return401",
-          },
-          identityProviders: {
-            azureActiveDirectory: {
-              enabled: true,
-              registration: {
-                clientId: auth.clientId,
-                openIdIssuer: pulumi.interpolate`https://login.microsoftonline.com/${auth.tenantId}/v2.0`,
-              },
-              validation: {
-                allowedAudiences: [auth.identifierUri, auth.clientId],
-                // Easy Auth checks the caller's client id, not its roles.
-                defaultAuthorizationPolicy: { allowedApplications: auth.allowedClientIds },
-              },
-            },
-          },
-          login: { tokenStore: { enabled: false } },
+          platform: { enabled: auth.enabled },
+          ...(auth.enabled ? on : {}),
         },
         { parent: this },
       );
@@ -192,16 +214,25 @@ export class ServiceHost extends pulumi.ComponentResource {
     });
   }
 
-  /** Identity-based AzureWebJobsStorage: no account key in app settings. */
-  private functionsStorage(
+  /**
+   * The service's storage account, when it needs one: identity-based AzureWebJobsStorage for a
+   * Function app (no account key anywhere), and the package container for `deploy: package`.
+   * Writes the settings that point at it; returns the role assignments the app must wait for.
+   */
+  private hostStorage(
     name: string,
     args: ServiceHostArgs,
-  ): Record<string, pulumi.Input<string>> {
+    settings: Record<string, pulumi.Input<string>>,
+  ): authorization.RoleAssignment[] {
+    const { service } = args;
+    const isFunction = service.kind === "function";
+    const isPackage = service.deploy === "package";
+    if (!isFunction && !isPackage) return [];
     const account = new storage.StorageAccount(
       name,
       {
         resourceGroupName: args.resourceGroupName,
-        accountName: storageAccountName(args.namePrefix, args.service.name),
+        accountName: storageAccountName(args.namePrefix, service.name),
         location: args.location,
         kind: "StorageV2",
         sku: { name: "Standard_LRS" },
@@ -212,25 +243,53 @@ export class ServiceHost extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    const assignmentName = new random.RandomUuid(`${name}.storage`, {}, { parent: this });
-    new authorization.RoleAssignment(
-      name,
-      {
-        roleAssignmentName: assignmentName.result,
-        scope: account.id,
-        principalId: args.identityPrincipalId,
-        principalType: "ServicePrincipal",
-        roleDefinitionId: account.id.apply(
-          (id) =>
-            `/subscriptions/${id.split("/")[2]}/providers/Microsoft.Authorization/roleDefinitions/${STORAGE_BLOB_DATA_OWNER}`,
-        ),
-      },
-      { parent: this },
-    );
-    return {
-      AzureWebJobsStorage__accountName: account.name,
-      AzureWebJobsStorage__credential: "managedidentity",
-      AzureWebJobsStorage__clientId: args.identityClientId,
+    const grant = (suffix: string, role: string) => {
+      // The first grant keeps its 0.1 name; the others are named by what they grant.
+      const local = suffix === "storage" ? name : `${name}.${suffix}`;
+      const id = new random.RandomUuid(`${name}.${suffix}`, {}, { parent: this });
+      return new authorization.RoleAssignment(
+        local,
+        {
+          roleAssignmentName: id.result,
+          scope: account.id,
+          principalId: args.identityPrincipalId,
+          principalType: "ServicePrincipal",
+          roleDefinitionId: account.id.apply(
+            (accountId) =>
+              `/subscriptions/${accountId.split("/")[2]}/providers/Microsoft.Authorization/roleDefinitions/${role}`,
+          ),
+        },
+        { parent: this },
+      );
     };
+    const grants = isFunction
+      ? [
+          grant("storage", STORAGE_ROLES.blobOwner),
+          grant("queue", STORAGE_ROLES.queueContributor),
+          grant("table", STORAGE_ROLES.tableContributor),
+        ]
+      : [grant("storage", STORAGE_ROLES.blobReader)];
+    if (isFunction) {
+      settings.AzureWebJobsStorage__accountName = account.name;
+      settings.AzureWebJobsStorage__credential = "managedidentity";
+      settings.AzureWebJobsStorage__clientId = args.identityClientId;
+    }
+    if (isPackage) {
+      new storage.BlobContainer(
+        `${name}.${PACKAGE_CONTAINER}`,
+        {
+          resourceGroupName: args.resourceGroupName,
+          accountName: account.name,
+          containerName: PACKAGE_CONTAINER,
+          publicAccess: "None",
+        },
+        { parent: this },
+      );
+      // Run from the blob, read with the user-assigned identity (MS Learn, "Run your functions
+      // from a package file": WEBSITE_RUN_FROM_PACKAGE_BLOB_MI_RESOURCE_ID).
+      settings.WEBSITE_RUN_FROM_PACKAGE = pulumi.interpolate`https://${account.name}.blob.core.windows.net/${PACKAGE_CONTAINER}/${service.name}.zip`;
+      settings.WEBSITE_RUN_FROM_PACKAGE_BLOB_MI_RESOURCE_ID = args.identityId;
+    }
+    return grants;
   }
 }

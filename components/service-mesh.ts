@@ -293,15 +293,18 @@ async function buildMesh(
           : undefined,
         appSettings: appSettingsOf(graph, s.name, tenantId, identity, callerClientIds, callee),
         scmAllowedRanges: graph.scmAllowedRanges.map((c) => c.text),
-        easyAuth:
-          callee && s.easyAuth
-            ? {
-                tenantId,
-                clientId: callee.application.clientId,
-                identifierUri: callee.identifierUri,
-                allowedClientIds: callerClientIds,
-              }
-            : undefined,
+        // Every callee keeps its auth settings: authsettingsV2 has no DELETE, so dropping the
+        // resource would leave Easy Auth on (pulumi-azure-native, defaultResourcesState.go lists
+        // only v1 authsettings); easyAuth: false writes platform.enabled: false instead.
+        easyAuth: callee
+          ? {
+              tenantId,
+              clientId: callee.application.clientId,
+              identifierUri: callee.identifierUri,
+              allowedClientIds: callerClientIds,
+              enabled: s.easyAuth,
+            }
+          : undefined,
       },
       child(s.name),
     );

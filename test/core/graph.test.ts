@@ -445,12 +445,25 @@ describe("config -> ServiceGraph", () => {
         issuesAfter((s) => (s.c.runtime = "PHP|8.2")),
         "service-edges:services.c.runtime",
         '"PHP|8.2" is not a Functions stack',
-        "Node|20",
+        "Node|22",
       );
       expectOne(
         issuesAfter((s) => (s.a.runtime = "node20")),
         "service-edges:services.a.runtime",
         "is not a runtime",
+      );
+    });
+    it("a deploy mode that does not exist, or a run-from-package setting by hand", () => {
+      expectOne(
+        issuesAfter((s) => (s.a.deploy = "ftp")),
+        "service-edges:services.a.deploy",
+        '"ftp" is not allowed',
+        'use one of "package", "zip", "none"',
+      );
+      expectOne(
+        issuesAfter((s) => (s.b.appSettings = { WEBSITE_RUN_FROM_PACKAGE: "1" })),
+        "service-edges:services.b.appSettings.WEBSITE_RUN_FROM_PACKAGE",
+        "from the service's deploy mode",
       );
     });
     it("an app setting the program owns, or a plain-text secret", () => {
@@ -509,7 +522,10 @@ describe("config -> ServiceGraph", () => {
       linuxFxVersion: "DOTNET-ISOLATED|8.0",
       workerRuntime: "dotnet-isolated",
     });
-    assert.deepEqual(g.byName.get("b")!.runtime, { linuxFxVersion: "NODE|20-lts" });
+    // Node 22 LTS by default: Node 20 left support on 2026-04-30.
+    assert.deepEqual(g.byName.get("b")!.runtime, { linuxFxVersion: "NODE|22-lts" });
+    assert.equal(g.byName.get("b")!.deploy, "none");
+    assert.equal(g.byName.get("c")!.deploy, "package", "a Function app on EP runs from a package");
     assert.equal(g.byName.get("b")!.appSettings.RETRIES, "3");
     assert.deepEqual(
       g.scmAllowedRanges.map((c) => c.text),

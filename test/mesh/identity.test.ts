@@ -117,7 +117,23 @@ describe("identity layer under mocks", () => {
       bApp.outputs.clientId,
     ]);
     assert.equal((auth.globalValidation as Obj).unauthenticatedClientAction, "Return401");
-    assert.equal(ofType(plan, T.auth).length, 0);
+    assert.deepEqual((auth.platform as Obj).enabled, true);
+  });
+
+  it("keeps Easy Auth settings on every callee: off is written as platform.enabled false", () => {
+    // authsettingsV2 has no DELETE: forgetting the resource would leave Easy Auth as it was.
+    for (const callee of ["b", "c"]) {
+      const auth = one(plan, T.auth, callee).inputs as Obj;
+      assert.deepEqual(
+        { ...auth, resourceGroupName: undefined },
+        {
+          resourceGroupName: undefined,
+          name: `edges-test-${callee}`,
+          platform: { enabled: false },
+        },
+      );
+    }
+    assert.equal(ofType(plan, T.auth).length, 2, "callees only");
   });
 
   it("writes the callee's allow-list and audiences from the edges, and each caller's targets", () => {

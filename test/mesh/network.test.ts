@@ -37,9 +37,15 @@ describe("network layer under mocks", () => {
       [T.application]: 2,
       [T.sp]: 2,
       [T.assignment]: 4,
-      [T.uuid]: 4, // B.Read, B.Write, C.Call, and c's storage role assignment name
+      // B.Read, B.Write, C.Call, and the names of c's three storage role assignments
+      [T.uuid]: 6,
       [T.storage]: 1,
-      [T.roleAssignment]: 1,
+      // c (Function app on EP): Blob Data Owner, Queue and Table Data Contributor
+      [T.roleAssignment]: 3,
+      // c runs from a package (the default on Elastic Premium)
+      "azure-native:storage:BlobContainer": 1,
+      // every callee keeps Easy Auth settings (off: platform.enabled false)
+      [T.auth]: 2,
       // Guardrails (on by default): 7 rules, each assigned to the groups it concerns, and the
       // identities' own group among the resource groups above.
       "service-edges:mesh:MeshGuardrails": 1,
@@ -311,5 +317,52 @@ describe("network layer under mocks", () => {
     const ra = one(plan, T.roleAssignment, "c").inputs;
     assert.equal(ra.principalId, uami.outputs.principalId);
     assert.equal(ra.scope, one(plan, T.storage, "c").id);
+    // Blobs, queues and tables (AZFD0003), and the site waits for all three grants.
+    const grants = ofType(plan, T.roleAssignment).filter((r) => r.name.startsWith("mesh-c"));
+    assert.deepEqual(grants.map((g) => String(g.inputs.roleDefinitionId).split("/").pop()).sort(), [
+      "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3",
+      "974c5e8b-45b9-4653-ba55-5f855dd0fb88",
+      "b7e6dc6d-f1e8-4753-8033-0f276bb0955b",
+    ]);
+    const deps = one(plan, T.app, "c").dependencies;
+    for (const g of grants) assert.ok(deps.includes(g.urn), `the site waits for ${g.name}`);
+  });
+
+  it("owns the settings deployments depend on: package (default on EP) and zip", async () => {
+    const settingsOf = (p: PlanResult, s: string) =>
+      Object.fromEntries(
+        (siteConfig(p, s).appSettings as Array<{ name: string; value: string }>).map((x) => [
+          x.name,
+          x.value,
+        ]),
+      );
+    const c = settingsOf(plan, "c");
+    const account = one(plan, T.storage, "c").outputs.name as string;
+    assert.equal(
+      c.WEBSITE_RUN_FROM_PACKAGE,
+      `https://${account}.blob.core.windows.net/deployments/c.zip`,
+    );
+    assert.equal(c.WEBSITE_RUN_FROM_PACKAGE_BLOB_MI_RESOURCE_ID, one(plan, T.uami, "c").id);
+    assert.deepEqual(one(plan, "azure-native:storage:BlobContainer", "c.deployments").inputs, {
+      resourceGroupName: one(plan, T.storage, "c").inputs.resourceGroupName,
+      accountName: account,
+      containerName: "deployments",
+      publicAccess: "None",
+    });
+    const v = smallConfig();
+    const services = v["service-edges:services"] as Record<string, Obj>;
+    services.a.deploy = "zip";
+    services.b.deploy = "package";
+    const p = await planOf(v);
+    assert.equal(settingsOf(p, "a").WEBSITE_RUN_FROM_PACKAGE, "1");
+    assert.equal(ofType(p, T.storage).filter((x) => x.name === "mesh-a").length, 0);
+    // A web app running from a package gets an account to hold it, and may only read it.
+    assert.match(settingsOf(p, "b").WEBSITE_RUN_FROM_PACKAGE, /\/deployments\/b\.zip$/);
+    assert.deepEqual(
+      ofType(p, T.roleAssignment)
+        .filter((r) => r.name.startsWith("mesh-b"))
+        .map((r) => String(r.inputs.roleDefinitionId).split("/").pop()),
+      ["2a2b9908-6ea1-4ae2-8e65-a410df84e7d1"],
+    );
   });
 });

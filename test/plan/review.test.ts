@@ -162,6 +162,12 @@ describe("day-2 review: operations, order and Azure's refusals", function () {
     });
     assert.ok(ops(r, "delete").includes(short(DEV_U.service("callee", T.application, "catalog"))));
     assert.deepEqual(r.blocking, []);
+    // Deleting auth settings does not turn Easy Auth off: said where it happens.
+    const auth = r.resources.find(
+      (x) => short(x.urn) === short(DEV_U.service("host", T.auth, "catalog")),
+    )!;
+    assert.equal(auth.op, "delete");
+    assert.match(auth.risks[0], /^authsettingsV2 has no DELETE/);
   });
 
   it("resize an integrated subnet: blocked, its size cannot change under an app", async () => {
@@ -197,14 +203,15 @@ describe("day-2 review: operations, order and Azure's refusals", function () {
     );
   });
 
-  it("switch Easy Auth off: the removal is shown with why it does not turn it off", async () => {
+  it("switch Easy Auth off: its settings stay, disabled (authsettingsV2 has no DELETE)", async () => {
     const r = await review((s) => (s.billing.easyAuth = false));
     const auth = r.resources.find((x) => x.type === T.auth)!;
-    assert.equal(auth.op, "delete");
-    assert.match(
-      auth.risks[0],
-      /^authsettingsV2 has no DELETE: removing this resource leaves Easy Auth as it was/,
+    assert.equal(auth.op, "update");
+    assert.deepEqual(
+      auth.changes.find((c) => c.path === "platform.enabled"),
+      { path: "platform.enabled", before: true, after: false },
     );
+    assert.deepEqual(ops(r, "delete"), []);
   });
 
   it("change region: everything in Azure is replaced (deleted first), said loudly, with why", async () => {
@@ -265,9 +272,10 @@ describe("day-2 review: operations, order and Azure's refusals", function () {
     );
   });
 
-  it("Easy Auth on: the callee gains its auth settings, nothing else moves", async () => {
+  it("Easy Auth on: the callee's settings are enabled in place, nothing else moves", async () => {
     const r = await review((s) => (s.catalog.easyAuth = true));
-    assert.deepEqual(ops(r, "create"), [short(DEV_U.service("host", T.auth, "catalog"))]);
+    assert.deepEqual(ops(r, "update"), [short(DEV_U.service("host", T.auth, "catalog"))]);
+    assert.deepEqual(ops(r, "create"), []);
     assert.deepEqual(r.blocking, []);
   });
 

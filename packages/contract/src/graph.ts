@@ -27,7 +27,7 @@ import { instancesFitting, subnetPrefixFor } from "./sizing";
 
 /** A service's language stack, as App Service spells it on Linux. */
 export interface Runtime {
-  /** `NODE|20-lts`, `Python|3.12`, ... */
+  /** `NODE|22-lts`, `Python|3.12`, ... */
   linuxFxVersion: string;
   /** Function apps: FUNCTIONS_WORKER_RUNTIME. */
   workerRuntime?: string;
@@ -44,16 +44,17 @@ const FUNCTION_STACKS: Record<string, string> = {
 
 function runtimeFix(kind: ServiceKind): string {
   return kind === "function"
-    ? `write STACK|VERSION with STACK one of ${Object.keys(FUNCTION_STACKS).join(", ")} (e.g. Node|20)`
-    : `write STACK|VERSION with STACK one of ${WEB_STACKS.join(", ")} (e.g. NODE|20-lts)`;
+    ? `write STACK|VERSION with STACK one of ${Object.keys(FUNCTION_STACKS).join(", ")} (e.g. Node|22)`
+    : `write STACK|VERSION with STACK one of ${WEB_STACKS.join(", ")} (e.g. NODE|22-lts)`;
 }
 
 /** The runtime, or why the text is refused. */
 function parseRuntime(kind: ServiceKind, text: string | undefined): Runtime | string {
   if (text === undefined) {
     return kind === "function"
-      ? { linuxFxVersion: "Node|20", workerRuntime: "node" }
-      : { linuxFxVersion: "NODE|20-lts" };
+      ? // Node 20 left support on 2026-04-30: 22 is the current LTS on App Service and Functions.
+        { linuxFxVersion: "Node|22", workerRuntime: "node" }
+      : { linuxFxVersion: "NODE|22-lts" };
   }
   const m = /^([A-Za-z-]+)\|([0-9][0-9A-Za-z.-]*)$/.exec(text);
   if (!m) return "is not a runtime";
@@ -69,6 +70,8 @@ function parseRuntime(kind: ServiceKind, text: string | undefined): Runtime | st
 function reservedSettingReason(key: string): string | undefined {
   if (key.startsWith("MESH_") || key === "AZURE_CLIENT_ID")
     return `${key} is written by the program from the graph`;
+  if (key.startsWith("WEBSITE_RUN_FROM_PACKAGE"))
+    return `${key} is written by the program from the service's deploy mode (deploy: package or zip)`;
   if (/^(AzureWebJobsStorage|FUNCTIONS_)/.test(key))
     return `${key} is written by the program for the Functions host`;
   return undefined;
@@ -76,6 +79,17 @@ function reservedSettingReason(key: string): string | undefined {
 
 const SECRET_LIKE =
   /(SECRET|PASSWORD|PASSWD|TOKEN|APIKEY|API_KEY|CONNECTIONSTRING|CONNECTION_STRING)/i;
+
+export type DeployMode = "package" | "zip" | "none";
+
+/**
+ * Function apps on Elastic Premium run from a package by default: with shared keys off there is
+ * no Azure Files share, so the package must be a blob the app reads with its identity (MS Learn,
+ * "Storage considerations for Azure Functions", create an app without Azure Files).
+ */
+function defaultDeployMode(kind: ServiceKind, sku: SkuFacts): DeployMode {
+  return kind === "function" && sku.elastic ? "package" : "none";
+}
 
 /** Azure limit: access-restriction rules on one site. */
 export const MAX_RULES_PER_SITE = 512;
@@ -112,6 +126,12 @@ export interface ServiceNode {
   appSettings: Record<string, string>;
   /** Who may reach it from outside the mesh (default none: only its callers' subnets). */
   ingress: Ingress;
+  /**
+   * How code reaches it, so the program owns the settings deployments depend on: `package` (a
+   * blob the app runs from, read with its identity), `zip` (zip deploy's
+   * WEBSITE_RUN_FROM_PACKAGE=1), or `none` (nothing written: settings set by hand are lost).
+   */
+  deploy: DeployMode;
   /** Services with an edge to this one, sorted. */
   callers: string[];
   /** Services this one has an edge to, sorted. */
@@ -775,6 +795,7 @@ export function buildServiceGraph(input: StackConfigInput): ServiceGraph {
       runtime: runtimes.get(name)!,
       appSettings: { ...s.appSettings },
       ingress: ingresses.get(name)!,
+      deploy: s.deploy ?? defaultDeployMode(s.kind, skus.get(name)!),
       callers: [...(callersOf.get(name) ?? [])].sort(),
       callees: [...(calleesOf.get(name) ?? [])].sort(),
     }))

@@ -37,6 +37,8 @@ export const serviceSchema = z.strictObject({
       error: "expected public, none, or a list of IPv4 ranges and service tags",
     })
     .optional(),
+  /** How code reaches it: package, zip or none (default package for Functions on EP). */
+  deploy: z.enum(["package", "zip", "none"]).optional(),
   /** With AzureFrontDoor.Backend in ingress: the Front Door profile whose requests are let in. */
   frontDoorId: z.string().optional(),
   appSettings: z

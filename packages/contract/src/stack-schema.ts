@@ -79,7 +79,9 @@ const SERVICE_HELP: Record<ServiceField, string> = {
     "Callee only: also check tokens in the platform (Easy Auth): the audience, and exactly this service's callers as allowed applications; 401 otherwise. It does not check roles: the code must.",
   group: `Pins its resource group (<prefix>-gNN, 0 to ${SERVICE_GROUPS - 1}); by default a hash of the service's name. Only needed when a group would hold more than ${PLANS_PER_RESOURCE_GROUP} plans.`,
   runtime:
-    "Language stack as STACK|VERSION. Web apps: NODE, PYTHON, DOTNETCORE, JAVA or PHP (default NODE|20-lts). Function apps: Node, Python, dotnet-isolated, Java or PowerShell (default Node|20).",
+    "Language stack as STACK|VERSION. Web apps: NODE, PYTHON, DOTNETCORE, JAVA or PHP (default NODE|22-lts). Function apps: Node, Python, dotnet-isolated, Java or PowerShell (default Node|22).",
+  deploy:
+    "How code reaches it, so the program owns the settings deployments need: package (the program creates a deployments blob container and points WEBSITE_RUN_FROM_PACKAGE at <service>.zip there, read with the service's identity; the default for Function apps on Elastic Premium), zip (WEBSITE_RUN_FROM_PACKAGE=1 for zip deploy and Core Tools), or none (the default otherwise). Settings set outside the program are overwritten on the next change.",
   ingress:
     "Who may reach it from outside the mesh. Default none: every site denies inbound but for its callers' subnets. public: an internet-facing front door. Or a list of IPv4 ranges (at most a /8 each) and service tags, e.g. [AzureFrontDoor.Backend, 203.0.113.0/24].",
   frontDoorId:
