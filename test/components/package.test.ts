@@ -161,8 +161,8 @@ describe("the component package, packed and installed into an empty program", fu
   it("installs from the registry with real dependencies, the contract beside it", () => {
     const installed = (p: string) =>
       JSON.parse(fs.readFileSync(path.join(consumer, "node_modules", p, "package.json"), "utf8"));
-    assert.equal(installed("service-edges").version, "0.1.0");
-    assert.equal(installed("@service-edges/contract").version, "0.1.0");
+    assert.equal(installed("service-edges").version, "0.2.0");
+    assert.equal(installed("@service-edges/contract").version, "0.2.0");
     for (const dep of [
       "@pulumi/pulumi",
       "@pulumi/azure-native",
@@ -195,7 +195,7 @@ describe("the component package, packed and installed into an empty program", fu
     try {
       const schema = await getSchema(running.client);
       assert.equal(schema.name, "service-edges");
-      assert.equal(schema.version, "0.1.0");
+      assert.equal(schema.version, "0.2.0");
       assert.deepEqual(Object.keys(schema.resources), ["service-edges:index:ServiceMesh"]);
       assert.deepEqual(schema.resources["service-edges:index:ServiceMesh"].requiredInputs.sort(), [
         "network",

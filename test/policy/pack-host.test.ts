@@ -296,7 +296,7 @@ function describePackOverGrpc(
         new Empty(),
       );
       assert.strictEqual(info.getName(), "service-edges");
-      assert.strictEqual(info.getVersion(), "0.1.0");
+      assert.strictEqual(info.getVersion(), "0.2.0");
       assert.strictEqual(info.getSupportsconfig(), true);
       const stack = analyzerPb.PolicyType.POLICY_TYPE_STACK;
       const resource = analyzerPb.PolicyType.POLICY_TYPE_RESOURCE;
