@@ -98,7 +98,8 @@ export function planCli(...args: string[]): {
     {
       cwd: ROOT,
       encoding: "utf8",
-      env: { ...process.env, SERVICE_EDGES_DEBUG: "" },
+      // Relative paths resolve from INIT_CWD (where npm was run): not the caller's, here.
+      env: { ...process.env, SERVICE_EDGES_DEBUG: "", INIT_CWD: ROOT },
     },
   );
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };

@@ -14,6 +14,27 @@ export function guidFor(key: string): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
+/** Deterministic text of `length` characters from `alphabet`, a pure function of `key`. */
+export function textFor(key: string, length: number, alphabet: string): string {
+  let out = "";
+  for (let block = 0; out.length < length; block++) {
+    const bytes = createHash("sha256").update(`${key}/${block}`).digest();
+    for (const b of bytes) {
+      if (out.length >= length) break;
+      out += alphabet[b % alphabet.length];
+    }
+  }
+  return out;
+}
+
+/** A deterministic base64 secret (storage keys, registry passwords): 64 bytes by default. */
+export function secretFor(key: string, bytes = 64): string {
+  const raw = Buffer.alloc(bytes);
+  for (let i = 0; i < bytes; i += 32)
+    createHash("sha256").update(`${key}/${i}`).digest().copy(raw, i);
+  return raw.toString("base64");
+}
+
 export interface MockContext {
   stack: string;
   subscriptionId: string;
@@ -106,6 +127,57 @@ export function mockOutputs(
     const id = `${str(inputs.scope)}/providers/Microsoft.Authorization/roleAssignments/${str(inputs.roleAssignmentName, guidFor(urn))}`;
     return { id, state: { ...state, id } };
   }
+  // A slot is a child of its site: `.../sites/{name}/slots/{slot}`, with its own host name.
+  if (type === "azure-native:web:WebAppSlot") {
+    const site = str(inputs.name, name);
+    const slot = str(inputs.slot, name);
+    const id = `${rg}/providers/Microsoft.Web/sites/${site}/slots/${slot}`;
+    const host = `${site}-${slot}.azurewebsites.net`;
+    return {
+      id,
+      state: { ...state, id, name: `${site}/${slot}`, defaultHostName: host, hostNames: [host] },
+    };
+  }
+  if (type === "azure-native:storage:BlobContainer") {
+    const container = str(inputs.containerName, name);
+    const id = `${rg}/providers/Microsoft.Storage/storageAccounts/${str(inputs.accountName)}/blobServices/default/containers/${container}`;
+    return { id, state: { ...state, id, name: container } };
+  }
+  if (type === "azure-native:storage:Blob") {
+    const account = str(inputs.accountName);
+    const container = str(inputs.containerName);
+    const blob = str(inputs.blobName, name);
+    const id = `${rg}/providers/Microsoft.Storage/storageAccounts/${account}/blobServices/default/containers/${container}/blobs/${blob}`;
+    const url = `https://${account}.blob.core.windows.net/${container}/${blob}`;
+    return { id, state: { ...state, id, name: blob, url } };
+  }
+  // The A records the zone group writes for its private endpoint, one per zone config.
+  if (type === "azure-native:network:PrivateDnsZoneGroup") {
+    const group = str(inputs.privateDnsZoneGroupName, name);
+    const endpoint = str(inputs.privateEndpointName);
+    const id = `${rg}/providers/Microsoft.Network/privateEndpoints/${endpoint}/privateDnsZoneGroups/${group}`;
+    const configs = Array.isArray(inputs.privateDnsZoneConfigs)
+      ? (inputs.privateDnsZoneConfigs as Props[])
+      : [];
+    const privateDnsZoneConfigs = configs.map((c, i) => {
+      const zone = str(c.privateDnsZoneId).split("/").pop() ?? "";
+      const recordSetName = endpoint || group;
+      return {
+        ...c,
+        recordSets: [
+          {
+            recordType: "A",
+            recordSetName,
+            fqdn: `${recordSetName}.${zone}`,
+            ttl: 10,
+            ipAddresses: [`10.${guidBytes(id)[0]}.${guidBytes(id)[1]}.${4 + i}`],
+            provisioningState: "Succeeded",
+          },
+        ],
+      };
+    });
+    return { id, state: { ...state, id, name: group, privateDnsZoneConfigs } };
+  }
   if (type.startsWith("azure-native:")) {
     const [, mod, kind] = type.split(":");
     const [ns, seg] = armTypes[type] ?? [
@@ -127,7 +199,18 @@ export function mockOutputs(
       state.clientId = guidFor(`client/${urn}`);
       state.tenantId = ctx.tenantId;
     }
-    if (type === "azure-native:web:WebApp" || type === "azure-native:web:WebAppSlot") {
+    if (type === "azure-native:storage:StorageAccount") {
+      const at = (svc: string) => `https://${physical}.${svc}.core.windows.net/`;
+      state.primaryEndpoints = {
+        blob: at("blob"),
+        dfs: at("dfs"),
+        file: at("file"),
+        queue: at("queue"),
+        table: at("table"),
+        web: `https://${physical}.z6.web.core.windows.net/`,
+      };
+    }
+    if (type === "azure-native:web:WebApp") {
       state.defaultHostName = `${physical}.azurewebsites.net`;
       state.hostNames = [`${physical}.azurewebsites.net`];
     }
@@ -174,11 +257,61 @@ export function mockOutputs(
     const result = guidFor(urn);
     return { id: result, state: { ...state, result } };
   }
+  if (
+    type === "random:index/randomString:RandomString" ||
+    type === "random:index/randomPassword:RandomPassword"
+  ) {
+    const result = randomText(urn, inputs);
+    const password = type.endsWith("RandomPassword");
+    return {
+      id: password ? "none" : result,
+      state: {
+        ...state,
+        result,
+        ...(password
+          ? { bcryptHash: `$2a$10$${textFor(`bcrypt/${urn}`, 53, BCRYPT_ALPHABET)}` }
+          : {}),
+      },
+    };
+  }
   return { id: `${name}-id`, state };
 }
 
-/** Results of provider functions (invokes) the program calls. */
-export function mockCall(ctx: MockContext, token: string): Props {
+const BCRYPT_ALPHABET = "./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+function guidBytes(key: string): Buffer {
+  return createHash("sha1").update(key).digest();
+}
+
+/**
+ * random's RandomString / RandomPassword `result`: `length` characters from the classes it
+ * allows (upper, lower, numeric, special, `overrideSpecial`), each class's `min*` met.
+ */
+function randomText(urn: string, inputs: Props): string {
+  const length = Math.max(0, Math.floor(Number(inputs.length ?? 0)));
+  const on = (k: string) => inputs[k] !== false;
+  const special =
+    typeof inputs.overrideSpecial === "string" ? inputs.overrideSpecial : "!@#$%&*()-_=+[]{}<>:?";
+  const classes: Array<[string, number]> = [];
+  if (on("upper")) classes.push(["ABCDEFGHIJKLMNOPQRSTUVWXYZ", Number(inputs.minUpper ?? 0)]);
+  if (on("lower")) classes.push(["abcdefghijklmnopqrstuvwxyz", Number(inputs.minLower ?? 0)]);
+  if (on("numeric") && on("number")) classes.push(["0123456789", Number(inputs.minNumeric ?? 0)]);
+  if (on("special") && special) classes.push([special, Number(inputs.minSpecial ?? 0)]);
+  if (classes.length === 0) return "";
+  let out = "";
+  for (const [alphabet, min] of classes) out += textFor(`${urn}/min/${alphabet}`, min, alphabet);
+  out += textFor(urn, Math.max(0, length - out.length), classes.map((c) => c[0]).join(""));
+  return out;
+}
+
+/**
+ * Results of provider functions (invokes) the program calls, as the providers return them;
+ * `undefined` for a function the mocks do not know (the plan then names it and asks for
+ * `--mocks FILE`). Keys and passwords are deterministic fakes.
+ */
+export function mockCall(ctx: MockContext, token: string, inputs: Props = {}): Props | undefined {
+  const sub = `/subscriptions/${ctx.subscriptionId}`;
+  const rg = `${sub}/resourceGroups/${str(inputs.resourceGroupName)}`;
   switch (token) {
     case "azuread:index/getClientConfig:getClientConfig":
       return {
@@ -193,7 +326,77 @@ export function mockCall(ctx: MockContext, token: string): Props {
         clientId: guidFor(`deployer/${ctx.stack}`),
         objectId: guidFor(`deployer-object/${ctx.stack}`),
       };
+    case "azure-native:authorization:getClientToken":
+      return { token: `mock-token-${guidFor(`token/${ctx.stack}`)}` };
+    case "azuread:index/getDomains:getDomains": {
+      const initial = `${textFor(`tenant-domain/${ctx.tenantId}`, 10, "abcdefghijklmnopqrstuvwxyz")}.onmicrosoft.com`;
+      return {
+        id: ctx.tenantId,
+        domains: [
+          {
+            domainName: initial,
+            authenticationType: "Managed",
+            adminManaged: true,
+            default: true,
+            initial: true,
+            rootDomain: true,
+            verified: true,
+            supportedServices: ["Email", "OfficeCommunicationsOnline"],
+          },
+        ],
+        ...inputs,
+      };
+    }
+    case "azure-native:storage:listStorageAccountKeys": {
+      const account = str(inputs.accountName);
+      return {
+        keys: ["key1", "key2"].map((keyName) => ({
+          keyName,
+          value: secretFor(`storage-key/${ctx.subscriptionId}/${account}/${keyName}`),
+          permissions: "FULL",
+          creationTime: "2024-01-01T00:00:00.0000000Z",
+        })),
+      };
+    }
+    case "azure-native:storage:listStorageAccountSAS":
+      return {
+        accountSasToken: `sv=2022-11-02&ss=${str(inputs.services, "b")}&srt=${str(inputs.resourceTypes, "sco")}&sp=${str(inputs.permissions, "r")}&se=${str(inputs.sharedAccessExpiryTime, "2030-01-01T00:00:00Z")}&spr=https&sig=${encodeURIComponent(secretFor(`sas/${str(inputs.accountName)}`, 32))}`,
+      };
+    case "azure-native:storage:listStorageAccountServiceSAS":
+      return {
+        serviceSasToken: `sv=2022-11-02&sr=${str(inputs.resource, "c")}&sp=${str(inputs.permissions, "r")}&se=${str(inputs.sharedAccessExpiryTime, "2030-01-01T00:00:00Z")}&spr=https&sig=${encodeURIComponent(secretFor(`service-sas/${str(inputs.accountName)}/${str(inputs.canonicalizedResource)}`, 32))}`,
+      };
+    case "azure-native:containerregistry:listRegistryCredentials": {
+      const registry = str(inputs.registryName);
+      return {
+        username: registry,
+        passwords: ["password", "password2"].map((name) => ({
+          name,
+          value: textFor(
+            `acr/${ctx.subscriptionId}/${registry}/${name}`,
+            52,
+            BCRYPT_ALPHABET.slice(2),
+          ),
+        })),
+      };
+    }
+    case "azure-native:web:listWebAppPublishingCredentials": {
+      const site = str(inputs.name);
+      const password = textFor(
+        `publish/${ctx.subscriptionId}/${site}`,
+        60,
+        BCRYPT_ALPHABET.slice(2),
+      );
+      return {
+        id: `${rg}/providers/Microsoft.Web/sites/${site}/publishingcredentials/$${site}`,
+        name: site,
+        type: "Microsoft.Web/sites/publishingcredentials",
+        publishingUserName: `$${site}`,
+        publishingPassword: password,
+        scmUri: `https://$${site}:${password}@${site}.scm.azurewebsites.net`,
+      };
+    }
     default:
-      return {};
+      return undefined;
   }
 }

@@ -13,12 +13,39 @@ import * as resproto from "@pulumi/pulumi/proto/resource_pb";
 import type { AliasSpec } from "./adoption";
 import { type MockContext, type Props, mockCall, mockOutputs } from "./mock-outputs";
 
+/** What the user supplied for what the mocks cannot know (`--mocks`, `--stack-outputs`). */
+export interface MockOverrides {
+  /** Invoke token to its result; wins over the built-in mocks. */
+  invokes?: Record<string, Props>;
+  /** Resource type to outputs added over the computed ones. */
+  resources?: Record<string, Props>;
+  /** Referenced stack name (`org/project/stack`) to its outputs. */
+  stackOutputs?: Record<string, Props>;
+}
+
+/**
+ * The plan cannot go on without something only the user can supply: says what and how. The
+ * monitor records it, so the plan reports it rather than the SDK's wrapped error.
+ */
+export class MissingMockError extends Error {
+  /** The gRPC-style detail the SDK turns into its own error message. */
+  readonly details: string;
+  constructor(message: string) {
+    super(message);
+    this.details = message;
+  }
+}
+
+export const STACK_REFERENCE = "pulumi:pulumi:StackReference";
+
 export interface RegisteredResource {
   urn: string;
   type: string;
   name: string;
   parent?: string;
   custom: boolean;
+  /** Read, not created: `Resource.get` or a `StackReference`. */
+  read?: boolean;
   id?: string;
   inputs: Props;
   outputs: Props;
@@ -45,12 +72,27 @@ function aliasOf(a: aliasproto.Alias): AliasSpec {
 type Callback = (err: unknown, resp?: unknown) => void;
 
 /** Mocks whose outputs come from `mockOutputs`; used only for the invoke path of MockMonitor. */
-function callMocks(ctx: MockContext): pulumi.runtime.Mocks {
+function callMocks(
+  ctx: MockContext,
+  overrides: MockOverrides,
+  missing: (e: MissingMockError) => never,
+): pulumi.runtime.Mocks {
   return {
     newResource: () => {
       throw new Error("newResource is handled by RecordingMonitor");
     },
-    call: (args) => mockCall(ctx, args.token),
+    call: (args) => {
+      const given = overrides.invokes?.[args.token];
+      if (given !== undefined) return given;
+      const known = mockCall(ctx, args.token, args.inputs as Props);
+      if (known !== undefined) return known;
+      return missing(
+        new MissingMockError(
+          `the program calls ${args.token}, which the offline plan has no mock for; supply it with --mocks FILE ` +
+            `(a JSON file: {"invokes": {"${args.token}": {...its result}}})`,
+        ),
+      );
+    },
   };
 }
 
@@ -88,17 +130,96 @@ function redact(outputs: Props, secretNames: string[]): Props {
   return out;
 }
 
+/** The resource group and name an ARM id names (`.../resourceGroups/rg/.../kind/name`). */
+function armParts(id: string): Props {
+  const segs = id.split("/");
+  const at = segs.findIndex((s) => s.toLowerCase() === "resourcegroups");
+  const out: Props = {};
+  if (at >= 0 && segs[at + 1]) out.resourceGroupName = segs[at + 1];
+  const last = segs[segs.length - 1];
+  if (last) out.name = last;
+  return out;
+}
+
 export class RecordingMonitor extends MockMonitor {
   readonly registered: RegisteredResource[] = [];
+  /** What the plan needed and nobody supplied, in the order it was asked for. */
+  readonly missing: MissingMockError[] = [];
   private readonly ctx: MockContext;
+  private readonly overrides: MockOverrides;
 
   /** `project`: when it serves another process (a component provider), that process's project. */
   constructor(
     ctx: MockContext,
     private readonly project?: string,
+    overrides: MockOverrides = {},
   ) {
-    super(callMocks(ctx));
+    const missing = (e: MissingMockError): never => {
+      this.missing.push(e);
+      throw e;
+    };
+    super(callMocks(ctx, overrides, missing));
     this.ctx = ctx;
+    this.overrides = overrides;
+  }
+
+  private extras(type: string): Props {
+    return this.overrides.resources?.[type] ?? {};
+  }
+
+  /**
+   * `Resource.get` and `StackReference`: the engine reads an existing resource by id. A stack
+   * reference's outputs come from `--stack-outputs NAME=FILE`; any other resource's from the
+   * mocks, as if it had been created with what its id names.
+   */
+  async readResource(req: resproto.ReadResourceRequest, callback: Callback): Promise<void> {
+    try {
+      const type = req.getType();
+      const name = req.getName();
+      const id = req.getId();
+      const parent = req.getParent() || undefined;
+      const urn = urnFor(this.ctx.stack, this.project ?? pulumi.getProject(), parent, type, name);
+      const props = deserializeProperties(req.getProperties() as structproto.Struct) as Props;
+      let state: Props;
+      if (type === STACK_REFERENCE) {
+        const stackName = typeof props.name === "string" ? props.name : id;
+        const outputs = this.overrides.stackOutputs?.[stackName];
+        if (outputs === undefined) {
+          const e = new MissingMockError(
+            `the program references stack ${stackName}, whose outputs the offline plan cannot read; supply them with --stack-outputs ${stackName}=FILE (a JSON object of its outputs, e.g. pulumi stack output --json --stack ${stackName})`,
+          );
+          this.missing.push(e);
+          throw e;
+        }
+        state = { name: stackName, outputs, secretOutputNames: [] };
+      } else {
+        const inputs = { ...armParts(id), ...props };
+        state = { ...mockOutputs(this.ctx, { type, name, urn, inputs }).state, id };
+        state = { ...state, ...this.extras(type) };
+      }
+      const serializedState = await serializeProperties("", state);
+      this.registered.push({
+        urn,
+        type,
+        name,
+        parent,
+        custom: true,
+        read: true,
+        id,
+        inputs: unwrapSecrets(props) as Props,
+        outputs: unwrapSecrets(state) as Props,
+        dependencies: [...new Set(req.getDependenciesList())],
+        propertyDependencies: {},
+      });
+      const response = new resproto.ReadResourceResponse();
+      response.setUrn(urn);
+      response.setProperties(
+        structproto.Struct.fromJavaScript(serializedState as never) as structproto.Struct,
+      );
+      callback(null, response);
+    } catch (err) {
+      callback(err, undefined);
+    }
   }
 
   registerResourceOutputs(_req: unknown, callback: Callback): void {
@@ -113,9 +234,11 @@ export class RecordingMonitor extends MockMonitor {
       const urn = urnFor(this.ctx.stack, this.project ?? pulumi.getProject(), parent, type, name);
       const inputs = deserializeProperties(req.getObject() as structproto.Struct) as Props;
       const custom = req.getCustom();
-      const { id, state } = custom
+      const computed = custom
         ? mockOutputs(this.ctx, { type, name, urn, inputs })
         : { id: "", state: {} as Props };
+      const id = computed.id;
+      const state = custom ? { ...computed.state, ...this.extras(type) } : computed.state;
       // The SDK's monitor also keeps a serialised copy of every state for getResource invokes,
       // which the mesh never makes; not keeping it saves a copy of the whole plan.
       const serializedState = await serializeProperties("", state);

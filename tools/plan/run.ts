@@ -5,6 +5,8 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import {
+  ConfigError,
+  type ConfigIssue,
   PROJECT,
   RESOURCE_TYPES,
   type ServiceGraph,
@@ -13,11 +15,12 @@ import {
   isCallee,
   meshUrns,
 } from "@service-edges/contract";
-import { runPolicies } from "@service-edges/policy/offline";
+import { type OfflineConfig, runPolicies } from "@service-edges/policy/offline";
 import type { AliasSpec } from "./adoption";
+import { configIssues } from "./config-check";
 import { mockContext } from "./mock-outputs";
-import { RecordingMonitor, type RegisteredResource } from "./recording-monitor";
-import { type StackConfig, runtimeConfig } from "./stack-config";
+import { type MockOverrides, RecordingMonitor, type RegisteredResource } from "./recording-monitor";
+import { type StackConfig, findProject, runtimeConfig } from "./stack-config";
 
 /** The name this project's program gives its mesh (index.ts). */
 export const MESH_NAME = "mesh";
@@ -36,6 +39,8 @@ export interface PlanResource {
   dependencies: string[];
   /** Aliases the program gave the resource (what it was called before), as the SDK sent them. */
   aliases?: AliasSpec[];
+  /** Read, not created (`Resource.get`, `StackReference`): the engine's `read` step. */
+  read?: true;
 }
 
 export interface PlanViolation {
@@ -86,6 +91,36 @@ export interface PlanOptions {
   config: StackConfig;
   /** Program entry; defaults to this project's index.ts. */
   program?: string;
+  /**
+   * The project the program runs as (`pulumi.getProject()`, the URNs): by default the config's,
+   * else the `name` of the nearest Pulumi.yaml above the program.
+   */
+  project?: string;
+  /** What the user supplied for invokes, resources and stack references the mocks cannot know. */
+  mocks?: MockOverrides;
+  /** The policy pack's config, as `pulumi preview --policy-pack-config` takes it. */
+  policyConfig?: OfflineConfig;
+  /** Skip the planner's own key and region checks (a review's base: what is deployed). */
+  skipConfigChecks?: boolean;
+}
+
+/** Whether a program is this project's (its own index.ts, or a program beside it). */
+export function isOurProgram(program: string): boolean {
+  const file = path.resolve(program);
+  return file === DEFAULT_PROGRAM || findProject(file)?.dir === PROJECT_DIR;
+}
+
+/** The plan under way, for progress and for what an unhandled failure inside it was missing. */
+let current: RecordingMonitor | undefined;
+
+/** Resources registered so far by the plan under way (0 when none runs). */
+export function registeredSoFar(): number {
+  return current?.registered.length ?? 0;
+}
+
+/** What the plan under way needed and nobody supplied, said as the fix (or undefined). */
+export function missingMockMessage(): string | undefined {
+  return current?.missing[0]?.message;
 }
 
 /** The graph the program will build from this config (throws ConfigError, registers nothing). */
@@ -114,14 +149,24 @@ const { waitForRPCs } = require("@pulumi/pulumi/runtime/settings") as {
   waitForRPCs: () => Promise<void>;
 };
 
+/** An exported value, resolved; rejects when it failed (an apply would just never run). */
 function resolve(value: unknown): Promise<unknown> {
+  const out = pulumi.output(value) as pulumi.Output<unknown> & {
+    promise?: () => Promise<unknown>;
+  };
+  if (typeof out.promise === "function") return out.promise();
   return new Promise((res) => {
-    (pulumi.output(value) as pulumi.Output<unknown>).apply((v) => {
+    out.apply((v) => {
       res(v);
       return v;
     });
   });
 }
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const runtimeState = require("@pulumi/pulumi/runtime/state") as {
+  getStore: () => { logErrorCount: number };
+};
 
 /**
  * Runs the program once under mocks. The program's own validation runs first inside it; when the
@@ -138,27 +183,64 @@ export async function planStack(
 ): Promise<{ plan: PlanResult; graph?: ServiceGraph }> {
   const program = path.resolve(options.program ?? DEFAULT_PROGRAM);
   const isDefault = program === DEFAULT_PROGRAM;
-  const graph = isDefault ? graphOf(options.config) : tryGraph(options.config);
+  const ours = isOurProgram(program);
+  const project =
+    options.project ??
+    options.config.project ??
+    (ours ? PROJECT : (findProject(program)?.name ?? PROJECT));
+  // Keys nobody reads and a region Azure does not have, with the graph's own errors, in one
+  // report; the mesh's tables only for this project's programs.
+  const issues: ConfigIssue[] = options.skipConfigChecks ? [] : configIssues(options.config.values);
+  let graph: ServiceGraph | undefined;
+  if (isDefault) {
+    try {
+      graph = graphOf(options.config);
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      issues.push(...e.issues);
+    }
+  }
+  if (issues.length > 0) throw new ConfigError(issues);
+  if (!isDefault && ours) graph = tryGraph(options.config);
   const stack = options.config.stack;
 
   const ctx = mockContext(stack);
-  const monitor = new RecordingMonitor(ctx);
-  pulumi.runtime.setMockOptions(monitor, PROJECT, stack, false);
+  const monitor = new RecordingMonitor(ctx, undefined, options.mocks);
+  current = monitor;
+  pulumi.runtime.setMockOptions(monitor, project, stack, false, "organization");
   // The engine takes aliases as specs and resolves them itself (as `adopt` does for the review).
   getStore().supportsAliasSpecs = true;
-  pulumi.runtime.setAllConfig(runtimeConfig(options.config.values));
+  pulumi.runtime.setAllConfig(
+    runtimeConfig(options.config.values),
+    options.config.secretKeys ?? [],
+  );
 
-  delete require.cache[program];
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  let exported = require(program) as unknown;
-  // A program may export its outputs, or a function the engine awaits for them.
-  if (typeof exported === "function") exported = await (exported as () => unknown)();
+  const errorsBefore = runtimeState.getStore().logErrorCount ?? 0;
   const outputs: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries((exported ?? {}) as Record<string, unknown>)) {
-    if (k === "__esModule" || typeof v === "function") continue;
-    outputs[k] = await resolve(v);
+  try {
+    delete require.cache[program];
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    let exported = require(program) as unknown;
+    // A program may export its outputs, or a function the engine awaits for them.
+    if (typeof exported === "function") exported = await (exported as () => unknown)();
+    for (const [k, v] of Object.entries((exported ?? {}) as Record<string, unknown>)) {
+      if (k === "__esModule" || typeof v === "function") continue;
+      outputs[k] = await resolve(v);
+    }
+    await waitForRPCs();
+  } catch (e) {
+    // What the mocks could not answer explains the failure better than the SDK's wrapping.
+    if (monitor.missing.length > 0) throw monitor.missing[0];
+    throw e;
   }
-  await waitForRPCs();
+  if (monitor.missing.length > 0) throw monitor.missing[0];
+  // The SDK logs some failures (a resource whose inputs failed) instead of throwing them.
+  const errors = (runtimeState.getStore().logErrorCount ?? 0) - errorsBefore;
+  if (errors > 0) {
+    throw new Error(
+      `the program reported ${errors} error${errors === 1 ? "" : "s"} (above); nothing was planned`,
+    );
+  }
 
   const resources: PlanResource[] = monitor.registered.map((r: RegisteredResource) => ({
     urn: r.urn,
@@ -170,11 +252,12 @@ export async function planStack(
     outputs: r.outputs,
     dependencies: r.dependencies,
     ...(r.aliases ? { aliases: r.aliases } : {}),
+    ...(r.read ? { read: true as const } : {}),
   }));
   // The same policy pack `pulumi preview --policy-pack policy` runs, on what would be deployed.
   const violations = await runPolicies(
     monitor.registered
-      .filter((r) => r.custom)
+      .filter((r) => r.custom && !r.read)
       .map((r) => ({
         urn: r.urn,
         type: r.type,
@@ -184,10 +267,11 @@ export async function planStack(
         propertyDependencies: r.propertyDependencies,
         parent: r.parent,
       })),
+    options.policyConfig ? { config: options.policyConfig } : undefined,
   );
   const byUrn = new Set(resources.map((r) => r.urn));
   const known = (urn: string) => (byUrn.has(urn) ? urn : null);
-  const u = meshUrns(stack, PROJECT, MESH_NAME);
+  const u = meshUrns(stack, project, MESH_NAME);
   const R = RESOURCE_TYPES;
 
   const plan: PlanResult = {

@@ -1,6 +1,11 @@
 /**
  * Reads a stack's config the way the Pulumi CLI hands it to a program: `Pulumi.<stack>.yaml`'s
- * `config:` map, objects as JSON text.
+ * `config:` map over the project's own defaults (its `Pulumi.yaml`), objects as JSON text,
+ * `secure:` values marked secret.
+ *
+ * A `secure:` value is ciphertext only the stack's secrets provider can open; the offline plan
+ * never has it and never prints it: the program sees `[secret]`, marked secret as `pulumi
+ * config set --secret` would, so `config.requireSecret(...)` works and yields a secret Output.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -11,9 +16,31 @@ export interface StackConfig {
   file: string;
   /** Full keys (`service-edges:services`) to plain values. */
   values: Record<string, unknown>;
+  /** Keys whose value (or a value inside it) was `secure:`: the runtime marks them secret. */
+  secretKeys?: string[];
+  /** The project the config was read for (its Pulumi.yaml `name`), when known. */
+  project?: string;
 }
 
+/** A bad flag, file or value: said in one line, exit 1, no stack trace. */
 export class UsageError extends Error {}
+
+/** What a `secure:` value becomes in the offline plan. */
+export const SECRET_PLACEHOLDER = "[secret]";
+
+/**
+ * The directory npm was invoked from (`INIT_CWD`), else the process's own: relative paths on the
+ * command line mean what they mean in the caller's shell, even under `npm run` (which runs in
+ * the package root).
+ */
+export function invocationDir(): string {
+  return process.env.INIT_CWD || process.cwd();
+}
+
+/** A command-line path, resolved against the invocation directory. */
+export function cliPath(file: string): string {
+  return path.resolve(invocationDir(), file);
+}
 
 export function stackFile(projectDir: string, stack: string): string {
   return path.join(projectDir, `Pulumi.${stack}.yaml`);
@@ -26,24 +53,196 @@ export function stackNameOf(file: string): string {
   return m ? m[1] : base.replace(/\.ya?ml$/, "");
 }
 
-export function readStackConfig(file: string, stack = stackNameOf(file)): StackConfig {
+/** The stacks with a config file in a project directory, sorted. */
+export function stacksIn(projectDir: string): string[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync(projectDir);
+  } catch {
+    return [];
+  }
+  return names
+    .map((n) => /^Pulumi\.(.+)\.ya?ml$/.exec(n)?.[1])
+    .filter((s): s is string => s !== undefined)
+    .sort();
+}
+
+/** The stack planned when none is named: the only stack file, else `dev` if present. */
+export function defaultStack(projectDir: string): string | undefined {
+  const stacks = stacksIn(projectDir);
+  if (stacks.length === 1) return stacks[0];
+  return stacks.includes("dev") ? "dev" : undefined;
+}
+
+export interface ProjectInfo {
+  /** Pulumi.yaml `name`. */
+  name: string;
+  dir: string;
+  file: string;
+  /** Project-level config: full key to its value or default. */
+  defaults: Record<string, unknown>;
+  /** Keys declared with a type but no default or value: every stack must set them. */
+  required: string[];
+}
+
+function readYaml(file: string, what: string): unknown {
   let text: string;
   try {
     text = fs.readFileSync(file, "utf8");
-  } catch {
-    throw new UsageError(`cannot read the stack config ${file}: no such file`);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why =
+      code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : String(code);
+    throw new UsageError(`cannot read the ${what} ${file}: ${why}`);
   }
-  let doc: unknown;
   try {
-    doc = parse(text);
+    return parse(text);
   } catch (err) {
-    throw new UsageError(`${file} is not valid YAML: ${(err as Error).message.split("\n")[0]}`);
+    throw new UsageError(
+      `the ${what} ${file} is not valid YAML: ${(err as Error).message.split("\n")[0]}`,
+    );
   }
-  const config = (doc && typeof doc === "object" && (doc as Record<string, unknown>).config) ?? {};
+}
+
+/**
+ * `key` in a project's namespace unless it names one (`aws:region`); the legacy
+ * `ns:config:key` form is `ns:key`, as the runtime reads it.
+ */
+function fullKey(key: string, project: string | undefined): string {
+  const legacy = /^([^:]+):config:(.+)$/.exec(key);
+  if (legacy) return `${legacy[1]}:${legacy[2]}`;
+  return key.includes(":") || !project ? key : `${project}:${key}`;
+}
+
+const DECLARATION_KEYS = new Set(["type", "description", "default", "value", "secret", "items"]);
+
+function isDeclaration(v: unknown): v is Record<string, unknown> {
+  return (
+    !!v &&
+    typeof v === "object" &&
+    !Array.isArray(v) &&
+    Object.keys(v).length > 0 &&
+    Object.keys(v).every((k) => DECLARATION_KEYS.has(k))
+  );
+}
+
+/** Reads a Pulumi.yaml: its name and its project-level config (defaults, values, declarations). */
+export function readProject(file: string): ProjectInfo {
+  const doc = readYaml(file, "project file");
+  const d = (doc && typeof doc === "object" ? doc : {}) as Record<string, unknown>;
+  if (typeof d.name !== "string" || d.name === "") {
+    throw new UsageError(`the project file ${file} has no 'name:'`);
+  }
+  const defaults: Record<string, unknown> = {};
+  const required: string[] = [];
+  const config = d.config ?? {};
   if (typeof config !== "object" || Array.isArray(config)) {
     throw new UsageError(`${file}: 'config:' must be a map of keys to values`);
   }
-  return { stack, file, values: config as Record<string, unknown> };
+  for (const [k, v] of Object.entries(config as Record<string, unknown>)) {
+    const key = fullKey(k, d.name);
+    if (isDeclaration(v)) {
+      if ("value" in v) defaults[key] = v.value;
+      else if ("default" in v) defaults[key] = v.default;
+      else if ("type" in v) required.push(key);
+    } else defaults[key] = v;
+  }
+  return { name: d.name, dir: path.dirname(file), file, defaults, required };
+}
+
+/** The nearest Pulumi.yaml at or above `from` (a file or directory), as `pulumi` finds it. */
+export function findProject(from: string): ProjectInfo | undefined {
+  let dir = fs.existsSync(from) && fs.statSync(from).isDirectory() ? from : path.dirname(from);
+  for (;;) {
+    for (const name of ["Pulumi.yaml", "Pulumi.yml"]) {
+      const file = path.join(dir, name);
+      if (fs.existsSync(file)) return readProject(file);
+    }
+    const up = path.dirname(dir);
+    if (up === dir) return undefined;
+    dir = up;
+  }
+}
+
+/** `{ secure: ... }` anywhere in a value becomes the placeholder; says whether there was one. */
+function hideSecure(value: unknown): { value: unknown; secret: boolean } {
+  if (Array.isArray(value)) {
+    let secret = false;
+    const out = value.map((v) => {
+      const r = hideSecure(v);
+      secret ||= r.secret;
+      return r.value;
+    });
+    return { value: out, secret };
+  }
+  if (value && typeof value === "object") {
+    const o = value as Record<string, unknown>;
+    const keys = Object.keys(o);
+    if (keys.length === 1 && keys[0] === "secure" && typeof o.secure === "string") {
+      return { value: SECRET_PLACEHOLDER, secret: true };
+    }
+    let secret = false;
+    const out: Record<string, unknown> = {};
+    for (const k of keys) {
+      const r = hideSecure(o[k]);
+      secret ||= r.secret;
+      out[k] = r.value;
+    }
+    return { value: out, secret };
+  }
+  return { value, secret: false };
+}
+
+export interface ReadOptions {
+  /** The project keys without a namespace belong to. */
+  project?: string;
+  /** What the file is, in messages: `stack config` (default), `base stack config`, ... */
+  what?: string;
+}
+
+export function readStackConfig(
+  file: string,
+  stack = stackNameOf(file),
+  options: ReadOptions = {},
+): StackConfig {
+  const what = options.what ?? "stack config";
+  const doc = readYaml(file, what);
+  if (doc !== null && doc !== undefined && (typeof doc !== "object" || Array.isArray(doc))) {
+    throw new UsageError(`the ${what} ${file} is not a map with a 'config:' key`);
+  }
+  const config = (doc && (doc as Record<string, unknown>).config) ?? {};
+  if (typeof config !== "object" || Array.isArray(config)) {
+    throw new UsageError(`the ${what} ${file}: 'config:' must be a map of keys to values`);
+  }
+  const values: Record<string, unknown> = {};
+  const secretKeys: string[] = [];
+  for (const [k, v] of Object.entries(config as Record<string, unknown>)) {
+    const key = fullKey(k, options.project);
+    const r = hideSecure(v);
+    values[key] = r.value;
+    if (r.secret) secretKeys.push(key);
+  }
+  return {
+    stack,
+    file,
+    values,
+    ...(secretKeys.length > 0 ? { secretKeys } : {}),
+    ...(options.project ? { project: options.project } : {}),
+  };
+}
+
+/** The stack's values over the project's defaults; refuses a declared key left unset. */
+export function withProjectDefaults(config: StackConfig, project: ProjectInfo): StackConfig {
+  const values = { ...project.defaults, ...config.values };
+  const missing = project.required.filter((k) => !(k in values));
+  if (missing.length > 0) {
+    throw new UsageError(
+      `stack '${config.stack}' is missing configuration value${missing.length > 1 ? "s" : ""} ${missing
+        .map((k) => `'${k}'`)
+        .join(", ")} (declared in ${project.file}): pulumi config set ${missing[0]} <value>`,
+    );
+  }
+  return { ...config, values, project: project.name };
 }
 
 /** The runtime's form: every value a string, objects and lists as JSON. */
