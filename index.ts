@@ -13,6 +13,7 @@ const mesh = new ServiceMesh("mesh", {
   edges: config.getObject("edges"),
   namePrefix: config.get("namePrefix"),
   guardrails: config.getBoolean("guardrails"),
+  owners: config.getObject("owners"),
   location: new pulumi.Config("azure-native").get("location"),
 });
 
@@ -22,3 +23,8 @@ export const vnetId = mesh.vnetId;
 export const services = mesh.services;
 /** The access matrix as data: who may call whom, with which roles and assignments. */
 export const accessMatrix = mesh.accessMatrix;
+/**
+ * Per service with `clientSecret: true`: its client secret, encrypted in state and outputs
+ * (`pulumi stack output clientSecrets --show-secrets`).
+ */
+export const clientSecrets = mesh.clientSecrets;

@@ -51,8 +51,16 @@ export interface Service {
   maxInstances: number;
   /** How the service authenticates when it calls: `managed` (default) or `registration`. */
   identity?: IdentityKind;
-  /** Registration callers only: also issue a client secret (opt-in; kept as a Pulumi secret). */
+  /**
+   * Registration callers only: also issue a client secret (opt-in), valid for 180 days, in the
+   * mesh's secret output `clientSecrets`.
+   */
   clientSecret?: boolean;
+  /**
+   * With clientSecret: a rotation label such as `2026-11` (default `initial`). Changing it issues
+   * a new client secret.
+   */
+  secretRotation?: string;
   /** The caller's own integration subnet (required on every caller), e.g. 10.40.0.32/28. */
   subnet?: string;
   /** App roles this service exposes as a callee. */
@@ -106,6 +114,11 @@ export interface ServiceMeshArgs {
    * identities in their services' groups, as before 0.3).
    */
   guardrails?: boolean;
+  /**
+   * Entra object ids (users or service principals) made owners of every application and service
+   * principal the mesh creates, beside the deployer, who always is one.
+   */
+  owners?: string[];
 }
 
 /** What one service got, as stack outputs. */

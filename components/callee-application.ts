@@ -23,6 +23,8 @@ export interface CalleeApplicationArgs {
   service: ServiceNode;
   namePrefix: string;
   tenantId: pulumi.Input<string>;
+  /** Owners of the application and its service principal: the deployer, then the configured. */
+  owners: pulumi.Input<string[]>;
   /** The mesh's own name: assignment names start with it, so two meshes never collide. */
   meshName: string;
   /** Every edge into this service. */
@@ -77,6 +79,8 @@ export class CalleeApplication extends pulumi.ComponentResource {
       {
         displayName: physical,
         signInAudience: "AzureADMyOrg",
+        // azuread assigns no owners unless they are listed (DESIGN §8); see entraOwners.
+        owners: args.owners,
         identifierUris: [this.identifierUri],
         // v2 tokens carry `azp` and the v2 issuer; the callee checks those.
         api: { requestedAccessTokenVersion: 2 },
@@ -93,6 +97,7 @@ export class CalleeApplication extends pulumi.ComponentResource {
         clientId: this.application.clientId,
         // Without this, any application in the tenant can get a token for the callee.
         appRoleAssignmentRequired: true,
+        owners: args.owners,
       },
       { parent: this },
     );

@@ -1,7 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as azuread from "@pulumi/azuread";
 import * as managedidentity from "@pulumi/azure-native/managedidentity";
-import { TYPES, type ServiceNode, siteName } from "@service-edges/contract";
+import {
+  INITIAL_SECRET_ROTATION,
+  TYPES,
+  type ServiceNode,
+  siteName,
+} from "@service-edges/contract";
 
 export interface ServiceIdentityArgs {
   service: ServiceNode;
@@ -9,10 +14,23 @@ export interface ServiceIdentityArgs {
   location: string;
   resourceGroupName: pulumi.Input<string>;
   tenantId: pulumi.Input<string>;
+  /** Owners of the registration and its service principal: the deployer, then the configured. */
+  owners: pulumi.Input<string[]>;
 }
 
 /** Audience Entra expects on a managed identity's token used as a federated client assertion. */
 export const TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange";
+
+/**
+ * How long a client secret is valid: 180 days (4320h), the lifetime the Entra admin center
+ * proposes as recommended; Microsoft recommends less than 12 months, and the portal allows at most
+ * 24 (MS Learn, "Register an application", add a client secret). Relative, so the end date is
+ * fixed when the secret is created and kept in state: an `endDate` of now + 180 days would move on
+ * every deployment, and any change of it issues a new secret. Rotate with `secretRotation` before
+ * it runs out. azuread 6.x marks `endDateRelative` deprecated in favour of Terraform's
+ * `timeadd()`, which a Pulumi program does not have.
+ */
+export const CLIENT_SECRET_LIFETIME = "4320h";
 
 /**
  * Who a service is when it calls others.
@@ -21,7 +39,8 @@ export const TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange";
  * survives app re-creation, so role assignments never dangle. A caller with `identity: registration`
  * also gets an app registration and service principal; it authenticates without a stored secret
  * through a federated identity credential that trusts its own managed identity. A client secret is
- * an explicit opt-in and only ever lives in Pulumi state as a secret.
+ * an explicit opt-in, expires, rotates when `secretRotation` changes, and only ever lives in
+ * Pulumi state and the mesh's `clientSecrets` output as a secret.
  */
 export class ServiceIdentity extends pulumi.ComponentResource {
   readonly managedIdentity: managedidentity.UserAssignedIdentity;
@@ -49,12 +68,16 @@ export class ServiceIdentity extends pulumi.ComponentResource {
     if (service.identity === "registration") {
       this.registration = new azuread.Application(
         name,
-        { displayName: physical, signInAudience: "AzureADMyOrg" },
+        { displayName: physical, signInAudience: "AzureADMyOrg", owners: args.owners },
         { parent: this },
       );
       this.registrationPrincipal = new azuread.ServicePrincipal(
         name,
-        { clientId: this.registration.clientId, appRoleAssignmentRequired: false },
+        {
+          clientId: this.registration.clientId,
+          appRoleAssignmentRequired: false,
+          owners: args.owners,
+        },
         { parent: this },
       );
       new azuread.ApplicationFederatedIdentityCredential(
@@ -72,7 +95,16 @@ export class ServiceIdentity extends pulumi.ComponentResource {
       if (service.clientSecret) {
         const password = new azuread.ApplicationPassword(
           name,
-          { applicationId: this.registration.id, displayName: `${physical}-secret` },
+          {
+            applicationId: this.registration.id,
+            displayName: `${physical}-secret`,
+            endDateRelative: CLIENT_SECRET_LIFETIME,
+            // A change of the label replaces the password: azuread creates the new secret first,
+            // then deletes the old one (it is ForceNew, and not deleteBeforeReplace).
+            rotateWhenChanged: {
+              rotation: service.secretRotation ?? INITIAL_SECRET_ROTATION,
+            },
+          },
           { parent: this, additionalSecretOutputs: ["value"] },
         );
         this.clientSecret = pulumi.secret(password.value);

@@ -45,6 +45,7 @@ interface MeshOutputs {
   vnetId: pulumi.Output<string>;
   services: Record<string, pulumi.Output<ServiceOutputs>>;
   accessMatrix: pulumi.Output<AccessEntry>[];
+  clientSecrets: pulumi.Output<{ [service: string]: string }>;
 }
 
 /** The validated graph of each mesh being built, keyed by the (empty) inputs it registers. */
@@ -75,6 +76,7 @@ function meshGraph(name: string, args: ServiceMeshArgs): ServiceGraph {
         plain("location", args?.location) ?? new pulumi.Config("azure-native").get("location"),
       namePrefix: plain("namePrefix", args?.namePrefix),
       guardrails: plain("guardrails", args?.guardrails),
+      owners: plain("owners", args?.owners),
       network: plain("network", args?.network),
       services: plain("services", args?.services),
       edges: plain("edges", args?.edges) ?? [],
@@ -117,6 +119,11 @@ export class ServiceMesh extends pulumi.ComponentResource<MeshOutputs> {
   readonly services: pulumi.Output<{ [name: string]: ServiceOutputs }>;
   /** The access matrix as data: who may call whom, with which roles and assignments. */
   readonly accessMatrix: pulumi.Output<AccessEntry[]>;
+  /**
+   * The client secret of each service with `clientSecret: true`, by service name; a secret, so
+   * the engine encrypts it in state and outputs (`pulumi stack output --show-secrets`).
+   */
+  readonly clientSecrets: pulumi.Output<{ [service: string]: string }>;
 
   constructor(name: string, args: ServiceMeshArgs, opts?: pulumi.ComponentResourceOptions) {
     const graph = meshGraph(name, args);
@@ -132,6 +139,7 @@ export class ServiceMesh extends pulumi.ComponentResource<MeshOutputs> {
     this.vnetId = pulumi.output(data.then((d) => d.vnetId));
     this.services = pulumi.output(data.then((d) => d.services));
     this.accessMatrix = pulumi.output(data.then((d) => d.accessMatrix));
+    this.clientSecrets = pulumi.secret(pulumi.output(data.then((d) => d.clientSecrets)));
   }
 
   /**
@@ -165,7 +173,10 @@ async function buildMesh(
     if (++registered % BATCH_SIZE === 0) await settle();
   };
 
-  const tenantId = azuread.getClientConfigOutput({ parent: mesh }).tenantId;
+  // One invoke for who deploys: the tenant, and the deployer's object id.
+  const client = azuread.getClientConfigOutput({ parent: mesh });
+  const tenantId = client.tenantId;
+  const owners = client.objectId.apply((deployer) => entraOwners(deployer, graph.owners));
   const networkGroup = new resources.ResourceGroup(
     named("network"),
     { resourceGroupName: networkGroupName(prefix), location },
@@ -247,6 +258,7 @@ async function buildMesh(
           location,
           resourceGroupName: identityGroupOf(s.name),
           tenantId,
+          owners,
         },
         child(s.name),
       ),
@@ -266,6 +278,7 @@ async function buildMesh(
             service: s,
             namePrefix: prefix,
             tenantId,
+            owners,
             meshName,
             grants: incoming.map((edge) => ({
               edge,
@@ -331,7 +344,30 @@ async function buildMesh(
         .map((a) => a.id),
     }),
   );
-  return { tenantId, vnetId: network.vnetId, services, accessMatrix };
+  const clientSecrets = pulumi.secret(
+    pulumi.all(
+      Object.fromEntries(
+        graph.services.flatMap((s) => {
+          const secret = identities.get(s.name)!.clientSecret;
+          return secret ? [[s.name, secret]] : [];
+        }),
+      ) as Record<string, pulumi.Output<string>>,
+    ),
+  );
+  return { tenantId, vnetId: network.vnetId, services, accessMatrix, clientSecrets };
+}
+
+/**
+ * The owners of every Entra application and service principal: the deployer first, then the
+ * configured owners (the deployer once, if listed too). azuread assigns no owners unless `owners`
+ * is set (DESIGN §8; its Application docs: "By default, no owners are assigned"), and an
+ * ownerless application can be managed only by tenant administrators (Application Administrator,
+ * Cloud Application Administrator). A deployer holding Application.ReadWrite.OwnedBy must itself
+ * be an owner to manage what it created (the same docs).
+ */
+function entraOwners(deployer: string, configured: readonly string[]): string[] {
+  const self = deployer.toLowerCase();
+  return [deployer, ...configured.filter((o) => o !== self)];
 }
 
 /** The settings service code reads: who it is, whom it may call, who may call it. */

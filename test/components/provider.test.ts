@@ -14,7 +14,7 @@ import { parse as parseYaml } from "yaml";
 import * as providerGrpc from "@pulumi/pulumi/proto/provider_grpc_pb";
 import * as providerPb from "@pulumi/pulumi/proto/provider_pb";
 import * as resourceGrpc from "@pulumi/pulumi/proto/resource_grpc_pb";
-import { deserializeProperties } from "@pulumi/pulumi/runtime/rpc";
+import { deserializeProperties, isRpcSecret, unwrapRpcSecret } from "@pulumi/pulumi/runtime/rpc";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { TYPES, buildServiceGraph } from "@service-edges/contract";
 import { mockContext } from "../../tools/plan/mock-outputs";
@@ -65,6 +65,7 @@ describe("component provider over the engine's gRPC protocol", function () {
       "location",
       "namePrefix",
       "network",
+      "owners",
       "services",
     ]);
     const ref = (name: string) => ({ $ref: `#/types/service-edges:index:${name}` });
@@ -75,6 +76,10 @@ describe("component provider over the engine's gRPC protocol", function () {
     });
     assert.deepEqual(strip(mesh.inputProperties.edges), { type: "array", items: ref("Edge") });
     assert.deepEqual(strip(mesh.inputProperties.guardrails), { type: "boolean" });
+    assert.deepEqual(strip(mesh.inputProperties.owners), {
+      type: "array",
+      items: { type: "string" },
+    });
     const service = schema.types["service-edges:index:Service"];
     assert.deepEqual(service.required?.sort(), ["kind", "maxInstances", "sku"]);
     assert.deepEqual(strip(service.properties!.kind), ref("ServiceKind"));
@@ -102,6 +107,7 @@ describe("component provider over the engine's gRPC protocol", function () {
     const mesh = schema.resources[TYPES.mesh];
     assert.deepEqual(Object.keys(mesh.properties).sort(), [
       "accessMatrix",
+      "clientSecrets",
       "services",
       "tenantId",
       "vnetId",
@@ -214,6 +220,9 @@ describe("component provider over the engine's gRPC protocol", function () {
       const matrix = state.accessMatrix as { from: string; to: string; assignmentIds: string[] }[];
       assert.equal(matrix.length, 8);
       assert.equal(matrix.flatMap((e) => e.assignmentIds).length, 9);
+      // Reaches the engine as a secret, so every language's SDK keeps it one (dev: none issued).
+      assert.ok(isRpcSecret(state.clientSecrets));
+      assert.deepEqual(unwrapRpcSecret(state.clientSecrets), {});
     } finally {
       m.server.forceShutdown();
     }

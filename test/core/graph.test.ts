@@ -19,6 +19,7 @@ function build(values: Values) {
     stack: "test",
     location: values["azure-native:location"],
     namePrefix: values["service-edges:namePrefix"],
+    owners: values["service-edges:owners"],
     network: values["service-edges:network"],
     services: values["service-edges:services"],
     edges: values["service-edges:edges"],
@@ -501,6 +502,80 @@ describe("config -> ServiceGraph", () => {
         issuesAfter((s) => ((s.b.roles = ["B.Read"]), (s.b.retiredRoles = ["B.Write"]))),
         "service-edges:edges[1].roles[1]",
         "is being retired on b",
+      );
+    });
+  });
+
+  describe("owners of the Entra applications and service principals", () => {
+    const OWNER = "6c2f0a52-96ab-4c2e-9c0d-2b3f7c5c1e11";
+    const OTHER = "0b8e7f3a-1d2c-4e5f-8a9b-0c1d2e3f4a5b";
+    const owned = (owners: unknown) =>
+      issuesAfter((_, __, v) => (v["service-edges:owners"] = owners));
+
+    it("none by default; the configured ones in order, lower case as Entra returns them", () => {
+      assert.deepEqual(build(smallConfig()).owners, []);
+      const v = clone(smallConfig());
+      v["service-edges:owners"] = [OWNER, OTHER.toUpperCase()];
+      assert.deepEqual(build(v).owners, [OWNER, OTHER]);
+    });
+    it("an owner that is not an object id, with its index and how to look one up", () => {
+      const issues = owned([OWNER, "alice@contoso.com", 42]);
+      assert.deepEqual(issues.map(formatIssue), [
+        `service-edges:owners[1]: "alice@contoso.com" is not an Entra object id. Fix: use the object id (a GUID) of a user or service principal: az ad user show --id <upn> --query id, or az ad sp show --id <app id> --query id.`,
+        `service-edges:owners[2]: 42 is not an Entra object id. Fix: use the object id (a GUID) of a user or service principal: az ad user show --id <upn> --query id, or az ad sp show --id <app id> --query id.`,
+      ]);
+    });
+    it("an owner listed twice, in any case", () => {
+      assert.deepEqual(owned([OWNER, OTHER, OWNER.toUpperCase()]).map(formatIssue), [
+        `service-edges:owners[2]: "${OWNER.toUpperCase()}" duplicates owners[0]. Fix: list each owner once.`,
+      ]);
+    });
+    it("owners that are not a list", () => {
+      assert.deepEqual(owned(OWNER).map(formatIssue), [
+        `service-edges:owners: expected a list of Entra object ids, got "${OWNER}". Fix: write owners as a list of object ids: pulumi config set --path 'service-edges:owners[0]' <object id> (az ad user show --id <upn> --query id).`,
+      ]);
+    });
+  });
+
+  describe("client secret rotation", () => {
+    const secretOn = (services: Services) => {
+      services.a.identity = "registration";
+      services.a.clientSecret = true;
+    };
+
+    it("a label with the secret (text or a number), initial by default, none without a secret", () => {
+      const v = clone(smallConfig());
+      secretOn(v["service-edges:services"] as Services);
+      assert.equal(build(v).byName.get("a")!.secretRotation, "initial");
+      (v["service-edges:services"] as Services).a.secretRotation = "2026-11";
+      assert.equal(build(v).byName.get("a")!.secretRotation, "2026-11");
+      (v["service-edges:services"] as Services).a.secretRotation = 2027;
+      assert.equal(build(v).byName.get("a")!.secretRotation, "2027");
+      assert.equal(build(smallConfig()).byName.get("a")!.secretRotation, undefined);
+    });
+    it("a rotation label without a client secret", () => {
+      assert.deepEqual(issuesAfter((s) => (s.a.secretRotation = "2026-11")).map(formatIssue), [
+        "service-edges:services.a.secretRotation: only applies with clientSecret: true. Fix: remove secretRotation, or set clientSecret: true (with identity: registration).",
+      ]);
+    });
+    it("an empty rotation label, or one that is not text", () => {
+      assert.deepEqual(
+        issuesAfter((s) => {
+          secretOn(s);
+          s.a.secretRotation = " ";
+        }).map(formatIssue),
+        [
+          "service-edges:services.a.secretRotation: is empty. Fix: set it to a label such as 2026-11, or remove it; changing it issues a new client secret.",
+        ],
+      );
+      assert.deepEqual(
+        issuesAfter((s) => {
+          secretOn(s);
+          s.a.secretRotation = ["2026-11"];
+        }).map(formatIssue),
+        [
+          'service-edges:services.a.secretRotation: expected a text label such as 2026-11 (got ["2026-11"]). Fix: write a text label such as 2026-11; changing it issues a new client secret.',
+        ],
       );
     });
   });

@@ -99,6 +99,8 @@ describe("identity layer under mocks", () => {
     const p = await planOf(v);
     assert.equal(ofType(p, T.password).length, 1);
     assert.equal(one(p, T.password, "a").outputs.value, "[secret]");
+    // The stack output clientSecrets holds it on purpose, as a secret: the plan shows it masked.
+    assert.equal(p.outputs.clientSecrets, "[secret]");
     assert.ok(!JSON.stringify(p).includes("mock-secret-"));
   });
 

@@ -131,6 +131,7 @@ export function graphOf(config: StackConfig): ServiceGraph {
     stack: config.stack,
     location: v["azure-native:location"],
     namePrefix: ns("namePrefix"),
+    owners: ns("owners"),
     guardrails: ns("guardrails"),
     network: ns("network"),
     services: ns("services"),
@@ -150,11 +151,15 @@ const { waitForRPCs } = require("@pulumi/pulumi/runtime/settings") as {
 };
 
 /** An exported value, resolved; rejects when it failed (an apply would just never run). */
-function resolve(value: unknown): Promise<unknown> {
+/** A stack output's value; a secret one is never shown (`[secret]`), as the engine shows it. */
+async function resolve(value: unknown): Promise<unknown> {
   const out = pulumi.output(value) as pulumi.Output<unknown> & {
     promise?: () => Promise<unknown>;
   };
-  if (typeof out.promise === "function") return out.promise();
+  if (typeof out.promise === "function") {
+    const [v, secret] = await Promise.all([out.promise(), pulumi.isSecret(out)]);
+    return secret ? "[secret]" : v;
+  }
   return new Promise((res) => {
     out.apply((v) => {
       res(v);

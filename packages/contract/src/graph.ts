@@ -7,6 +7,7 @@ import { type Cidr, contains, nextFreeRange, overlaps, parseCidr } from "./cidr"
 import { ConfigError, type ConfigIssue, keyPath, shown } from "./errors";
 import { PLANS_PER_RESOURCE_GROUP, SERVICE_GROUPS, groupLabel, hashedGroupOf } from "./placement";
 import {
+  GUID,
   NAME_PREFIX,
   ROLE_NAME,
   ROLE_NAME_MAX,
@@ -18,6 +19,7 @@ import {
   edgeSchema,
   guardrailsSchema,
   networkSchema,
+  ownersSchema,
   serviceKeys,
   serviceSchema,
 } from "./schema";
@@ -91,6 +93,9 @@ function defaultDeployMode(kind: ServiceKind, sku: SkuFacts): DeployMode {
   return kind === "function" && sku.elastic ? "package" : "none";
 }
 
+/** A client secret's rotation label when `secretRotation` is unset. */
+export const INITIAL_SECRET_ROTATION = "initial";
+
 /** Azure limit: access-restriction rules on one site. */
 export const MAX_RULES_PER_SITE = 512;
 /** Azure limit: subnets in one virtual network. */
@@ -109,6 +114,11 @@ export interface ServiceNode {
   identity: IdentityKind;
   /** Registration callers only: also issue a client secret (explicit opt-in). */
   clientSecret: boolean;
+  /**
+   * With a client secret (and only then): its rotation label (`2026-11`, by default
+   * {@link INITIAL_SECRET_ROTATION}); changing it issues a new secret.
+   */
+  secretRotation?: string;
   /** The integration subnet; present on every caller, optional on others. */
   subnet?: Cidr;
   /** App roles this service exposes; a service with roles is a callee. */
@@ -156,6 +166,11 @@ export interface ServiceGraph {
    * true; `guardrails: false` opts out).
    */
   guardrails: boolean;
+  /**
+   * Entra object ids (lower case) made owners of every application and service principal, beside
+   * the deployer; empty by default.
+   */
+  owners: string[];
   addressSpace: Cidr;
   /** Sorted by name. */
   services: ServiceNode[];
@@ -173,6 +188,7 @@ export interface StackConfigInput {
   location?: unknown;
   namePrefix?: unknown;
   guardrails?: unknown;
+  owners?: unknown;
   network?: unknown;
   services?: unknown;
   edges?: unknown;
@@ -313,6 +329,44 @@ function checkGuardrails(input: StackConfigInput, { add }: Issues): boolean {
     "set it to false to opt out of the Azure Policy guardrails, or remove it (default true): pulumi config set service-edges:guardrails false",
   );
   return true;
+}
+
+/**
+ * `service-edges:owners`: a list of Entra object ids, each once. Lower-cased, as Entra returns
+ * them, so an id written in capitals does not show as a change on every refresh.
+ */
+function checkOwners(input: StackConfigInput, { add }: Issues): string[] {
+  const owners: string[] = [];
+  if (input.owners === undefined) return owners;
+  const parsed = ownersSchema.safeParse(input.owners);
+  if (!parsed.success) {
+    add(
+      ["owners"],
+      `expected a list of Entra object ids, got ${shown(input.owners)}`,
+      "write owners as a list of object ids: pulumi config set --path 'service-edges:owners[0]' <object id> (az ad user show --id <upn> --query id)",
+    );
+    return owners;
+  }
+  const seen = new Map<string, number>();
+  parsed.data.forEach((value, i) => {
+    if (typeof value !== "string" || !GUID.test(value)) {
+      add(
+        ["owners", i],
+        `${shown(value)} is not an Entra object id`,
+        "use the object id (a GUID) of a user or service principal: az ad user show --id <upn> --query id, or az ad sp show --id <app id> --query id",
+      );
+      return;
+    }
+    const id = value.toLowerCase();
+    const first = seen.get(id);
+    if (first !== undefined) {
+      add(["owners", i], `${shown(value)} duplicates owners[${first}]`, "list each owner once");
+      return;
+    }
+    seen.set(id, i);
+    owners.push(id);
+  });
+  return owners;
 }
 
 function checkNetwork(
@@ -494,6 +548,20 @@ function checkService(
       "only applies to identity: registration",
       "remove clientSecret, or set identity: registration",
     );
+  }
+  if (s.secretRotation !== undefined) {
+    if (!s.clientSecret)
+      add(
+        [...at, "secretRotation"],
+        "only applies with clientSecret: true",
+        "remove secretRotation, or set clientSecret: true (with identity: registration)",
+      );
+    else if (s.secretRotation.trim() === "")
+      add(
+        [...at, "secretRotation"],
+        "is empty",
+        "set it to a label such as 2026-11, or remove it; changing it issues a new client secret",
+      );
   }
   const parsedRuntime = parseRuntime(s.kind, s.runtime);
   if (typeof parsedRuntime === "string")
@@ -755,6 +823,7 @@ export function buildServiceGraph(input: StackConfigInput): ServiceGraph {
   const location = checkLocation(input, ctx);
   const namePrefix = checkNamePrefix(input, ctx);
   const guardrails = checkGuardrails(input, ctx);
+  const owners = checkOwners(input, ctx);
   const { addressSpace, scmAllowedRanges } = checkNetwork(input, ctx);
   const { raw, declared } = parseServices(input, namePrefix, ctx);
   const skus = new Map<string, SkuFacts>();
@@ -787,6 +856,7 @@ export function buildServiceGraph(input: StackConfigInput): ServiceGraph {
       maxInstances: s.maxInstances,
       identity: s.identity,
       clientSecret: s.clientSecret,
+      ...(s.clientSecret ? { secretRotation: s.secretRotation ?? INITIAL_SECRET_ROTATION } : {}),
       subnet: subnets.get(name),
       roles: [...s.roles],
       retiredRoles: [...s.retiredRoles],
@@ -806,6 +876,7 @@ export function buildServiceGraph(input: StackConfigInput): ServiceGraph {
     scmAllowedRanges,
     namePrefix,
     guardrails,
+    owners,
     addressSpace: addressSpace!,
     services,
     edges,

@@ -4,6 +4,7 @@
  * declares it here. Pure: no Pulumi imports.
  */
 import { parseCidr } from "./cidr";
+import { GUID } from "./schema";
 
 /** The tag on a site that says what its `ingress` declares (absent: none). */
 export const INGRESS_TAG = "service-edges-ingress";
@@ -26,7 +27,6 @@ export const NARROWEST_BROAD_PREFIX = 8;
 export const MAX_INGRESS_ADDRESSES = 2n ** 25n;
 /** Azure service tags: dotted words (`AzureFrontDoor.Backend`, `ApiManagement.WestEurope`). */
 const SERVICE_TAG = /^[A-Za-z][A-Za-z0-9]*(\.[A-Za-z0-9]+)*$/;
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export type IngressSource =
   { kind: "cidr"; text: string } | { kind: "serviceTag"; tag: string; frontDoorId?: string };

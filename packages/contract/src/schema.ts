@@ -18,6 +18,8 @@ export const SERVICE_NAME_MAX = 40;
 export const ROLE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 export const ROLE_NAME_MAX = 120;
 export const NAME_PREFIX = /^[a-z][a-z0-9-]{0,18}[a-z0-9]$/;
+/** An Entra object id (or any GUID), in either case; no flags, so JSON Schema can use its source. */
+export const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
 export const serviceSchema = z.strictObject({
   kind: z.enum(["app", "function"]),
@@ -25,6 +27,14 @@ export const serviceSchema = z.strictObject({
   maxInstances: integer,
   identity: z.enum(["managed", "registration"]).default("managed"),
   clientSecret: flag.default(false),
+  /**
+   * With clientSecret: a label (e.g. `2026-11`) whose change issues a new secret. A bare year or
+   * number that `pulumi config set --path` stores as a number is taken as its text.
+   */
+  secretRotation: z
+    .union([z.string(), z.number()], { error: "expected a text label such as 2026-11" })
+    .transform(String)
+    .optional(),
   subnet: z.string().optional(),
   roles: z.array(z.string()).default([]),
   retiredRoles: z.array(z.string()).default([]),
@@ -58,6 +68,12 @@ export const edgeSchema = z.strictObject({
  */
 export const guardrailsSchema = flag.default(true);
 
+/**
+ * `service-edges:owners`: Entra object ids (users or service principals) made owners of every
+ * application and service principal the mesh creates, beside the deployer. graph.ts checks each.
+ */
+export const ownersSchema = z.array(z.unknown());
+
 export const networkSchema = z.strictObject({
   addressSpace: z.string(),
   scmAllowedRanges: z.array(z.string()).default([]),
@@ -69,6 +85,7 @@ export type RawEdge = z.infer<typeof edgeSchema>;
 /** How to write a field whose shape was wrong, where "correct it" would not say enough. */
 export const FIELD_FIXES: Readonly<Record<string, string>> = {
   ingress: "write ingress: public, or a list such as [AzureFrontDoor.Backend, 203.0.113.0/24]",
+  secretRotation: "write a text label such as 2026-11; changing it issues a new client secret",
 };
 
 /** Keys a service may hold, for "unknown key" fixes. */

@@ -11,6 +11,7 @@ import { z } from "zod";
 import { CONFIG_NAMESPACE } from "./errors";
 import { SERVICE_GROUPS, PLANS_PER_RESOURCE_GROUP } from "./placement";
 import {
+  GUID,
   NAME_PREFIX,
   ROLE_NAME,
   ROLE_NAME_MAX,
@@ -19,6 +20,7 @@ import {
   edgeSchema,
   guardrailsSchema,
   networkSchema,
+  ownersSchema,
   serviceSchema,
 } from "./schema";
 import { acceptedSkuNames } from "./skus";
@@ -68,7 +70,9 @@ const SERVICE_HELP: Record<ServiceField, string> = {
   identity:
     "How it calls other services: managed (default) with its user-assigned managed identity; registration also gives it an Entra app registration, which signs in through a federated credential on that identity (no secret).",
   clientSecret:
-    "identity: registration only: also issue a client secret, for code that runs outside Azure without a managed identity (opt-in; stored as a Pulumi secret).",
+    "identity: registration only: also issue a client secret, for code that runs outside Azure without a managed identity (opt-in). It is valid for 180 days and exported as the secret stack output clientSecrets.<service> (pulumi stack output clientSecrets --show-secrets); the plan never prints it.",
+  secretRotation:
+    "With clientSecret: true, a label such as 2026-11 (default initial). Changing it issues a new client secret (the new one is created before the old one is deleted); rotate before the 180 days run out, then hand the new value from the clientSecrets stack output to the code that uses it.",
   subnet:
     "Its own VNet integration subnet (a.b.c.d/prefix, /28 or larger) inside service-edges:network.addressSpace. Required on every caller; its size cannot change once an app is integrated.",
   roles:
@@ -240,6 +244,14 @@ export function stackSchema(): JsonSchema {
         description:
           "Guardrails outside Pulumi (default true): Azure Policy definitions with a deny effect, assigned to the mesh's resource groups, refuse what would open the mesh however it is written (portal, CLI, another tool): a private endpoint to a mesh site, a mesh site with public network access disabled, another site or slot in a mesh subnet, slots, basic-auth publishing and federated credentials on mesh sites and identities. Every user-assigned identity also moves to its own group, <prefix>-identities, so the right to attach it can be granted narrowly; that move replaces the identities (new principal ids). false opts out.",
         ...emit(guardrailsSchema),
+      },
+      [own("owners")]: {
+        title: own("owners"),
+        description:
+          "Entra object ids (users or service principals) made owners of every application and service principal the mesh creates, beside the deployer, who always is one. Without owners only tenant administrators could manage them. Each a GUID, listed once (az ad user show --id <upn> --query id). Default: the deployer alone.",
+        ...emit(ownersSchema),
+        items: { type: "string", pattern: GUID.source },
+        uniqueItems: true,
       },
       [own("network")]: { $ref: "#/definitions/network" },
       [own("services")]: {

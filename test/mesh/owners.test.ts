@@ -1,0 +1,127 @@
+/**
+ * Day-2 on real Azure: every Entra application and service principal has owners, and a client
+ * secret expires, rotates on a config change and reaches the stack outputs only as a secret.
+ */
+import { strict as assert } from "node:assert";
+import * as pulumi from "@pulumi/pulumi";
+import { mockCall, mockContext } from "../../tools/plan/mock-outputs";
+import { DEFAULT_PROGRAM, type PlanResult } from "../../tools/plan/run";
+import { T, clone, ofType, one, planOf, smallConfig, type Values } from "../fixtures";
+
+type Obj = Record<string, unknown>;
+type Services = Record<string, Obj>;
+
+const OWNER = "6c2f0a52-96ab-4c2e-9c0d-2b3f7c5c1e11";
+const OTHER = "0b8e7f3a-1d2c-4e5f-8a9b-0c1d2e3f4a5b";
+
+/** The deployer's object id, as the mocks' getClientConfig answers it for the test stack. */
+const DEPLOYER = mockCall(mockContext("test"), "azuread:index/getClientConfig:getClientConfig")!
+  .objectId as string;
+
+/** The small mesh with registration callers: a with a client secret, c without. */
+function withRegistrations(): Values {
+  const v = clone(smallConfig());
+  const s = v["service-edges:services"] as Services;
+  s.a.identity = "registration";
+  s.a.clientSecret = true;
+  s.c.identity = "registration";
+  return v;
+}
+
+/** The program's `clientSecrets` export from the plan that ran last, unresolved. */
+function exportedSecrets(): pulumi.Output<Record<string, string>> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require(DEFAULT_PROGRAM) as { clientSecrets: pulumi.Output<Record<string, string>> })
+    .clientSecrets;
+}
+
+function valueOf<T>(o: pulumi.Output<T>): Promise<T> {
+  return new Promise((resolve) =>
+    pulumi.unsecret(o).apply((v) => {
+      resolve(v);
+      return v;
+    }),
+  );
+}
+
+/** Every Entra application and service principal of a plan, by URN, with its owners. */
+function ownersByResource(plan: PlanResult): Record<string, unknown> {
+  return Object.fromEntries(
+    [...ofType(plan, T.application), ...ofType(plan, T.sp)].map((r) => [r.urn, r.inputs.owners]),
+  );
+}
+
+describe("owners and client secrets under mocks", () => {
+  let plan: PlanResult;
+  let secrets: pulumi.Output<Record<string, string>>;
+  before(async () => {
+    const v = withRegistrations();
+    v["service-edges:owners"] = [OWNER, OTHER];
+    plan = await planOf(v);
+    secrets = exportedSecrets();
+  });
+
+  it("gives every application and service principal the deployer, then the configured owners", () => {
+    const owners = ownersByResource(plan);
+    // Callees b and c, and the registrations of a and c: an application and an SP each.
+    assert.equal(Object.keys(owners).length, 8);
+    for (const [urn, list] of Object.entries(owners)) {
+      assert.deepEqual(list, [DEPLOYER, OWNER, OTHER], urn);
+    }
+  });
+
+  it("without owners in config: the deployer alone; listed too, the deployer once", async () => {
+    for (const list of Object.values(ownersByResource(await planOf(withRegistrations())))) {
+      assert.deepEqual(list, [DEPLOYER]);
+    }
+    const v = withRegistrations();
+    v["service-edges:owners"] = [OWNER, DEPLOYER];
+    for (const list of Object.values(ownersByResource(await planOf(v)))) {
+      assert.deepEqual(list, [DEPLOYER, OWNER]);
+    }
+  });
+
+  it("issues the client secret for 180 days, with a rotation keeper", () => {
+    assert.equal(ofType(plan, T.password).length, 1, "only a asked for a secret");
+    const password = one(plan, T.password, "a");
+    assert.equal(password.inputs.endDateRelative, "4320h");
+    assert.deepEqual(password.inputs.rotateWhenChanged, { rotation: "initial" });
+    assert.equal(password.outputs.value, "[secret]");
+  });
+
+  it("changing secretRotation changes the password's rotation keeper and nothing else", async () => {
+    const v = withRegistrations();
+    v["service-edges:owners"] = [OWNER, OTHER];
+    (v["service-edges:services"] as Services).a.secretRotation = "2026-11";
+    const rotated = await planOf(v);
+    const inputs = (p: PlanResult) =>
+      new Map(p.resources.map((r) => [r.urn, JSON.stringify(r.inputs)]));
+    const before = inputs(plan);
+    const after = inputs(rotated);
+    assert.deepEqual([...after.keys()].sort(), [...before.keys()].sort());
+    const changed = [...after].filter(([urn, text]) => before.get(urn) !== text).map(([u]) => u);
+    const password = one(rotated, T.password, "a");
+    assert.deepEqual(changed, [password.urn]);
+    assert.deepEqual(
+      { ...password.inputs, rotateWhenChanged: undefined },
+      { ...one(plan, T.password, "a").inputs, rotateWhenChanged: undefined },
+    );
+    assert.deepEqual(password.inputs.rotateWhenChanged, { rotation: "2026-11" });
+  });
+
+  it("exports exactly the secret services' client secrets, as a secret", async () => {
+    assert.equal(await pulumi.isSecret(secrets), true);
+    const keyId = one(plan, T.password, "a").outputs.keyId as string;
+    assert.deepEqual(await valueOf(secrets), { a: `mock-secret-${keyId}` });
+    // Nowhere in the plan (`--json` prints it): the stack output itself is shown masked.
+    assert.equal(plan.outputs.clientSecrets, "[secret]");
+    assert.ok(!JSON.stringify(plan).includes("mock-secret-"));
+  });
+
+  it("exports an empty secret map when no service has a client secret", async () => {
+    await planOf(smallConfig());
+    const none = exportedSecrets();
+    assert.equal(await pulumi.isSecret(none), true);
+    assert.deepEqual(await valueOf(none), {});
+  });
+});
