@@ -32,7 +32,6 @@
  *
  * Exit codes: 0 the deployed mesh matches the graph, 4 it does not, 1 bad usage or input.
  */
-import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Command } from "commander";
 import {
@@ -46,7 +45,7 @@ import {
   siteName,
 } from "@service-edges/contract";
 import { graphOf } from "./run";
-import { type StackConfig, UsageError } from "./stack-config";
+import { type StackConfig, UsageError, readJsonFile } from "./stack-config";
 
 /** The deployed mesh differs from the graph. */
 export const EXIT_MISMATCH = 4;
@@ -133,20 +132,6 @@ const lower = (s: string) => s.toLowerCase();
 const sameText = (a: string | undefined, b: string | undefined) =>
   a !== undefined && b !== undefined && lower(a) === lower(b);
 
-function readJson(file: string, what: string): unknown {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, "utf8");
-  } catch {
-    throw new UsageError(`cannot read the ${what} ${file}: no such file`);
-  }
-  try {
-    return JSON.parse(text.replace(/^\uFEFF/, ""));
-  } catch (e) {
-    throw new UsageError(`${file} is not JSON: ${(e as Error).message.split("\n")[0]}`);
-  }
-}
-
 /** One resource of the state: type without API version, inputs overlaid with outputs. */
 interface StateResource {
   urn: string;
@@ -175,7 +160,7 @@ export interface StateFile {
 
 /** A `pulumi stack export` (versions 1-3), or the planner's `--json` (its `resources`). */
 export function readState(file: string): StateFile {
-  const doc = readJson(file, "state file");
+  const doc = readJsonFile(file, "state file");
   const shown = path.basename(file);
   let list: unknown;
   if (isObj(doc) && isObj(doc.deployment)) {
@@ -238,7 +223,7 @@ const grantKey = (g: Grant) => `${g.principalId}|${g.resourceId}|${g.appRoleId}`
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function readAssignments(file: string): AssignmentsFile {
-  const doc = readJson(file, "assignments file");
+  const doc = readJsonFile(file, "assignments file");
   const shown = path.basename(file);
   const grants: Grant[] = [];
   const complete = new Set<string>();
@@ -409,7 +394,7 @@ const SITE_TYPES = new Set(["microsoft.web/sites", "microsoft.web/sites/slots"])
  * says as an update to the deployed sites: its values override or add to the state's.
  */
 export function readSites(file: string): (sites: Sites) => void {
-  const doc = readJson(file, "sites file");
+  const doc = readJsonFile(file, "sites file");
   const shown = path.basename(file);
   const ops: Array<(sites: Sites) => void> = [];
   const visit = (v: unknown, where: string): void => {

@@ -14,24 +14,9 @@
  * `--stack-outputs NAME=FILE` (repeatable): the outputs of the stack a `StackReference` names, as
  * `pulumi stack output --json --stack NAME` prints them.
  */
-import * as fs from "node:fs";
 import type { Props } from "./mock-outputs";
 import type { MockOverrides } from "./recording-monitor";
-import { UsageError, cliPath } from "./stack-config";
-
-function readJson(file: string, what: string): unknown {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, "utf8");
-  } catch {
-    throw new UsageError(`cannot read the ${what} ${file}: no such file`);
-  }
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new UsageError(`the ${what} ${file} is not valid JSON: ${(e as Error).message}`);
-  }
-}
+import { UsageError, cliPath, readJsonFile } from "./stack-config";
 
 function isMap(v: unknown): v is Record<string, unknown> {
   return !!v && typeof v === "object" && !Array.isArray(v);
@@ -47,7 +32,7 @@ function mapOfMaps(v: unknown, at: string): Record<string, Props> {
 
 /** Reads `--mocks FILE`. */
 export function readMockFile(file: string): MockOverrides {
-  const doc = readJson(file, "mocks file");
+  const doc = readJsonFile(file, "mocks file");
   if (!isMap(doc)) throw new UsageError(`the mocks file ${file} must hold a JSON object`);
   const unknown = Object.keys(doc).filter(
     (k) => !["invokes", "resources", "stackOutputs"].includes(k),
@@ -76,7 +61,7 @@ export function readStackOutputs(specs: readonly string[]): Record<string, Props
     }
     const name = spec.slice(0, at);
     const file = cliPath(spec.slice(at + 1));
-    const doc = readJson(file, `outputs file of stack ${name}`);
+    const doc = readJsonFile(file, `outputs file of stack ${name}`);
     if (!isMap(doc))
       throw new UsageError(`the outputs of stack ${name} (${file}) must be a JSON object`);
     out[name] = doc;

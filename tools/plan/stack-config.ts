@@ -38,6 +38,22 @@ export function invocationDir(): string {
 }
 
 /** A command-line path, resolved against the invocation directory. */
+/** A JSON input file (a state export, a mocks file, ...): usage errors name the file and what it is. */
+export function readJsonFile(file: string, what: string): unknown {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch {
+    throw new UsageError(`cannot read the ${what} ${file}: no such file`);
+  }
+  try {
+    // Windows tools (az in PowerShell) write a byte-order mark.
+    return JSON.parse(text.replace(/^\uFEFF/, ""));
+  } catch (e) {
+    throw new UsageError(`the ${what} ${file} is not JSON: ${(e as Error).message.split("\n")[0]}`);
+  }
+}
+
 export function cliPath(file: string): string {
   return path.resolve(invocationDir(), file);
 }
