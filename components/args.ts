@@ -69,8 +69,13 @@ export interface Service {
   retiredRoles?: string[];
   /** Platform-side token check (Easy Auth) on this callee. */
   easyAuth?: boolean;
-  /** Pins the service's resource group (0-31); by default a hash of its name. */
+  /** Pins the service's resource group index (0-31) within its SKU's webspace class. */
   group?: number;
+  /**
+   * Retirement step 1: only its integration subnet is kept (its site is disconnected, then
+   * deleted); no edge may name it. Remove the entry in a later deployment.
+   */
+  retired?: boolean;
   /** Language stack, e.g. `NODE|22-lts` (web) or `Node|22` (function). */
   runtime?: string;
   /**

@@ -25,6 +25,12 @@ export class MeshNetwork extends pulumi.ComponentResource {
     const { graph } = args;
     const integrated = graph.services.filter((s) => s.subnet);
     this.subnetNames = new Set(integrated.map((s) => s.name));
+    // Retirement step 1 keeps a retired caller's subnet: removing it is a VNet update, which the
+    // engine runs before it deletes the site (deletes run last, pulumi/pulumi #9979), and Azure
+    // refuses to change a subnet an app is still integrated with. Step 2 removes it, unused.
+    const kept = [...integrated, ...graph.retired.filter((s) => s.subnet)].sort((a, b) =>
+      a.name < b.name ? -1 : 1,
+    );
     this.vnet = new network.VirtualNetwork(
       name,
       {
@@ -32,7 +38,7 @@ export class MeshNetwork extends pulumi.ComponentResource {
         virtualNetworkName: vnetName(graph.namePrefix),
         location: graph.location,
         addressSpace: { addressPrefixes: [graph.addressSpace.text] },
-        subnets: integrated.map((s) => ({
+        subnets: kept.map((s) => ({
           name: subnetName(s.name),
           addressPrefix: s.subnet!.text,
           // Regional VNet Integration needs the subnet delegated to App Service plans.

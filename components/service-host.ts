@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import * as local from "@pulumi/command/local";
 import * as authorization from "@pulumi/azure-native/authorization";
 import * as random from "@pulumi/random";
 import * as storage from "@pulumi/azure-native/storage";
@@ -24,6 +25,23 @@ const STORAGE_ROLES = {
   tableContributor: "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3",
   blobReader: "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1",
 } as const;
+/**
+ * What deleting a caller's disconnect step runs: the DELETE of the site's Regional VNet
+ * Integration (App Service REST API, "Web Apps - Delete Swift Virtual Network", which answers 404
+ * when there is none). The site itself is deleted after it, with a plain DELETE that never
+ * disconnects (pulumi/pulumi-azure-native provider/pkg/resources/customresources/
+ * custom_webapp_delete.go), and an app deleted while integrated can leave its subnet locked (MS
+ * Learn, "Integrate your app with an Azure virtual network"). azure-native's own
+ * WebAppSwiftVirtualNetworkConnection cannot take this role for a site integrated through
+ * `virtualNetworkSubnetId`: its create refuses a connection that already exists in a non-default
+ * state (azure-native provider/pkg/azure/client_azcore.go CanCreate, defaultResourcesState.go).
+ */
+export const DISCONNECT_SCRIPT = [
+  'out=$(az rest --method delete --url "$SITE_ID/networkConfig/virtualNetwork?api-version=2024-04-01" 2>&1) && exit 0',
+  'case "$out" in *"Not Found"*|*NotFound*|*"(404)"*) exit 0 ;; esac',
+  'echo "$out" >&2; exit 1',
+].join("\n");
+
 /** The container the package deploy mode runs from, and each service's blob in it. */
 export const PACKAGE_CONTAINER = "deployments";
 
@@ -159,6 +177,21 @@ export class ServiceHost extends pulumi.ComponentResource {
       { parent: this, dependsOn: storageAccess },
     );
     this.defaultHostName = this.app.defaultHostName;
+
+    // A caller's disconnect step: nothing on create (virtualNetworkSubnetId integrates the site);
+    // on delete — retiring the service, or pulumi destroy — it disconnects the site before the
+    // site is deleted, because it depends on the site and deletes run in reverse dependency order.
+    if (args.subnetId) {
+      new local.Command(
+        `${name}.disconnect`,
+        {
+          delete: DISCONNECT_SCRIPT,
+          interpreter: ["/bin/sh", "-c"],
+          environment: { SITE_ID: this.app.id },
+        },
+        { parent: this },
+      );
+    }
 
     // Basic (user name and password) publishing off, on FTP and on the SCM site: deployments
     // authenticate with Entra, never with a shared credential that bypasses the identity layer.

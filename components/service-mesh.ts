@@ -11,7 +11,6 @@ import {
   calleeTargetsFor,
   childName,
   defaultHostNameFor,
-  groupLabel,
   identifierUriFor,
   identitiesGroupName,
   isCallee,
@@ -182,14 +181,15 @@ async function buildMesh(
     { resourceGroupName: networkGroupName(prefix), location },
     child("network"),
   );
-  const groups = new Map<number, resources.ResourceGroup>();
-  for (const g of [...new Set(graph.services.map((s) => s.group))].sort((a, b) => a - b)) {
-    const label = `g${groupLabel(g)}`;
+  // One group per placement label: plans of different webspace classes never share a group
+  // (contract placement.ts).
+  const groups = new Map<string, resources.ResourceGroup>();
+  for (const label of [...new Set(graph.services.map((s) => s.placement))].sort()) {
     groups.set(
-      g,
+      label,
       new resources.ResourceGroup(
         named(label),
-        { resourceGroupName: serviceGroupName(prefix, g), location },
+        { resourceGroupName: serviceGroupName(prefix, label), location },
         child(label),
       ),
     );
@@ -199,7 +199,7 @@ async function buildMesh(
     { graph, resourceGroupName: networkGroup.name },
     child("network"),
   );
-  const groupOf = (service: string) => groups.get(graph.byName.get(service)!.group)!.name;
+  const groupOf = (service: string) => groups.get(graph.byName.get(service)!.placement)!.name;
   // With guardrails every identity sits in a group of its own, so the right to attach one to
   // compute (assign/action) can be granted on the identities alone. Moving an identity to another
   // group is a replacement (MS Learn, "Managed identities for Azure resources frequently asked
@@ -216,8 +216,8 @@ async function buildMesh(
     const assigned: GuardrailGroup[] = [
       { label: "network", id: networkGroup.id, kind: "network" },
       { label: "identities", id: identitiesGroup.id, kind: "identities" },
-      ...[...groups].map(([g, rg]): GuardrailGroup => ({
-        label: `g${groupLabel(g)}`,
+      ...[...groups].map(([label, rg]): GuardrailGroup => ({
+        label,
         id: rg.id,
         kind: "services",
       })),
@@ -233,7 +233,7 @@ async function buildMesh(
             {
               sites: graph.services.map((s) => ({
                 name: siteName(prefix, s.name),
-                groupId: ids[s.group],
+                groupId: ids[s.placement],
                 subnet: s.subnet ? subnetName(s.name) : undefined,
               })),
               identityNames: graph.services.map((s) => siteName(prefix, s.name)),

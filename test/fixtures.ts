@@ -84,6 +84,7 @@ export const T = {
   fic: RESOURCE_TYPES.federatedCredential,
   password: RESOURCE_TYPES.applicationPassword,
   uuid: RESOURCE_TYPES.randomUuid,
+  command: RESOURCE_TYPES.command,
 } as const;
 
 /** Runs the plan CLI the way `npm run plan --` does, from the project root. */

@@ -5,6 +5,7 @@ import {
   type ConfigIssue,
   buildServiceGraph,
   formatIssue,
+  hashedGroupOf,
   instancesFitting,
   overlaps,
   parseCidr,
@@ -503,6 +504,99 @@ describe("config -> ServiceGraph", () => {
         "service-edges:edges[1].roles[1]",
         "is being retired on b",
       );
+    });
+  });
+
+  describe("placement by webspace class", () => {
+    const label = (prefix: string, name: string) =>
+      `${prefix}g${String(hashedGroupOf(name)).padStart(2, "0")}`;
+
+    it("PremiumV3 in gNN, Elastic Premium in ep-gNN, Basic/Standard/PremiumV2 in classic-gNN", () => {
+      const v = clone(smallConfig());
+      (v["service-edges:services"] as Services).d = { kind: "app", sku: "S1", maxInstances: 2 };
+      (v["service-edges:services"] as Services).e = { kind: "app", sku: "P1v2", maxInstances: 2 };
+      (v["service-edges:services"] as Services).f = { kind: "app", sku: "P1mv3", maxInstances: 2 };
+      const g = build(v);
+      assert.deepEqual(
+        g.services.map((s) => [s.name, s.placement]),
+        [
+          ["a", label("", "a")],
+          ["b", label("", "b")],
+          ["c", label("ep-", "c")],
+          ["d", label("classic-", "d")],
+          ["e", label("classic-", "e")],
+          ["f", label("", "f")],
+        ],
+      );
+    });
+
+    it("a pin picks the index within the class; the limit of 100 plans counts per group", () => {
+      const v = clone(smallConfig());
+      const services = v["service-edges:services"] as Services;
+      services.a.group = 5;
+      services.b.group = 6;
+      services.c.group = 5;
+      const g = build(v);
+      assert.equal(g.byName.get("a")!.placement, "g05");
+      assert.equal(g.byName.get("c")!.placement, "ep-g05");
+      // 100 PremiumV3 and 100 Elastic Premium plans share index 5 in two groups: accepted.
+      for (let i = 0; i < 99; i++) {
+        services[`p${i}`] = { kind: "app", sku: "P1v3", maxInstances: 1, group: 5 };
+        services[`e${i}`] = { kind: "function", sku: "EP1", maxInstances: 1, group: 5 };
+      }
+      assert.equal(build(v).services.length, 201);
+      services.e99 = { kind: "function", sku: "EP2", maxInstances: 1, group: 5 };
+      expectOne(
+        issuesAfter((s) => Object.assign(s, clone(services))),
+        "service-edges:services",
+        "resource group ep-g05 would hold 101 App Service plans; Azure allows 100",
+      );
+    });
+  });
+
+  describe("retiring a service (retired: true, then removal)", () => {
+    const retire = (s: Services, e: Edges, v: Values) => {
+      s.a.retired = true;
+      v["service-edges:edges"] = e.filter((x) => x.from !== "a" && x.to !== "a");
+    };
+
+    it("step 1 keeps only its subnet: not a service, its subnet in graph.retired", () => {
+      const v = clone(smallConfig());
+      retire(v["service-edges:services"] as Services, v["service-edges:edges"] as Edges, v);
+      const g = build(v);
+      assert.deepEqual(
+        g.services.map((s) => s.name),
+        ["b", "c"],
+      );
+      assert.deepEqual(
+        g.retired.map((r) => [r.name, r.subnet?.text]),
+        [["a", "10.10.0.0/28"]],
+      );
+      assert.deepEqual(g.byName.get("b")!.callers, ["c"]);
+    });
+
+    it("an edge naming a retired service is refused, at the edge, with the fix", () => {
+      assert.deepEqual(issuesAfter((s) => (s.a.retired = true)).map(formatIssue), [
+        'service-edges:edges[0].from: "a" is retired (service-edges:services.a.retired: true). Fix: remove this edge (a -> b) in the same change: a retired service keeps only its subnet.',
+        'service-edges:edges[2].from: "a" is retired (service-edges:services.a.retired: true). Fix: remove this edge (a -> c) in the same change: a retired service keeps only its subnet.',
+      ]);
+      expectOne(
+        issuesAfter((s, e, v) => {
+          s.b.retired = true;
+          v["service-edges:edges"] = e.filter((x) => x.from !== "c");
+        }),
+        "service-edges:edges[0].to",
+        '"b" is retired',
+      );
+    });
+
+    it("its subnet stays taken: a new service overlapping it is refused", () => {
+      const issues = issuesAfter((s, e, v) => {
+        retire(s, e, v);
+        s.n = { kind: "app", sku: "P1v3", maxInstances: 2, subnet: "10.10.0.0/28" };
+      });
+      assert.equal(issues.length, 1, issues.map(formatIssue).join("\n"));
+      assert.match(formatIssue(issues[0]), /overlaps/);
     });
   });
 

@@ -81,7 +81,8 @@ describe("names and change safety", () => {
       d.added.every(
         (u) =>
           u.endsWith("::mesh-d") ||
-          /ResourceGroup::mesh-g\d\d$/.test(u) ||
+          u.endsWith("::mesh-d.disconnect") ||
+          /ResourceGroup::mesh-(ep-|classic-)?g\d\d$/.test(u) ||
           isServiceGroupGuardrail(u),
       ),
       d.added.join("\n"),

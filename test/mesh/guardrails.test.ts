@@ -43,7 +43,7 @@ describe("guardrails outside Pulumi", () => {
     const groupId = (p: PlanResult, local: string) => one(p, T.rg, local).id!;
     const serviceGroups = (p: PlanResult) =>
       ofType(p, T.rg)
-        .filter((g) => /^mesh-g\d\d$/.test(g.name))
+        .filter((g) => /^mesh-(ep-|classic-)?g\d\d$/.test(g.name))
         .map((g) => g.id!);
 
     it("defines every rule once, at the subscription, named from the mesh's prefix", () => {

@@ -37,6 +37,8 @@ describe("network layer under mocks", () => {
       [T.application]: 2,
       [T.sp]: 2,
       [T.assignment]: 4,
+      // Each caller's disconnect step (a and c).
+      [T.command]: 2,
       // B.Read, B.Write, C.Call, and the names of c's three storage role assignments
       [T.uuid]: 6,
       [T.storage]: 1,
@@ -57,9 +59,10 @@ describe("network layer under mocks", () => {
         .map((r) => r.inputs.resourceGroupName)
         .sort(),
       [
+        // c (EP1) in its webspace class's group; a and b (P1v3) in the PremiumV3 groups.
+        "edges-test-ep-g18",
         "edges-test-g05",
         "edges-test-g12",
-        "edges-test-g18",
         "edges-test-identities",
         "edges-test-network",
       ],

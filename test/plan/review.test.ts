@@ -16,8 +16,10 @@ type Edge = { from: string; to: string; roles: string[] };
 let base: PlanResult;
 const plans = new Map<string, Promise<PlanResult>>();
 
-/** The review of the dev stack changed by `mutate` (plans are cached by the resulting config). */
-async function review(mutate: (services: Services, edges: Edge[], v: Values) => void) {
+type Mutate = (services: Services, edges: Edge[], v: Values) => void;
+
+/** The plan of the dev stack changed by `mutate` (plans are cached by the resulting config). */
+function planOf(mutate: Mutate): Promise<PlanResult> {
   const config = devConfig();
   const values = clone(config.values);
   mutate(
@@ -27,7 +29,17 @@ async function review(mutate: (services: Services, edges: Edge[], v: Values) => 
   );
   const key = JSON.stringify(values);
   if (!plans.has(key)) plans.set(key, runPlan({ config: { ...config, values } }));
-  return reviewPlans(base, await plans.get(key)!);
+  return plans.get(key)!;
+}
+
+/** The review of the dev stack changed by `mutate`, against `from` (default: the dev stack). */
+async function review(mutate: Mutate, from?: PlanResult) {
+  return reviewPlans(from ?? base, await planOf(mutate));
+}
+
+/** The review of a PR from one changed dev stack to another. */
+async function reviewBetween(before: Mutate, after: Mutate) {
+  return reviewPlans(await planOf(before), await planOf(after));
 }
 
 const ops = (r: Review, op: string) =>
@@ -155,6 +167,74 @@ describe("day-2 review: operations, order and Azure's refusals", function () {
     assert.match(identity.risks[0], /new principal/);
   });
 
+  it("retire a caller, step 1 (retired: true, its edges removed): disconnected, then deleted; the VNet keeps its subnet", async () => {
+    const r = await review((s, e, v) => {
+      s.reports.retired = true;
+      v["service-edges:edges"] = e.filter((x) => x.from !== "reports" && x.to !== "reports");
+    });
+    assert.deepEqual(r.blocking, []);
+    assert.ok(!r.resources.some((x) => short(x.urn) === short(DEV_U.vnet())), "VNet untouched");
+    const disconnect = `${short(DEV_U.service("host", T.command, "reports"))}.disconnect`;
+    const deletes = r.steps.filter((s) => s.op === "delete").map((s) => short(s.urn));
+    for (const gone of [
+      disconnect,
+      app("reports"),
+      short(DEV_U.service("host", T.plan, "reports")),
+      short(DEV_U.service("identity", T.uami, "reports")),
+    ])
+      assert.ok(deletes.includes(gone), gone);
+    // The disconnect runs before the site's delete, and the site's before its plan's.
+    assert.ok(deletes.indexOf(disconnect) < deletes.indexOf(app("reports")));
+    assert.ok(
+      deletes.indexOf(app("reports")) <
+        deletes.indexOf(short(DEV_U.service("host", T.plan, "reports"))),
+    );
+    assert.deepEqual(
+      r.steps.filter((s) => s.op !== "delete").map((s) => s.op),
+      r.steps.filter((s) => s.op !== "delete").map(() => "update"),
+      "the rest are updates (allow-lists), no creates",
+    );
+  });
+
+  it("retire a caller, step 2 (its entry removed after step 1 deployed): the subnet goes, nothing refused", async () => {
+    const step1 = (s: Services, e: Edge[], v: Values) => {
+      s.reports.retired = true;
+      v["service-edges:edges"] = e.filter((x) => x.from !== "reports" && x.to !== "reports");
+    };
+    const r = await reviewBetween(step1, (s, e, v) => {
+      step1(s, e, v);
+      delete s.reports;
+    });
+    assert.deepEqual(r.blocking, []);
+    assert.deepEqual(
+      r.resources.map((x) => [short(x.urn), x.op]),
+      [[short(DEV_U.vnet()), "update"]],
+    );
+    const vnet = r.resources[0];
+    assert.deepEqual(
+      vnet.changes.map((c) => c.path).filter((p) => p.startsWith("subnets")).length > 0,
+      true,
+    );
+  });
+
+  it("retire a caller deployed before the disconnect step existed: blocked, with the upgrade first", async () => {
+    const old = { ...base, resources: base.resources.filter((x) => x.type !== T.command) };
+    const r = await review((s, e, v) => {
+      s.reports.retired = true;
+      v["service-edges:edges"] = e.filter((x) => x.from !== "reports" && x.to !== "reports");
+    }, old);
+    assert.deepEqual(
+      r.blocking.map((b) => [short(b.urn), b.message.split(":")[0]]),
+      [
+        [
+          app("reports"),
+          "edges-dev-reports is deleted while integrated in snet-reports, and nothing disconnects it first",
+        ],
+      ],
+    );
+    assert.match(r.blocking[0].message, /Fix: deploy the config without this removal first/);
+  });
+
   it("retire a callee that only is called: its application goes with its roles, nothing refused", async () => {
     const r = await review((s, e, v) => {
       delete s.catalog;
@@ -244,16 +324,57 @@ describe("day-2 review: operations, order and Azure's refusals", function () {
     );
   });
 
-  it("change SKU within and across families: the plan is updated in place", async () => {
-    for (const sku of ["P2v3", "S2"]) {
-      const r = await review((s) => (s.orders.sku = sku));
+  it("change SKU within a webspace class: the plan is updated in place", async () => {
+    for (const [service, sku] of [
+      ["orders", "P2v3"],
+      ["orders", "P1mv3"],
+      ["catalog", "B2"],
+      ["catalog", "P1v2"],
+      ["inventory", "EP2"],
+    ]) {
+      const r = await review((s) => (s[service].sku = sku));
       const plan = r.resources.find(
-        (x) => short(x.urn) === short(DEV_U.service("host", T.plan, "orders")),
+        (x) => short(x.urn) === short(DEV_U.service("host", T.plan, service)),
       )!;
       assert.equal(plan.op, "update", sku);
       assert.ok(plan.changes.some((c) => c.path === "sku.name" && c.after === sku));
-      assert.deepEqual(r.blocking, []);
+      assert.deepEqual(ops(r, "replace"), [], sku);
+      assert.deepEqual(r.blocking, [], sku);
     }
+  });
+
+  it("change SKU across webspace classes: the service moves group, replaced; blocked (global site name)", async () => {
+    const r = await review((s) => (s.orders.sku = "S2"));
+    assert.deepEqual(
+      ops(r, "replace"),
+      [
+        T.plan,
+        T.app,
+        T.auth,
+        "azure-native:web:WebAppFtpAllowed",
+        "azure-native:web:WebAppScmAllowed",
+      ]
+        .map((t) => short(DEV_U.service("host", t, "orders")))
+        .sort(),
+    );
+    const plan = r.resources.find(
+      (x) => short(x.urn) === short(DEV_U.service("host", T.plan, "orders")),
+    )!;
+    assert.deepEqual(
+      plan.changes.find((c) => c.path === "resourceGroupName"),
+      { path: "resourceGroupName", before: "edges-dev-g12", after: "edges-dev-classic-g12" },
+    );
+    assert.ok(ops(r, "create").some((u) => u.endsWith(`$${T.rg}::mesh-classic-g12`)));
+    assert.deepEqual(
+      r.blocking.map((b) => [short(b.urn), b.message.split(":")[0]]),
+      [
+        [
+          app("orders"),
+          "edges-dev-orders is replaced by a new site of the same name, created before the old one is deleted, and its name is global",
+        ],
+      ],
+    );
+    assert.match(r.blocking[0].message, /Fix: add the service again under a new name/);
   });
 
   it("managed identity -> registration: the edges' assignments move to the new principal", async () => {

@@ -320,6 +320,8 @@ function accessChanges(base: PlanResult, head: PlanResult): AccessChange[] {
 }
 
 type Obj = Record<string, unknown>;
+/** The service an integration subnet belongs to (contract names.ts: `snet-<service>`). */
+const serviceOfSubnet = (subnet: string) => subnet.replace(/^snet-/, "");
 const subnetsOf = (vnet: PlanResource | undefined) =>
   new Map(
     ((vnet?.inputs.subnets ?? []) as Obj[])
@@ -398,9 +400,57 @@ function blockingOf(
           ` ("Subnet ${name} is in use by .../serviceAssociationLinks/AppServiceLink", Azure/deployment-stacks#150). ` +
           (resized
             ? "Fix: a subnet's size cannot change while an app is integrated; give the service a new subnet (a new service name) and retire the old one in two deployments."
-            : "Fix: retire in two deployments: first remove the service's app (or its integration) and deploy, keeping the subnet; then remove the subnet and deploy again."),
+            : `Fix: retire in two deployments: first set service-edges:services.${serviceOfSubnet(name)}.retired: true (and remove its edges) and deploy: its site is disconnected, then deleted, and the subnet stays; then remove the entry and deploy again.`),
       });
     }
+  }
+
+  // Integrated sites deleted with nothing disconnecting them first.
+  const deleted = new Set(steps.filter((s) => s.op === "delete").map((s) => s.urn));
+  for (const site of base.resources.filter((r) => r.type === R.app && deleted.has(r.urn))) {
+    const subnetId = site.inputs.virtualNetworkSubnetId;
+    if (typeof subnetId !== "string" || subnetId === "") continue;
+    const disconnect = base.resources.find(
+      (c) =>
+        c.type === R.command &&
+        c.dependencies.includes(site.urn) &&
+        String(c.inputs.delete ?? "").includes("/networkConfig/virtualNetwork"),
+    );
+    const disconnectStep = disconnect ? stepIndex.get(`delete:${disconnect.urn}`) : undefined;
+    const siteStep = stepIndex.get(`delete:${site.urn}`)!;
+    if (disconnectStep !== undefined && disconnectStep < siteStep) continue;
+    blocking.push({
+      urn: site.urn,
+      message:
+        `${String(site.inputs.name ?? site.name)} is deleted while integrated in ${subnetId.slice(subnetId.lastIndexOf("/") + 1)}, and nothing disconnects it first: azure-native deletes a site with a plain DELETE (provider/pkg/resources/customresources/custom_webapp_delete.go), and an app deleted before its integration is disconnected can leave the subnet locked until an app of the same name is re-created, integrated and disconnected (MS Learn, "Integrate your app with an Azure virtual network"). ` +
+        (disconnect
+          ? "Fix: keep its disconnect step until the site is gone (it is deleted before the site only while it depends on it)."
+          : "Fix: deploy the config without this removal first, with service-edges 0.3 or later: every caller gains a disconnect step that runs before its site is deleted. Then retire the service."),
+    });
+  }
+
+  // Replacements Azure refuses: the new resource is created before the old one is deleted, under
+  // the same globally unique name (a site's <name>.azurewebsites.net; a storage account's
+  // <name>.blob.core.windows.net: MS Learn, "Naming rules and restrictions for Azure resources").
+  const globalNames: Record<string, string> = {
+    [R.app]: "name",
+    [R.storageAccount]: "accountName",
+  };
+  for (const s of steps.filter((s) => s.op === "create-replacement")) {
+    const r = now.get(s.urn)!;
+    const key = globalNames[r.type];
+    const old =
+      adopted.get(s.urn) !== undefined
+        ? base.resources.find((b) => b.urn === adopted.get(s.urn))
+        : undefined;
+    if (!key || !old || old.inputs[key] !== r.inputs[key]) continue;
+    blocking.push({
+      urn: r.urn,
+      message:
+        `${String(r.inputs[key])} is replaced by a new ${r.type === R.app ? "site" : "storage account"} of the same name, created before the old one is deleted, and its name is global: Azure refuses the create (Conflict). ` +
+        "A SKU change across webspace classes (Elastic Premium, PremiumV3, Basic/Standard/PremiumV2) moves the service to another resource group. " +
+        "Fix: add the service again under a new name on the new SKU, move its edges to it, and retire the old one (retired: true, then remove it).",
+    });
   }
 
   // Enabled app roles deleted.

@@ -5,7 +5,13 @@
 import type { z } from "zod";
 import { type Cidr, contains, nextFreeRange, overlaps, parseCidr } from "./cidr";
 import { ConfigError, type ConfigIssue, keyPath, shown } from "./errors";
-import { PLANS_PER_RESOURCE_GROUP, SERVICE_GROUPS, groupLabel, hashedGroupOf } from "./placement";
+import {
+  PLANS_PER_RESOURCE_GROUP,
+  SERVICE_GROUPS,
+  hashedGroupOf,
+  placementLabel,
+  webspaceClassOf,
+} from "./placement";
 import {
   GUID,
   NAME_PREFIX,
@@ -129,8 +135,13 @@ export interface ServiceNode {
    */
   retiredRoles: string[];
   easyAuth: boolean;
-  /** Resource group index (see placement.ts). */
+  /** Resource group index within its webspace class (see placement.ts). */
   group: number;
+  /**
+   * Its resource group's label, from its SKU's webspace class and its group index: `g07`,
+   * `ep-g07`, `classic-g07` (placement.ts). The resource group is `<namePrefix>-<placement>`.
+   */
+  placement: string;
   runtime: Runtime;
   /** The team's own app settings (never MESH_* or platform keys; secrets as Key Vault refs). */
   appSettings: Record<string, string>;
@@ -146,6 +157,11 @@ export interface ServiceNode {
   callers: string[];
   /** Services this one has an edge to, sorted. */
   callees: string[];
+}
+
+export interface RetiredService {
+  name: string;
+  subnet?: Cidr;
 }
 
 export interface Edge {
@@ -174,6 +190,11 @@ export interface ServiceGraph {
   addressSpace: Cidr;
   /** Sorted by name. */
   services: ServiceNode[];
+  /**
+   * Services in step 1 of retirement (`retired: true`), sorted by name: nothing of theirs is
+   * registered but their integration subnet, which stays in the VNet until the entry is removed.
+   */
+  retired: RetiredService[];
   /** Sorted by caller, then callee. */
   edges: Edge[];
   byName: ReadonlyMap<string, ServiceNode>;
@@ -786,28 +807,62 @@ function checkSubnets(
   return subnets;
 }
 
-function placeServices(raw: ReadonlyMap<string, RawService>, { add }: Issues): Map<string, number> {
-  const groupOf = new Map<string, number>();
-  const members = new Map<number, string[]>();
+function placeServices(
+  raw: ReadonlyMap<string, RawService>,
+  skus: ReadonlyMap<string, SkuFacts>,
+  { add }: Issues,
+): Map<string, { group: number; placement: string }> {
+  const placed = new Map<string, { group: number; placement: string }>();
+  const members = new Map<string, string[]>();
   for (const [name, s] of raw) {
-    const g = s.group ?? hashedGroupOf(name);
-    groupOf.set(name, g);
-    (members.get(g) ?? members.set(g, []).get(g)!).push(name);
+    const sku = skus.get(name);
+    if (!sku) continue; // its SKU's own error is reported
+    const group = s.group ?? hashedGroupOf(name);
+    const placement = placementLabel(webspaceClassOf(sku.family), group);
+    placed.set(name, { group, placement });
+    (members.get(placement) ?? members.set(placement, []).get(placement)!).push(name);
   }
-  for (const [g, list] of members) {
+  for (const [label, list] of members) {
     if (list.length <= PLANS_PER_RESOURCE_GROUP) continue;
-    const counts = new Map([...members].map(([k, v]) => [k, v.length]));
+    const cls = webspaceClassOf(skus.get(list[0])!.family);
     const roomy = [...Array(SERVICE_GROUPS).keys()].filter(
-      (k) => (counts.get(k) ?? 0) < PLANS_PER_RESOURCE_GROUP,
+      (k) => (members.get(placementLabel(cls, k))?.length ?? 0) < PLANS_PER_RESOURCE_GROUP,
     );
     add(
       ["services"],
-      `resource group ${groupLabel(g)} would hold ${list.length} App Service plans; Azure allows ${PLANS_PER_RESOURCE_GROUP}`,
+      `resource group ${label} would hold ${list.length} App Service plans; Azure allows ${PLANS_PER_RESOURCE_GROUP}`,
       `pin ${list.length - PLANS_PER_RESOURCE_GROUP} of its newest services (${list.slice(-3).join(", ")}, ...) elsewhere with group: <n>, e.g. group: ${roomy[0] ?? 0}`,
     );
   }
 
-  return groupOf;
+  return placed;
+}
+
+/** Retirement step 1: no edge may name a retired service, so its site can go. */
+function checkRetiredEdges(
+  input: StackConfigInput,
+  retired: ReadonlySet<string>,
+  edges: readonly Edge[],
+  { add }: Issues,
+): void {
+  if (retired.size === 0) return;
+  const rawEdges: unknown[] = Array.isArray(input.edges) ? input.edges : [];
+  const at = new Map(
+    rawEdges.map((e, i) => {
+      const r = e as { from?: unknown; to?: unknown };
+      return [`${String(r.from)}\u0000${String(r.to)}`, i] as const;
+    }),
+  );
+  for (const e of edges) {
+    for (const end of ["from", "to"] as const) {
+      if (!retired.has(e[end])) continue;
+      add(
+        ["edges", at.get(`${e.from}\u0000${e.to}`) ?? 0, end],
+        `${shown(e[end])} is retired (service-edges:services.${e[end]}.retired: true)`,
+        `remove this edge (${e.from} -> ${e.to}) in the same change: a retired service keeps only its subnet`,
+      );
+    }
+  }
 }
 
 /**
@@ -825,7 +880,11 @@ export function buildServiceGraph(input: StackConfigInput): ServiceGraph {
   const guardrails = checkGuardrails(input, ctx);
   const owners = checkOwners(input, ctx);
   const { addressSpace, scmAllowedRanges } = checkNetwork(input, ctx);
-  const { raw, declared } = parseServices(input, namePrefix, ctx);
+  const { raw: declaredServices, declared } = parseServices(input, namePrefix, ctx);
+  // Retirement step 1: a retired service keeps its declared subnet (validated with every other
+  // subnet, so nothing new can take it) and nothing else.
+  const raw = new Map([...declaredServices].filter(([, s]) => !s.retired));
+  const retiredNames = new Set([...declaredServices].filter(([, s]) => s.retired).map(([n]) => n));
   const skus = new Map<string, SkuFacts>();
   const runtimes = new Map<string, Runtime>();
   const ingresses = new Map<string, Ingress>();
@@ -835,7 +894,8 @@ export function buildServiceGraph(input: StackConfigInput): ServiceGraph {
     if (runtime) runtimes.set(name, runtime);
     ingresses.set(name, ingress);
   }
-  const edges = parseEdges(input, raw, declared, ctx);
+  const edges = parseEdges(input, declaredServices, declared, ctx);
+  checkRetiredEdges(input, retiredNames, edges, ctx);
   const callersOf = new Map<string, string[]>();
   const calleesOf = new Map<string, string[]>();
   for (const e of edges) {
@@ -843,8 +903,8 @@ export function buildServiceGraph(input: StackConfigInput): ServiceGraph {
     (calleesOf.get(e.from) ?? calleesOf.set(e.from, []).get(e.from)!).push(e.to);
   }
   checkRuleLimits(callersOf, ingresses, ctx);
-  const subnets = checkSubnets(raw, skus, calleesOf, addressSpace, ctx);
-  const groupOf = placeServices(raw, ctx);
+  const subnets = checkSubnets(declaredServices, skus, calleesOf, addressSpace, ctx);
+  const placed = placeServices(raw, skus, ctx);
 
   if (issues.length > 0) throw new ConfigError(issues);
 
@@ -861,7 +921,7 @@ export function buildServiceGraph(input: StackConfigInput): ServiceGraph {
       roles: [...s.roles],
       retiredRoles: [...s.retiredRoles],
       easyAuth: s.easyAuth,
-      group: groupOf.get(name)!,
+      ...placed.get(name)!,
       runtime: runtimes.get(name)!,
       appSettings: { ...s.appSettings },
       ingress: ingresses.get(name)!,
@@ -871,6 +931,9 @@ export function buildServiceGraph(input: StackConfigInput): ServiceGraph {
     }))
     .sort((a, b) => (a.name < b.name ? -1 : 1));
   edges.sort((a, b) => (a.from < b.from ? -1 : a.from > b.from ? 1 : a.to < b.to ? -1 : 1));
+  const retired: RetiredService[] = [...retiredNames]
+    .sort()
+    .map((name) => ({ name, ...(subnets.has(name) ? { subnet: subnets.get(name)! } : {}) }));
   return {
     location,
     scmAllowedRanges,
@@ -879,6 +942,7 @@ export function buildServiceGraph(input: StackConfigInput): ServiceGraph {
     owners,
     addressSpace: addressSpace!,
     services,
+    retired,
     edges,
     byName: new Map(services.map((s) => [s.name, s])),
     incoming: groupEdges(edges, (e) => e.to),

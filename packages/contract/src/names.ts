@@ -4,7 +4,6 @@
  * a service, an edge or a role never renames, renumbers or replaces anything that exists.
  * Pure: no Pulumi imports.
  */
-import { groupLabel } from "./placement";
 
 /** Logical name of an edge: service names hold no '.', so `from.to` is unambiguous. */
 export function edgeName(from: string, to: string): string {
@@ -34,8 +33,9 @@ export function identitiesGroupName(prefix: string): string {
   return `${prefix}-identities`;
 }
 
-export function serviceGroupName(prefix: string, group: number): string {
-  return `${prefix}-g${groupLabel(group)}`;
+/** `label` is the service's placement label (placement.ts): `g07`, `ep-g07`, `classic-g07`. */
+export function serviceGroupName(prefix: string, label: string): string {
+  return `${prefix}-${label}`;
 }
 
 export function vnetName(prefix: string): string {

@@ -54,6 +54,12 @@ export const serviceSchema = z.strictObject({
   appSettings: z
     .record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String))
     .default({}),
+  /**
+   * Retirement, step 1 of 2: the service's site, plan, identity and application are deleted (the
+   * site's VNet integration disconnected first) while its integration subnet stays in the VNet;
+   * step 2 removes the entry, which frees the subnet. No edge may name a retired service.
+   */
+  retired: flag.default(false),
 });
 
 export const edgeSchema = z.strictObject({

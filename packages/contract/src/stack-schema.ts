@@ -81,7 +81,9 @@ const SERVICE_HELP: Record<ServiceField, string> = {
     'Roles being removed (see "Retiring a role"): kept on the application, disabled, with their ids, because Entra refuses to delete an enabled app role. Move a role here from roles (and off every edge) and deploy; then delete it here and deploy again.',
   easyAuth:
     "Callee only: also check tokens in the platform (Easy Auth): the audience, and exactly this service's callers as allowed applications; 401 otherwise. It does not check roles: the code must.",
-  group: `Pins its resource group (<prefix>-gNN, 0 to ${SERVICE_GROUPS - 1}); by default a hash of the service's name. Only needed when a group would hold more than ${PLANS_PER_RESOURCE_GROUP} plans.`,
+  group: `Pins its resource group index (0 to ${SERVICE_GROUPS - 1}) within its SKU's webspace class: <prefix>-gNN for PremiumV3, <prefix>-ep-gNN for Elastic Premium, <prefix>-classic-gNN for Basic, Standard and PremiumV2; by default a hash of the service's name. Only needed when a group would hold more than ${PLANS_PER_RESOURCE_GROUP} plans.`,
+  retired:
+    "Retirement, step 1 of 2: true deletes the service's site, plan, identity and application (its VNet integration is disconnected first) and keeps its integration subnet in the VNet. No edge may name it. Deploy, then remove the entry (step 2), which frees the subnet. Removing an integrated caller in one step is refused by Azure.",
   runtime:
     "Language stack as STACK|VERSION. Web apps: NODE, PYTHON, DOTNETCORE, JAVA or PHP (default NODE|22-lts). Function apps: Node, Python, dotnet-isolated, Java or PowerShell (default Node|22).",
   deploy:

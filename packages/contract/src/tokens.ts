@@ -54,6 +54,8 @@ export const RESOURCE_TYPES = {
     "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential",
   applicationPassword: "azuread:index/applicationPassword:ApplicationPassword",
   randomUuid: "random:index/randomUuid:RandomUuid",
+  /** A caller's disconnect step (components/service-host.ts): runs only on delete. */
+  command: "command:local:Command",
 } as const;
 
 /** A child's logical name, from its parent component's name (so two meshes never collide). */

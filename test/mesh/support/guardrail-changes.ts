@@ -16,7 +16,12 @@ export function onlyGuardrailParametersChanged(a: PlanResult, b: PlanResult, urn
   return JSON.stringify(rest(x.inputs)) === JSON.stringify(rest(y.inputs));
 }
 
-/** A guardrail assignment on a service group (`mesh-guardrails-g07-<rule>`). */
+/**
+ * A guardrail assignment on a service group (`mesh-guardrails-g07-<rule>`, and `ep-g07`,
+ * `classic-g07` for the other webspace classes).
+ */
 export function isServiceGroupGuardrail(urn: string): boolean {
-  return urn.includes(`${RESOURCE_TYPES.policyAssignment}::mesh-guardrails-g`);
+  return new RegExp(
+    `${RESOURCE_TYPES.policyAssignment}::mesh-guardrails-(ep-|classic-)?g\\d\\d-`,
+  ).test(urn);
 }
