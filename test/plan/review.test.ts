@@ -235,6 +235,21 @@ describe("day-2 review: operations, order and Azure's refusals", function () {
     assert.match(r.blocking[0].message, /Fix: deploy the config without this removal first/);
   });
 
+  it("pulumi destroy: every caller disconnected before its site is deleted, the VNet after every site", () => {
+    const r = reviewPlans(base, { ...base, resources: [], violations: [] });
+    assert.deepEqual(r.blocking, []);
+    const order = r.steps.map((s) => `${s.op} ${short(s.urn)}`);
+    assert.ok(r.steps.every((s) => s.op === "delete"));
+    for (const caller of ["web", "orders", "inventory", "reports"]) {
+      const disconnect = `delete ${short(DEV_U.service("host", T.command, caller))}.disconnect`;
+      assert.ok(order.includes(disconnect), disconnect);
+      assert.ok(order.indexOf(disconnect) < order.indexOf(`delete ${app(caller)}`), caller);
+      assert.ok(
+        order.indexOf(`delete ${app(caller)}`) < order.indexOf(`delete ${short(DEV_U.vnet())}`),
+      );
+    }
+  });
+
   it("retire a callee that only is called: its application goes with its roles, nothing refused", async () => {
     const r = await review((s, e, v) => {
       delete s.catalog;

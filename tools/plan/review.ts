@@ -381,7 +381,11 @@ function blockingOf(
         ? (stepIndex.get(`update:${siteNow.urn}`) ??
           stepIndex.get(`create-replacement:${siteNow.urn}`))
         : stepIndex.get(`delete:${site.urn}`);
-      const dependsOnSite = headVnet?.dependencies.includes(siteNow?.urn ?? site.urn) ?? false;
+      // The VNet deleted too (pulumi destroy): deletes run in reverse dependency order, so the
+      // site's delete (with its disconnect before it, checked below) precedes the VNet's.
+      const dependsOnSite = headVnet
+        ? headVnet.dependencies.includes(siteNow?.urn ?? site.urn)
+        : !siteNow;
       if (
         !stillIntegrated &&
         dependsOnSite &&
