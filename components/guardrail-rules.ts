@@ -89,8 +89,13 @@ export const ALIASES: Readonly<Record<string, AliasCitation>> = {
   },
 };
 
-/** Where a rule is assigned: every mesh group, the services' groups, or the identities' group. */
-export type GuardrailScope = "all" | "services" | "identities";
+/**
+ * Where a rule is assigned: once at the subscription (rules that match only what names the mesh's
+ * sites or subnets, wherever it is written: one assignment with the whole mesh's lists, so their
+ * size grows with the mesh, not with mesh x groups), on each service group (with that group's own
+ * sites), or on the identities' group.
+ */
+export type GuardrailScope = "subscription" | "services" | "identities";
 
 /** A condition of the policy rule language, as JSON. */
 export type PolicyCondition = { [key: string]: unknown };
@@ -195,7 +200,7 @@ export function guardrailRules(): GuardrailRule[] {
       message:
         "service-edges: a private endpoint to a mesh site bypasses its access restrictions. Call it from a caller's integration subnet instead (add an edge in the mesh's config).",
       mode: "Indexed",
-      scope: "all",
+      scope: "subscription",
       uses: ["meshSiteIds"],
       if: {
         allOf: [
@@ -273,7 +278,7 @@ export function guardrailRules(): GuardrailRule[] {
       message:
         "service-edges: a mesh integration subnet belongs to exactly one site. Give the new app its own service (and subnet) in the mesh's config.",
       mode: "All",
-      scope: "all",
+      scope: "subscription",
       uses: ["meshSubnetIds", "subnetSites"],
       if: {
         anyOf: [

@@ -3,7 +3,6 @@ import * as authorization from "@pulumi/azure-native/authorization";
 import { TYPES } from "@service-edges/contract";
 import {
   type GuardrailParameters,
-  type GuardrailScope,
   guardrailAssignmentName,
   guardrailDefinitionName,
   guardrailRules,
@@ -11,26 +10,27 @@ import {
 
 /** A resource group the guardrails are assigned to, and which of them it gets. */
 export interface GuardrailGroup {
-  /** Local name of the assignments' group: `network`, `identities`, `g07`. */
+  /** Local name of the assignments' group: `identities`, `g07`, `ep-g07`. */
   label: string;
   /** The group's ARM id (the assignments' scope). */
   id: pulumi.Input<string>;
-  kind: "network" | "identities" | "services";
+  kind: "identities" | "services";
+  /** A service group's own site names (the services-scope rules name only those). */
+  siteNames?: readonly string[];
 }
 
 export interface MeshGuardrailsArgs {
   namePrefix: string;
+  /** `/subscriptions/<id>`: where the subscription-scope rules are assigned, once each. */
+  subscriptionScope: pulumi.Input<string>;
   groups: readonly GuardrailGroup[];
-  /** What names the mesh in the rules: site names and ids, subnet ids, identity names. */
-  parameters: pulumi.Input<GuardrailParameters>;
+  /** What names the whole mesh in the subscription-scope rules: site ids, subnet ids. */
+  parameters: pulumi.Input<
+    Pick<GuardrailParameters, "meshSiteIds" | "meshSubnetIds" | "subnetSites">
+  >;
+  /** The user-assigned identities' names (the identities-scope rule). */
+  identityNames: readonly string[];
 }
-
-/** Which groups receive a rule of each scope. */
-const RECEIVES: Record<GuardrailScope, ReadonlyArray<GuardrailGroup["kind"]>> = {
-  all: ["network", "identities", "services"],
-  services: ["services"],
-  identities: ["identities"],
-};
 
 /**
  * Guardrails outside Pulumi: one custom Azure Policy definition per rule (guardrail-rules.ts),
@@ -72,25 +72,40 @@ export class MeshGuardrails extends pulumi.ComponentResource {
       );
       this.definitions.set(r.name, definition);
       const uses = Object.keys(r.parameters) as Array<keyof GuardrailParameters>;
-      for (const group of args.groups.filter((g) => RECEIVES[r.scope].includes(g.kind))) {
+      type Values = authorization.PolicyAssignmentArgs["parameters"];
+      const assign = (label: string, scope: pulumi.Input<string>, values: Values) =>
         this.assignments.push(
           new authorization.PolicyAssignment(
-            `${name}-${group.label}-${r.name}`,
+            `${name}-${label}-${r.name}`,
             {
               policyAssignmentName: guardrailAssignmentName(prefix, r.name),
-              scope: group.id,
+              scope,
               policyDefinitionId: definition.id,
               displayName: `service-edges ${prefix}: ${r.displayName}`,
               description: r.description,
               enforcementMode: "Default",
               nonComplianceMessages: [{ message: r.message }],
-              parameters: parameters.apply((p) =>
-                Object.fromEntries(uses.map((k) => [k, { value: p[k] }])),
-              ),
+              parameters: values,
             },
             { parent: this },
           ),
         );
+      const of = (p: Partial<GuardrailParameters>): Record<string, { value: unknown }> =>
+        Object.fromEntries(uses.map((k) => [k, { value: p[k] }]));
+      if (r.scope === "subscription") {
+        assign(
+          "subscription",
+          args.subscriptionScope,
+          parameters.apply((p) => of(p)),
+        );
+      } else if (r.scope === "services") {
+        for (const g of args.groups.filter((g) => g.kind === "services")) {
+          assign(g.label, g.id, of({ meshSiteNames: [...(g.siteNames ?? [])] }));
+        }
+      } else {
+        for (const g of args.groups.filter((g) => g.kind === "identities")) {
+          assign(g.label, g.id, of({ meshIdentityNames: [...args.identityNames] }));
+        }
       }
     }
     this.registerOutputs({});

@@ -213,13 +213,19 @@ async function buildMesh(
     : undefined;
   const identityGroupOf = (service: string) => identitiesGroup?.name ?? groupOf(service);
   if (identitiesGroup) {
+    const siteNamesOf = new Map<string, string[]>();
+    for (const s of graph.services) {
+      (siteNamesOf.get(s.placement) ?? siteNamesOf.set(s.placement, []).get(s.placement)!).push(
+        siteName(prefix, s.name),
+      );
+    }
     const assigned: GuardrailGroup[] = [
-      { label: "network", id: networkGroup.id, kind: "network" },
       { label: "identities", id: identitiesGroup.id, kind: "identities" },
       ...[...groups].map(([label, rg]): GuardrailGroup => ({
         label,
         id: rg.id,
         kind: "services",
+        siteNames: siteNamesOf.get(label),
       })),
     ];
     const groupIds = pulumi.all(Object.fromEntries([...groups].map(([g, rg]) => [g, rg.id])));
@@ -227,7 +233,10 @@ async function buildMesh(
       named("guardrails"),
       {
         namePrefix: prefix,
+        // The subscription the mesh's groups are in: /subscriptions/<id>/resourceGroups/...
+        subscriptionScope: networkGroup.id.apply((id) => id.split("/").slice(0, 3).join("/")),
         groups: assigned,
+        identityNames: graph.services.map((s) => siteName(prefix, s.name)),
         parameters: pulumi.all([network.vnetId, groupIds]).apply(([vnetId, ids]) =>
           guardrailParameters(
             {

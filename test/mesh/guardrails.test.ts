@@ -68,14 +68,15 @@ describe("guardrails outside Pulumi", () => {
       }
     });
 
-    it("assigns each rule to exactly the mesh's groups it concerns", () => {
-      const network = groupId(plan, "network");
+    it("assigns each rule once at the subscription, or to exactly the groups it concerns", () => {
       const identities = groupId(plan, "identities");
       const services = serviceGroups(plan);
       assert.equal(services.length, 3);
+      const subscription = identities.split("/").slice(0, 3).join("/");
+      assert.match(subscription, /^\/subscriptions\/[0-9a-f-]+$/);
       const expected = RULES.flatMap((r) =>
-        (r.scope === "all"
-          ? [network, identities, ...services]
+        (r.scope === "subscription"
+          ? [subscription]
           : r.scope === "services"
             ? services
             : [identities]
@@ -89,8 +90,8 @@ describe("guardrails outside Pulumi", () => {
         return `${rule.name} @ ${a.inputs.scope as string}`;
       });
       assert.deepEqual(got.sort(), expected.sort());
-      // 2 rules everywhere (5 groups), 4 on the 3 service groups, 1 on the identities' group.
-      assert.equal(assignments.length, 2 * 5 + 4 * 3 + 1);
+      // 2 rules once at the subscription, 4 on each of the 3 service groups, 1 on the identities'.
+      assert.equal(assignments.length, 2 + 4 * 3 + 1);
       for (const a of assignments) {
         const name = a.inputs.policyAssignmentName as string;
         assert.match(name, /^edges-test-[a-z-]+$/);
@@ -107,10 +108,10 @@ describe("guardrails outside Pulumi", () => {
       }
     });
 
-    it("passes the mesh's own site names and ids, subnet ids and identity names", () => {
+    it("passes the mesh's own site ids and subnet ids, each group its own site names, identity names", () => {
       const vnetId = plan.outputs.vnetId as string;
       const expected = {
-        meshSiteNames: ["edges-test-a", "edges-test-b", "edges-test-c"],
+        meshSiteNames: [] as string[],
         meshSiteIds: ["a", "b", "c"].map((s) => one(plan, T.app, s).id),
         meshSubnetIds: [`${vnetId}/subnets/snet-a`, `${vnetId}/subnets/snet-c`],
         subnetSites: [
@@ -123,10 +124,22 @@ describe("guardrails outside Pulumi", () => {
         (one(plan, T.vnet, "network").outputs.subnets as Array<{ id: string }>).map((s) => s.id),
         expected.meshSubnetIds,
       );
+      // A service group's assignments name the sites in that group: a, b and c each have one.
+      const siteInGroup = new Map(
+        ["a", "b", "c"].map((s) => [
+          one(
+            plan,
+            T.rg,
+            one(plan, T.app, s).inputs.resourceGroupName!.toString().replace("edges-test-", ""),
+          ).id,
+          `edges-test-${s}`,
+        ]),
+      );
       for (const a of ofType(plan, ASSIGN)) {
         const rule = [...byName.values()].find((r) =>
           (a.inputs.policyAssignmentName as string).endsWith(r.name),
         )!;
+        expected.meshSiteNames = [siteInGroup.get(a.inputs.scope as string)!];
         assert.deepEqual(
           a.inputs.parameters,
           Object.fromEntries(

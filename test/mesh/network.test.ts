@@ -48,11 +48,11 @@ describe("network layer under mocks", () => {
       "azure-native:storage:BlobContainer": 1,
       // every callee keeps Easy Auth settings (off: platform.enabled false)
       [T.auth]: 2,
-      // Guardrails (on by default): 7 rules, each assigned to the groups it concerns, and the
-      // identities' own group among the resource groups above.
+      // Guardrails (on by default): 7 rules; 2 assigned once at the subscription, 4 on each of
+      // the 3 service groups, 1 on the identities' own group (among the resource groups above).
       "service-edges:mesh:MeshGuardrails": 1,
       "azure-native:authorization:PolicyDefinition": 7,
-      "azure-native:authorization:PolicyAssignment": 23,
+      "azure-native:authorization:PolicyAssignment": 15,
     });
     assert.deepEqual(
       ofType(plan, T.rg)
