@@ -1,8 +1,12 @@
 /**
- * `npm run bench [-- --runs N --sizes dev,100,1000]`: plan time and peak memory of the dev stack
- * (end to end, as `npm start` runs it) and of generated meshes, min/median of several runs.
+ * `npm run bench [-- --runs N --sizes dev,100,1000 --floor PATH]`: plan time and peak memory of
+ * the dev stack (end to end, as `npm start` runs it) and of generated meshes, min/median of
+ * several runs, side by side with the Pulumi runtime's floor for the same resource types
+ * (`../shared/bench/floor.js`: the SDK's MockMonitor, batched registrations, nothing else), per
+ * resource. Each size alternates a floor run and a project run, so both see the same machine load.
  */
 import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import Table from "cli-table3";
@@ -12,6 +16,10 @@ const { values } = parseArgs({
   options: {
     runs: { type: "string", default: "5" },
     sizes: { type: "string", default: "dev,100,1000" },
+    floor: {
+      type: "string",
+      default: process.env.SERVICE_EDGES_FLOOR ?? path.resolve(root, "../shared/bench/floor.js"),
+    },
   },
 });
 const runs = Number(values.runs);
@@ -23,13 +31,15 @@ const NODE_FLAGS = [
   "--import",
   "tsx",
 ];
+/** The floor's own recommended flags (its header). */
+const FLOOR_FLAGS = ["--max-semi-space-size=64"];
 
 interface Sample {
   wallMs: number;
   planMs: number;
   maxRssMiB: number;
   resources: number;
-  depth: number;
+  depth?: number;
 }
 
 function once(which: string): Sample {
@@ -37,11 +47,7 @@ function once(which: string): Sample {
   const r = spawnSync(
     process.execPath,
     [...NODE_FLAGS, path.join(root, "bench/plan-once.ts"), which],
-    {
-      cwd: root,
-      encoding: "utf8",
-      maxBuffer: 1 << 26,
-    },
+    { cwd: root, encoding: "utf8", maxBuffer: 1 << 26 },
   );
   const wallMs = performance.now() - t0;
   if (r.status !== 0) throw new Error(`plan of ${which} failed: ${r.stderr}`);
@@ -54,15 +60,34 @@ function once(which: string): Sample {
   return { wallMs, planMs: j.ms, maxRssMiB: j.maxRssMiB, resources: j.resources, depth: j.depth };
 }
 
+/** One floor run for `services` services (it resolves the SDK from the working directory). */
+function floorOnce(services: string): Sample {
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, [...FLOOR_FLAGS, values.floor, services], {
+    cwd: root,
+    encoding: "utf8",
+  });
+  const wallMs = performance.now() - t0;
+  if (r.status !== 0) throw new Error(`floor.js ${services} failed: ${r.stderr}`);
+  const j = JSON.parse(r.stdout.trim().split("\n").pop()!) as {
+    resources: number;
+    seconds: number;
+    peakRssMiB: number;
+  };
+  return {
+    wallMs,
+    planMs: Math.round(j.seconds * 1000),
+    maxRssMiB: j.peakRssMiB,
+    resources: j.resources,
+  };
+}
+
 function npmStartOnce(): number {
   const t0 = performance.now();
   const r = spawnSync(
     process.execPath,
     [...NODE_FLAGS, path.join(root, "tools/plan/cli.ts"), "--stack", "dev"],
-    {
-      cwd: root,
-      encoding: "utf8",
-    },
+    { cwd: root, encoding: "utf8" },
   );
   if (r.status !== 0) throw new Error(r.stderr);
   return performance.now() - t0;
@@ -70,38 +95,89 @@ function npmStartOnce(): number {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const min = (xs: number[]) => Math.min(...xs);
+const hasFloor = fs.existsSync(values.floor);
 
 const table = new Table({
   head: [
     "mesh",
     "resources",
-    "dependency depth",
+    "depth",
     "runs",
     "plan ms min",
     "plan ms median",
-    "process ms median",
-    "peak RSS MiB max",
+    "peak RSS MiB",
+    "µs / resource",
+    "KiB / resource",
   ],
   style: { head: [], border: [] },
 });
+const sideBySide = new Table({
+  head: [
+    "services",
+    "project µs/res",
+    "floor µs/res",
+    "time ×",
+    "project KiB/res",
+    "floor KiB/res",
+    "memory ×",
+  ],
+  style: { head: [], border: [] },
+});
+const perResource = (ms: number, n: number) => Math.round((ms * 1000) / n);
+const kibPerResource = (mib: number, n: number) => Math.round((mib * 1024) / n);
+
 const medians = new Map<string, number>();
 for (const which of values.sizes.split(",")) {
   const n = which === "1000" ? Math.min(runs, 3) : runs;
-  const samples = Array.from({ length: n }, () => once(which));
-  medians.set(which, median(samples.map((s) => s.planMs)));
+  const withFloor = hasFloor && which !== "dev";
+  const samples: Sample[] = [];
+  const floors: Sample[] = [];
+  for (let i = 0; i < n; i++) {
+    if (withFloor) floors.push(floorOnce(which));
+    samples.push(once(which));
+  }
+  const planMs = median(samples.map((s) => s.planMs));
+  const peak = Math.max(...samples.map((s) => s.maxRssMiB));
+  const resources = samples[0].resources;
+  medians.set(which, planMs);
   table.push([
     which === "dev" ? "dev stack" : `${which} services`,
-    String(samples[0].resources),
+    String(resources),
     String(samples[0].depth),
     String(n),
     String(min(samples.map((s) => s.planMs))),
-    String(median(samples.map((s) => s.planMs))),
-    String(Math.round(median(samples.map((s) => s.wallMs)))),
-    String(Math.max(...samples.map((s) => s.maxRssMiB))),
+    String(planMs),
+    String(peak),
+    String(perResource(planMs, resources)),
+    String(kibPerResource(peak, resources)),
   ]);
+  if (withFloor) {
+    const fMs = median(floors.map((s) => s.planMs));
+    const fPeak = Math.max(...floors.map((s) => s.maxRssMiB));
+    const fRes = floors[0].resources;
+    const t = planMs / resources / (fMs / fRes);
+    const m = peak / resources / (fPeak / fRes);
+    sideBySide.push([
+      which,
+      String(perResource(planMs, resources)),
+      String(perResource(fMs, fRes)),
+      t.toFixed(2),
+      String(kibPerResource(peak, resources)),
+      String(kibPerResource(fPeak, fRes)),
+      m.toFixed(2),
+    ]);
+  }
 }
 const starts = Array.from({ length: runs }, npmStartOnce);
 console.log(table.toString());
+if (hasFloor) {
+  console.log(
+    "Side by side with the runtime's floor (targets at 1,000: time ≤ 1.3×, memory ≤ 1.2×)",
+  );
+  console.log(sideBySide.toString());
+} else {
+  console.log(`(no floor at ${values.floor}: pass --floor PATH or SERVICE_EDGES_FLOOR)`);
+}
 console.log(
   `npm start (dev stack, end to end): min ${Math.round(min(starts))} ms, median ${Math.round(median(starts))} ms`,
 );
