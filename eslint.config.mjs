@@ -10,6 +10,8 @@ export default tseslint.config(
       "**/node_modules/**",
       "**/dist/**",
       "bin/**",
+      // Pulumi's examples, copied as upstream has them (test/programs/examples/README.md).
+      "test/programs/examples/**",
       "**/*.js",
       "**/*.mjs",
       "!eslint.config.mjs",

@@ -29,3 +29,62 @@ export function generatedMesh(n: number, fanout = 10): Record<string, unknown> {
     "service-edges:edges": edges,
   };
 }
+
+/**
+ * A generated org (contract org.ts): one platform stack whose registry holds `n` services in
+ * `teams` teams, and one stack per team. Every other service is a caller with its own /28; each
+ * service is called by up to `fanout` callers, and every edge lives in its callee's team stack.
+ * Returns stack file name -> its config.
+ */
+export function generatedOrg(n: number, teams: number, fanout = 10): Record<string, unknown> {
+  const space = parseCidr("10.64.0.0/12");
+  if (!space.ok) throw new Error("bad address space");
+  const name = (i: number) => `svc${String(i).padStart(5, "0")}`;
+  const team = (i: number) => `team${String(i % teams).padStart(3, "0")}`;
+  const registry: Record<string, unknown> = {};
+  const own: Array<Record<string, unknown>> = Array.from({ length: teams }, () => ({}));
+  const inbound: unknown[][] = Array.from({ length: teams }, () => []);
+  const callers: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const fn = i % 10 === 9;
+    const caller = i % 2 === 0;
+    registry[name(i)] = {
+      team: team(i),
+      kind: fn ? "function" : "app",
+      maxInstances: 5,
+      ...(caller
+        ? { subnet: formatCidr(space.cidr.start + BigInt(callers.length) * 16n, 28) }
+        : {}),
+    };
+    if (caller) callers.push(i);
+    own[i % teams][name(i)] = { sku: fn ? "EP1" : "P1v3", roles: ["Call"] };
+  }
+  for (let i = 0; i < n; i++) {
+    for (let k = 1; k <= Math.min(fanout, callers.length); k++) {
+      const from = callers[(Math.floor(i / 2) + k) % callers.length];
+      if (from === i) continue;
+      inbound[i % teams].push({ from: name(from), to: name(i), roles: ["Call"] });
+    }
+  }
+  const files: Record<string, unknown> = {
+    "Pulumi.platform.yaml": {
+      config: {
+        "azure-native:location": "westeurope",
+        "service-edges:namePrefix": "gen",
+        "service-edges:network": { addressSpace: "10.64.0.0/12" },
+        "service-edges:services": registry,
+      },
+    },
+  };
+  for (let t = 0; t < teams; t++) {
+    files[`Pulumi.${team(t)}.yaml`] = {
+      config: {
+        "service-edges:platform": "platform",
+        "service-edges:team": team(t),
+        "service-edges:services": own[t],
+        "service-edges:edges": inbound[t],
+      },
+    };
+  }
+  return files;
+}

@@ -275,73 +275,19 @@ async function buildMesh(
     await step();
   }
 
-  const services: Record<string, pulumi.Output<ServiceOutputs>> = {};
-  const callees = new Map<string, CalleeApplication>();
-  for (const s of graph.services) {
-    const identity = identities.get(s.name)!;
-    const incoming = graph.incoming.get(s.name) ?? [];
-    const callee = isCallee(s)
-      ? new CalleeApplication(
-          named(s.name),
-          {
-            service: s,
-            namePrefix: prefix,
-            tenantId,
-            owners,
-            meshName,
-            grants: incoming.map((edge) => ({
-              edge,
-              principalObjectId: identities.get(edge.from)!.principalObjectId,
-            })),
-          },
-          child(s.name),
-        )
-      : undefined;
-    if (callee) callees.set(s.name, callee);
-    const callerClientIds = s.callers.map((c) => identities.get(c)!.clientId);
-    const host = new ServiceHost(
-      named(s.name),
-      {
-        service: s,
-        namePrefix: prefix,
-        location,
-        resourceGroupName: groupOf(s.name),
-        identityId: identity.managedIdentity.id,
-        identityClientId: identity.managedIdentity.clientId,
-        identityPrincipalId: identity.managedIdentity.principalId,
-        subnetId: s.subnet ? network.subnetId(s.name) : undefined,
-        allowedSubnets: callee
-          ? s.callers.map((c) => ({ caller: c, subnetId: network.subnetId(c) }))
-          : undefined,
-        appSettings: appSettingsOf(graph, s.name, tenantId, identity, callerClientIds, callee),
-        scmAllowedRanges: graph.scmAllowedRanges.map((c) => c.text),
-        // Every callee keeps its auth settings: authsettingsV2 has no DELETE, so dropping the
-        // resource would leave Easy Auth on (pulumi-azure-native, defaultResourcesState.go lists
-        // only v1 authsettings); easyAuth: false writes platform.enabled: false instead.
-        easyAuth: callee
-          ? {
-              tenantId,
-              clientId: callee.application.clientId,
-              identifierUri: callee.identifierUri,
-              allowedClientIds: callerClientIds,
-              enabled: s.easyAuth,
-            }
-          : undefined,
-      },
-      child(s.name),
-    );
-    services[s.name] = pulumi.output({
-      planId: host.plan.id,
-      appId: host.app.id,
-      subnetId: s.subnet ? network.subnetId(s.name) : undefined,
-      defaultHostName: host.defaultHostName,
-      clientId: identity.clientId,
-      principalObjectId: identity.principalObjectId,
-      audience: callee?.identifierUri,
-      applicationClientId: callee?.application.clientId,
-    }) as pulumi.Output<ServiceOutputs>;
-    await step();
-  }
+  const { services, callees } = await registerServices({
+    graph,
+    parent: mesh,
+    meshName,
+    tenantId,
+    owners,
+    named,
+    child,
+    step,
+    groupOf,
+    identityOf: (service) => identityRef(identities.get(service)!),
+    subnetIdOf: (service) => network.subnetId(service),
+  });
   const accessMatrix = graph.edges.map((e) =>
     pulumi.output({
       from: e.from,
@@ -366,6 +312,129 @@ async function buildMesh(
   return { tenantId, vnetId: network.vnetId, services, accessMatrix, clientSecrets };
 }
 
+/** What a service's compute and its callees need of its identity (a ServiceIdentity, or a registry entry). */
+export interface IdentityRef {
+  /** The user-assigned identity's ARM id (attached to the app). */
+  id: pulumi.Input<string>;
+  managedClientId: pulumi.Input<string>;
+  managedPrincipalId: pulumi.Input<string>;
+  /** The client id in the service's tokens (the registration's, else the managed identity's). */
+  clientId: pulumi.Input<string>;
+  /** The principal its app role assignments name. */
+  principalObjectId: pulumi.Input<string>;
+  /** identity: registration: the registration's client id. */
+  registrationClientId?: pulumi.Input<string>;
+}
+
+function identityRef(identity: ServiceIdentity): IdentityRef {
+  return {
+    id: identity.managedIdentity.id,
+    managedClientId: identity.managedIdentity.clientId,
+    managedPrincipalId: identity.managedIdentity.principalId,
+    clientId: identity.clientId,
+    principalObjectId: identity.principalObjectId,
+    registrationClientId: identity.registration?.clientId,
+  };
+}
+
+/** Where `registerServices` puts things and finds what it does not own. */
+export interface ServicesContext {
+  graph: ServiceGraph;
+  parent: pulumi.Resource;
+  meshName: string;
+  tenantId: pulumi.Output<string>;
+  owners: pulumi.Input<string[]>;
+  named: (local: string) => string;
+  child: (oldName: string) => pulumi.ComponentResourceOptions;
+  step: () => Promise<void>;
+  groupOf: (service: string) => pulumi.Input<string>;
+  identityOf: (service: string) => IdentityRef;
+  subnetIdOf: (service: string) => pulumi.Input<string>;
+  /** The services this stack deploys (default: every service of the graph). */
+  owns?: (service: string) => boolean;
+}
+
+/**
+ * Each service's callee application (with the app role assignments of its incoming edges) and its
+ * compute, a few services at a time; what each service got, for the outputs.
+ */
+export async function registerServices(ctx: ServicesContext): Promise<{
+  services: Record<string, pulumi.Output<ServiceOutputs>>;
+  callees: Map<string, CalleeApplication>;
+}> {
+  const { graph, named, child, tenantId, owners } = ctx;
+  const prefix = graph.namePrefix;
+  const services: Record<string, pulumi.Output<ServiceOutputs>> = {};
+  const callees = new Map<string, CalleeApplication>();
+  for (const s of graph.services) {
+    if (ctx.owns && !ctx.owns(s.name)) continue;
+    const identity = ctx.identityOf(s.name);
+    const incoming = graph.incoming.get(s.name) ?? [];
+    const callee = isCallee(s)
+      ? new CalleeApplication(
+          named(s.name),
+          {
+            service: s,
+            namePrefix: prefix,
+            tenantId,
+            owners,
+            meshName: ctx.meshName,
+            grants: incoming.map((edge) => ({
+              edge,
+              principalObjectId: ctx.identityOf(edge.from).principalObjectId,
+            })),
+          },
+          child(s.name),
+        )
+      : undefined;
+    if (callee) callees.set(s.name, callee);
+    const callerClientIds = s.callers.map((c) => pulumi.output(ctx.identityOf(c).clientId));
+    const host = new ServiceHost(
+      named(s.name),
+      {
+        service: s,
+        namePrefix: prefix,
+        location: graph.location,
+        resourceGroupName: ctx.groupOf(s.name),
+        identityId: identity.id,
+        identityClientId: identity.managedClientId,
+        identityPrincipalId: identity.managedPrincipalId,
+        subnetId: s.subnet ? ctx.subnetIdOf(s.name) : undefined,
+        allowedSubnets: callee
+          ? s.callers.map((c) => ({ caller: c, subnetId: ctx.subnetIdOf(c) }))
+          : undefined,
+        appSettings: appSettingsOf(graph, s.name, tenantId, identity, callerClientIds, callee),
+        scmAllowedRanges: graph.scmAllowedRanges.map((c) => c.text),
+        // Every callee keeps its auth settings: authsettingsV2 has no DELETE, so dropping the
+        // resource would leave Easy Auth on (pulumi-azure-native, defaultResourcesState.go lists
+        // only v1 authsettings); easyAuth: false writes platform.enabled: false instead.
+        easyAuth: callee
+          ? {
+              tenantId,
+              clientId: callee.application.clientId,
+              identifierUri: callee.identifierUri,
+              allowedClientIds: callerClientIds,
+              enabled: s.easyAuth,
+            }
+          : undefined,
+      },
+      child(s.name),
+    );
+    services[s.name] = pulumi.output({
+      planId: host.plan.id,
+      appId: host.app.id,
+      subnetId: s.subnet ? ctx.subnetIdOf(s.name) : undefined,
+      defaultHostName: host.defaultHostName,
+      clientId: identity.clientId,
+      principalObjectId: identity.principalObjectId,
+      audience: callee?.identifierUri,
+      applicationClientId: callee?.application.clientId,
+    }) as pulumi.Output<ServiceOutputs>;
+    await ctx.step();
+  }
+  return { services, callees };
+}
+
 /**
  * The owners of every Entra application and service principal: the deployer first, then the
  * configured owners (the deployer once, if listed too). azuread assigns no owners unless `owners`
@@ -374,7 +443,7 @@ async function buildMesh(
  * Cloud Application Administrator). A deployer holding Application.ReadWrite.OwnedBy must itself
  * be an owner to manage what it created (the same docs).
  */
-function entraOwners(deployer: string, configured: readonly string[]): string[] {
+export function entraOwners(deployer: string, configured: readonly string[]): string[] {
   const self = deployer.toLowerCase();
   return [deployer, ...configured.filter((o) => o !== self)];
 }
@@ -384,7 +453,7 @@ function appSettingsOf(
   graph: ServiceGraph,
   service: string,
   tenantId: pulumi.Output<string>,
-  identity: ServiceIdentity,
+  identity: IdentityRef,
   callerClientIds: pulumi.Output<string>[],
   callee: CalleeApplication | undefined,
 ): Record<string, pulumi.Input<string>> {
@@ -394,12 +463,12 @@ function appSettingsOf(
     [S.tenantId]: tenantId,
     [S.serviceName]: s.name,
     // DefaultAzureCredential picks the user-assigned identity from AZURE_CLIENT_ID.
-    AZURE_CLIENT_ID: identity.managedIdentity.clientId,
+    AZURE_CLIENT_ID: identity.managedClientId,
   };
   if (isCaller(s)) {
     settings[S.identityKind] = s.identity;
-    settings[S.managedIdentityClientId] = identity.managedIdentity.clientId;
-    if (identity.registration) settings[S.appClientId] = identity.registration.clientId;
+    settings[S.managedIdentityClientId] = identity.managedClientId;
+    if (identity.registrationClientId) settings[S.appClientId] = identity.registrationClientId;
     settings[S.callees] = tenantId.apply((tenant) =>
       JSON.stringify(
         calleeTargetsFor(graph.outgoing.get(s.name) ?? [], s.name, (to) => ({

@@ -5,7 +5,7 @@
 import { strict as assert } from "node:assert";
 import * as pulumi from "@pulumi/pulumi";
 import { mockCall, mockContext } from "../../tools/plan/mock-outputs";
-import { DEFAULT_PROGRAM, type PlanResult } from "../../tools/plan/run";
+import { type PlanResult, lastProgramExports } from "../../tools/plan/run";
 import { T, clone, ofType, one, planOf, smallConfig, type Values } from "../fixtures";
 
 type Obj = Record<string, unknown>;
@@ -29,10 +29,9 @@ function withRegistrations(): Values {
 }
 
 /** The program's `clientSecrets` export from the plan that ran last, unresolved. */
+/** The last planned program's `clientSecrets` stack output, as the Output it returned. */
 function exportedSecrets(): pulumi.Output<Record<string, string>> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return (require(DEFAULT_PROGRAM) as { clientSecrets: pulumi.Output<Record<string, string>> })
-    .clientSecrets;
+  return lastProgramExports().clientSecrets as pulumi.Output<Record<string, string>>;
 }
 
 function valueOf<T>(o: pulumi.Output<T>): Promise<T> {

@@ -2,7 +2,7 @@
  * Access queries over a plan, across both layers, answered from the resources the program
  * registered (not from the config), so they say what would actually be deployed.
  */
-import { PROJECT, RESOURCE_TYPES as R, meshUrns } from "@service-edges/contract";
+import { RESOURCE_TYPES as R, TYPES, childName } from "@service-edges/contract";
 import { MESH_NAME, type PlanResource, type PlanResult } from "./run";
 
 type Obj = Record<string, unknown>;
@@ -20,15 +20,19 @@ export interface AccessAnswer {
   identity: LayerAnswer & { roles: string[] };
 }
 
-/** The mesh's resource of a type held by one of its components for a service, by URN. */
+/**
+ * The mesh's resource of a type held by one of its components for a service: by its URN's tail
+ * (component type, resource type, name), so a single-stack mesh and an org's stacks (the platform's
+ * identities, a team's hosts and callees) answer alike.
+ */
 function find(
   plan: PlanResult,
   component: "host" | "callee" | "identity",
   type: string,
   service: string,
 ): PlanResource | undefined {
-  const urn = meshUrns(plan.stack, PROJECT, MESH_NAME).service(component, type, service);
-  return plan.resources.find((r) => r.urn === urn);
+  const tail = `${TYPES[component]}$${type}::${childName(MESH_NAME, service)}`;
+  return plan.resources.find((r) => r.urn.endsWith(tail));
 }
 
 /** Rule addresses that admit every address (ARM writes the implicit all-rule as `Any`). */

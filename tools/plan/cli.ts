@@ -20,6 +20,7 @@ import {
   registeredSoFar,
   runPlan,
   type PlanOptions,
+  type PlanResult,
 } from "./run";
 import { UnknownServiceError, checkAccess, describeAccess, matchAccess } from "./access";
 import { EXIT_MISMATCH, addAuditCommand } from "./audit";
@@ -28,8 +29,24 @@ import { mockOverrides } from "./mock-file";
 import { readPolicyConfig } from "./policy-config";
 import { withProgress } from "./progress";
 import { MissingMockError } from "./recording-monitor";
-import { reviewMarkdown, reviewPlans, reviewText } from "./review";
-import { humanPlan, markdownReview, mermaid, programPlan, violationsText } from "./render";
+import { reviewPlans, reviewText } from "./review";
+import {
+  type GraphView,
+  humanPlan,
+  markdownReview,
+  mermaid,
+  programPlan,
+  violationsText,
+} from "./render";
+import {
+  DEFAULT_JOBS,
+  orgAsPlan,
+  orgReviewText,
+  orgText,
+  planOrg,
+  planOrgStacks,
+  reviewOrg,
+} from "./org";
 import {
   type ProjectInfo,
   type StackConfig,
@@ -38,6 +55,7 @@ import {
   defaultStack,
   findProject,
   invocationDir,
+  readJsonFile,
   readStackConfig,
   stackFile,
   stacksIn,
@@ -55,19 +73,71 @@ interface PlanFlags {
   diff?: string;
   base?: string;
   head?: string;
+  basePlan?: string;
   format?: string;
   mocks?: string;
   stackOutputs?: string[];
   policyConfig?: string;
+  org?: string;
+  jobs?: string;
+}
+
+/**
+ * `--base none` (or `--diff none`): the stack is new, nothing is deployed yet; `--head none`: its
+ * config is deleted, everything goes. Not a path: `./none` names a file called none.
+ */
+export const NONE = "none";
+const NONE_OPTIONS = new Set(["diff", "base", "head"]);
+
+/** The plan of a stack with nothing in it. */
+function emptyPlan(stack: string): PlanResult {
+  return { stack, services: [], edges: [], resources: [], violations: [], outputs: {} };
+}
+
+/**
+ * `--base-plan FILE`: a plan's `--json`, saved (e.g. the base planned with the base's own code,
+ * in a worktree of the base commit). Checked to be one, so a review's JSON is not taken for it.
+ */
+function readBasePlan(file: string): PlanResult {
+  const what = "base plan";
+  const j = readJsonFile(file, what) as Partial<PlanResult> | null;
+  const not = (why: string) =>
+    new UsageError(
+      `the ${what} ${file} is not a plan's --json (npm run plan -- --stack NAME --json): ${why}`,
+    );
+  if (!j || typeof j !== "object" || Array.isArray(j)) throw not("not an object");
+  if (typeof j.stack !== "string") throw not("it has no stack");
+  if (!Array.isArray(j.resources)) throw not("it has no resources list");
+  j.resources.forEach((r, i) => {
+    if (
+      !r ||
+      typeof r.urn !== "string" ||
+      typeof r.type !== "string" ||
+      !r.inputs ||
+      typeof r.inputs !== "object" ||
+      !Array.isArray(r.dependencies)
+    )
+      throw not(`resources[${i}] has no urn, type, inputs or dependencies`);
+  });
+  return {
+    stack: j.stack,
+    services: j.services ?? [],
+    edges: j.edges ?? [],
+    resources: j.resources,
+    violations: j.violations ?? [],
+    outputs: j.outputs ?? {},
+  };
 }
 
 /** Options naming files: resolved against the directory the command was run from. */
 const PATH_OPTIONS = new Set([
+  "org",
   "config",
   "program",
   "diff",
   "base",
   "head",
+  "basePlan",
   "state",
   "assignments",
   "sites",
@@ -140,7 +210,11 @@ function shown(file: string): string {
   return path.relative(invocationDir(), file) || file;
 }
 
-/** `--diff BASE` (the planned config is the head) or `--base B --head H`. */
+/**
+ * `--diff BASE` (the planned config is the head), `--base B --head H`, or `--base-plan P` (a saved
+ * plan of the base) with `--head H` or `--stack` / `--config`. `none` for a base: a new stack; for
+ * the head: a deleted stack config.
+ */
 async function review(
   flags: PlanFlags,
   out: (s: string) => void,
@@ -150,42 +224,83 @@ async function review(
     throw new UsageError(`--format must be markdown or text, got "${flags.format}"`);
   }
   if (flags.mermaid) throw new UsageError("--mermaid does not apply to a review");
-  if (flags.diff && (flags.base || flags.head)) {
+  if (flags.diff && (flags.base || flags.head || flags.basePlan)) {
     throw new UsageError("give --diff BASE, or --base BASE --head HEAD, not both");
+  }
+  if (flags.base && flags.basePlan) {
+    throw new UsageError("give --base (a stack config) or --base-plan (a saved plan), not both");
   }
   if (flags.base && !flags.head) {
     throw new UsageError("--base needs --head (the proposed stack config to compare with it)");
   }
-  if (flags.head && !flags.base) {
+  if (flags.head && !flags.base && !flags.basePlan) {
     throw new UsageError("--head needs --base (the base stack config to compare it with)");
   }
   if (flags.head && (flags.stack || flags.config)) {
     throw new UsageError("--head is the planned config: give it, or --stack / --config, not both");
+  }
+  const baseArg = flags.diff ?? flags.base;
+  const newStack = baseArg === NONE;
+  const deletedStack = flags.head === NONE;
+  if (newStack && deletedStack) {
+    throw new UsageError("--base none --head none: there is nothing to review");
   }
   const inputs = planInputs(flags);
   const program = inputs.program!;
   const project = projectOf(program);
   const name = isOurProgram(program) ? PROJECT : project.name;
   const withDefaults = (c: StackConfig) => withProjectDefaults(c, { ...project, name });
-  const headConfig = flags.head
-    ? withDefaults(
-        readStackConfig(cliPath(flags.head), undefined, {
-          project: name,
-          what: "head stack config",
-        }),
-      )
-    : configFrom(flags);
-  const baseConfig = withDefaults(
-    readStackConfig(cliPath((flags.diff ?? flags.base)!), headConfig.stack, {
-      project: name,
-      what: "base stack config",
-    }),
-  );
+  const headConfig = deletedStack
+    ? undefined
+    : flags.head
+      ? withDefaults(
+          readStackConfig(cliPath(flags.head), undefined, {
+            project: name,
+            what: "head stack config",
+          }),
+        )
+      : configFrom(flags);
+  const savedBase = flags.basePlan ? readBasePlan(cliPath(flags.basePlan)) : undefined;
+  if (savedBase && headConfig && savedBase.stack !== headConfig.stack) {
+    // URNs name the stack: every resource would read as deleted and created again.
+    throw new UsageError(
+      `the base plan ${shown(cliPath(flags.basePlan!))} is of stack ${savedBase.stack}, the head of stack ${headConfig.stack}`,
+    );
+  }
+  const baseConfig =
+    savedBase || newStack
+      ? undefined
+      : withDefaults(
+          readStackConfig(cliPath(baseArg!), headConfig?.stack, {
+            project: name,
+            what: "base stack config",
+          }),
+        );
+  const stack = headConfig?.stack ?? savedBase?.stack ?? baseConfig!.stack;
+  const notes: string[] = [];
+  if (newStack) notes.push("A new stack: reviewed against an empty stack (nothing deployed yet).");
+  if (deletedStack)
+    notes.push(
+      "The stack config is deleted: reviewed as the stack destroyed, everything deleted. " +
+        "Deleting the file deletes nothing in Azure: the resources stay until `pulumi destroy`.",
+    );
+  if (savedBase)
+    notes.push(
+      `The base is the saved plan \`${path.basename(flags.basePlan!)}\` (${savedBase.resources.length} resources), not planned here.`,
+    );
   const { base, head, graph } = await withProgress(registeredSoFar, async () => {
     // The base is what is deployed: the planner's own checks judge only the proposed config.
-    const b = await runPlan({ ...inputs, config: baseConfig, skipConfigChecks: true });
+    const b =
+      savedBase ??
+      (baseConfig
+        ? await runPlan({ ...inputs, config: baseConfig, skipConfigChecks: true })
+        : emptyPlan(stack));
+    if (!headConfig) {
+      const none: GraphView = { services: [], edges: [] };
+      return { base: b, head: emptyPlan(stack), graph: none };
+    }
     const h = await planStack({ ...inputs, config: headConfig });
-    return { base: b, head: h.plan, graph: h.graph };
+    return { base: b, head: h.plan, graph: h.graph as GraphView | undefined };
   });
   const d = diffPlans(base, head);
   const r = reviewPlans(base, head);
@@ -193,12 +308,10 @@ async function review(
     out(JSON.stringify(r, null, 2));
   } else if (flags.format === "markdown") {
     if (!graph) throw new UsageError("--format markdown needs a service-edges stack config");
-    out(markdownReview(graph, head, d, shortUrn));
-    out("");
-    out("#### Resources, as the engine will run them");
-    out("");
-    out(reviewMarkdown(r));
+    out(markdownReview(graph, head, d, shortUrn, { review: r, notes }));
   } else {
+    for (const note of notes) out(note.replace(/`/g, ""));
+    if (notes.length) out("");
     out(reviewText(r));
     out("");
     out(violationsText(head));
@@ -211,12 +324,66 @@ async function review(
   return head.violations.some((v) => v.enforcementLevel === "mandatory") ? EXIT.violation : EXIT.ok;
 }
 
+/** `--jobs N`: worker processes for an org plan (default one per core). */
+function jobsOf(flags: PlanFlags): number {
+  if (flags.jobs === undefined) return DEFAULT_JOBS;
+  const n = Number(flags.jobs);
+  if (!Number.isInteger(n) || n < 1)
+    throw new UsageError(
+      `--jobs ${flags.jobs}: give a whole number of worker processes, 1 or more`,
+    );
+  return n;
+}
+
+/** `--org DIR`: every stack in DIR; with `--base DIR` (or `--diff DIR`), a review of the org PR. */
+async function orgCommand(
+  flags: PlanFlags,
+  out: (s: string) => void,
+  err: (s: string) => void,
+): Promise<number> {
+  for (const f of [
+    "stack",
+    "config",
+    "program",
+    "head",
+    "basePlan",
+    "mermaid",
+    "format",
+  ] as const) {
+    if (flags[f] !== undefined)
+      throw new UsageError(
+        `--org plans every stack file in its directory; ${flagName(new Command(), f)} does not apply`,
+      );
+  }
+  const jobs = jobsOf(flags);
+  const baseDir = flags.diff ?? flags.base;
+  if (baseDir) {
+    const r = await reviewOrg(baseDir, flags.org!, jobs);
+    out(flags.json ? JSON.stringify(r, null, 2) : orgReviewText(r));
+    const blocking = r.stacks.flatMap((s) =>
+      s.review.blocking.map((b) => ({ ...b, stack: s.name })),
+    );
+    for (const b of blocking) err(`blocking: [${b.stack}] ${shortUrn(b.urn)}: ${b.message}`);
+    if (blocking.length > 0) return EXIT.invalid;
+    return r.stacks.some((s) => s.review.violations.some((v) => v.enforcementLevel === "mandatory"))
+      ? EXIT.violation
+      : EXIT.ok;
+  }
+  const org = await planOrg(flags.org!, jobs);
+  out(flags.json ? JSON.stringify(org, null, 2) : orgText(org));
+  return org.stacks.some((s) => s.violations.some((v) => v.enforcementLevel === "mandatory"))
+    ? EXIT.violation
+    : EXIT.ok;
+}
+
 async function plan(
   flags: PlanFlags,
   out: (s: string) => void,
   err: (s: string) => void,
 ): Promise<number> {
-  if (flags.diff || flags.base || flags.head) return review(flags, out, err);
+  if (flags.org) return orgCommand(flags, out, err);
+  if (flags.jobs !== undefined) throw new UsageError("--jobs applies to --org plans");
+  if (flags.diff || flags.base || flags.head || flags.basePlan) return review(flags, out, err);
   if (flags.format) throw new UsageError("--format applies to --diff / --base --head reviews");
   if (flags.json && flags.mermaid) throw new UsageError("give --json or --mermaid, not both");
   const config = configFrom(flags);
@@ -284,10 +451,19 @@ export async function main(
       collect,
     )
     .option("--policy-config <file>", "policy pack config JSON, as pulumi --policy-pack-config")
-    .option("--diff <base-config>", "review: what changes from this base config to the planned one")
-    .option("--base <file>", "review: the base stack config (with --head)")
-    .option("--head <file>", "review: the proposed stack config (with --base)")
+    .option(
+      "--diff <base-config>",
+      "review: what changes from this base config (none: a new stack) to the planned one",
+    )
+    .option("--base <file>", "review: the base stack config (with --head); none: a new stack")
+    .option("--head <file>", "review: the proposed stack config (with --base); none: deleted")
+    .option(
+      "--base-plan <file>",
+      "review: against this saved plan (--json of the base, e.g. planned with the base's code)",
+    )
     .option("--format <format>", "review output: text (default) or markdown (a PR comment)")
+    .option("--org <dir>", "plan every Pulumi.<stack>.yaml in DIR: one platform stack, team stacks")
+    .option("--jobs <n>", "--org: worker processes planning team stacks (default: one per core)")
     .enablePositionalOptions()
     .exitOverride()
     .configureOutput({ writeOut: (s) => out(s.trimEnd()), writeErr: (s) => err(s.trimEnd()) });
@@ -314,7 +490,11 @@ export async function main(
       }
     }
     for (const [key, value] of Object.entries(action.opts())) {
-      if (PATH_OPTIONS.has(key) && typeof value === "string") {
+      if (
+        PATH_OPTIONS.has(key) &&
+        typeof value === "string" &&
+        !(NONE_OPTIONS.has(key) && value === NONE)
+      ) {
         action.setOptionValueWithSource(key, cliPath(value), "cli");
       }
     }
@@ -329,8 +509,14 @@ export async function main(
       .option("--program <file>", "query another program of this project (one using the mesh)")
       .option("--mocks <file>", "JSON results for invokes the mocks do not know")
       .option("--stack-outputs <name=file>", "outputs of a referenced stack (repeatable)", collect)
+      .option("--org <dir>", "query across every stack in DIR (a platform and team stacks)")
+      .option("--jobs <n>", "--org: worker processes (default: one per core)")
       .option("--json", "print the answer as JSON");
-  const queryPlan = (flags: PlanFlags) => {
+  const queryPlan = async (flags: PlanFlags) => {
+    if (flags.org) {
+      const { org, plans } = await planOrgStacks(flags.org, jobsOf(flags));
+      return orgAsPlan(org, plans);
+    }
     const config = configFrom(flags);
     const inputs = planInputs(flags);
     return withProgress(registeredSoFar, () => runPlan({ ...inputs, config }));

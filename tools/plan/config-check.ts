@@ -13,7 +13,7 @@ export const LOCATION_KEY = "azure-native:location";
 /** Keys the program reads today when the contract's schema cannot say (it always can). */
 const FALLBACK_KEYS = ["namePrefix", "guardrails", "network", "services", "edges"];
 /** Keys held for later versions: refused until the program reads them, never "unknown". */
-export const RESERVED_KEYS = ["platform", "team"];
+export const RESERVED_KEYS: string[] = [];
 
 /** The `service-edges:` keys the program reads, from the contract's stack schema. */
 export function knownKeys(): string[] {

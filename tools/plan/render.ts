@@ -10,6 +10,7 @@ import {
   isCaller,
   subnetName,
 } from "@service-edges/contract";
+import { type AccessChange, type Review, reviewMarkdown, reviewSummary } from "./review";
 import type { PlanResult } from "./run";
 
 function table(head: string[]): Table.Table {
@@ -90,8 +91,24 @@ function nodeId(name: string): string {
   return `s_${name.replace(/-/g, "_")}`;
 }
 
-/** A Mermaid flowchart of services and edges; `highlight` edges (from.to keys) are drawn thick. */
-export function mermaid(graph: ServiceGraph, highlight: ReadonlySet<string> = new Set()): string {
+/** What a flowchart draws: the graph's services and edges. */
+export type GraphView = Pick<ServiceGraph, "services" | "edges">;
+
+/** Link colours of a review's graph (GitHub's own green, orange and red). */
+export const EDGE_STYLE = {
+  added: "stroke:#2da44e,stroke-width:3px",
+  reduced: "stroke:#e16f24,stroke-width:3px",
+  removed: "stroke:#cf222e,stroke-width:2px,stroke-dasharray:5 5",
+} as const;
+
+/**
+ * A Mermaid flowchart of services and edges. With a review's edge changes: added edges, and
+ * edges that only gained roles, thick and green; edges that lost a role thick and orange (their
+ * label says what was lost); removed edges dashed and red (drawn from the base, their services
+ * too when they are gone); the rest as they are. `linkStyle` counts every link in the order it
+ * is declared: the graph's edges, then the removed ones, then the dotted ingress links.
+ */
+export function mermaid(graph: GraphView, changes: readonly AccessChange[] = []): string {
   const lines = ["flowchart LR"];
   const outside: string[] = [];
   for (const s of graph.services) {
@@ -107,19 +124,35 @@ export function mermaid(graph: ServiceGraph, highlight: ReadonlySet<string> = ne
       outside.push(`  ${from} -.->|"${describeIngress(s.ingress)}"| ${nodeId(s.name)}`);
     }
   }
+  const key = (e: { from: string; to: string }) => `${e.from}.${e.to}`;
+  const changed = new Map(changes.filter((c) => c.change !== "removed").map((c) => [key(c), c]));
+  const removed = changes.filter((c) => c.change === "removed");
+  // Services that are gone but had edges: drawn so their removed edges have both ends.
+  const declared = new Set(graph.services.map((s) => s.name));
+  for (const c of removed)
+    for (const name of [c.from, c.to])
+      if (!declared.has(name)) {
+        declared.add(name);
+        lines.push(`  ${nodeId(name)}["${name}<br/>removed"]`);
+      }
+  const styled: Record<keyof typeof EDGE_STYLE, number[]> = { added: [], reduced: [], removed: [] };
   let n = 0;
-  const thick: number[] = [];
   for (const e of graph.edges) {
-    const key = `${e.from}.${e.to}`;
-    lines.push(
-      `  ${nodeId(e.from)} ${highlight.has(key) ? "==>" : "-->"}|"${e.roles.join(", ")}"| ${nodeId(e.to)}`,
-    );
-    if (highlight.has(key)) thick.push(n);
+    const c = changed.get(key(e));
+    const lost = c ? c.rolesBefore.filter((r) => !c.rolesAfter.includes(r)) : [];
+    const label = `${e.roles.join(", ")}${lost.length ? `<br/>lost: ${lost.join(", ")}` : ""}`;
+    lines.push(`  ${nodeId(e.from)} ${c ? "==>" : "-->"}|"${label}"| ${nodeId(e.to)}`);
+    if (c) styled[lost.length ? "reduced" : "added"].push(n);
     n++;
   }
+  for (const c of removed) {
+    lines.push(`  ${nodeId(c.from)} -.->|"${c.rolesBefore.join(", ")}"| ${nodeId(c.to)}`);
+    styled.removed.push(n++);
+  }
   lines.push(...outside);
-  if (thick.length > 0)
-    lines.push(`  linkStyle ${thick.join(",")} stroke:#2da44e,stroke-width:3px`);
+  for (const kind of ["added", "reduced", "removed"] as const)
+    if (styled[kind].length > 0)
+      lines.push(`  linkStyle ${styled[kind].join(",")} ${EDGE_STYLE[kind]}`);
   return lines.join("\n");
 }
 
@@ -152,15 +185,40 @@ export function humanPlan(graph: ServiceGraph, plan: PlanResult, file: string): 
   ].join("\n");
 }
 
-/** A PR comment: access delta, the graph with new edges highlighted, resource changes, policy. */
+export interface MarkdownReviewOptions {
+  /**
+   * The engine's review: its summary (REPLACES / DELETES / BLOCKED) and blocking come first, and
+   * its access changes colour the graph. Without it, changed edges are drawn green.
+   */
+  review?: Review;
+  /** Said right under the title (a new stack, a deleted stack config, where the base came from). */
+  notes?: readonly string[];
+}
+
+/**
+ * A PR comment, the verdict first: the engine's summary and blocking, the counts, the access
+ * delta, policy violations, the graph (added green, roles lost orange, removed red and dashed),
+ * the engine's replacements and deletes; then the details, collapsed.
+ */
 export function markdownReview(
-  graph: ServiceGraph,
+  graph: GraphView,
   head: PlanResult,
   d: import("./diff").PlanDiff,
   shortUrn: (u: string) => string,
+  options: MarkdownReviewOptions = {},
 ): string {
+  const { review } = options;
   const out: string[] = [];
   out.push(`### service-edges plan: stack \`${head.stack}\``, "");
+  for (const note of options.notes ?? []) out.push(`> ${note}`, "");
+  if (review) {
+    out.push(`**${reviewSummary(review)}**`, "");
+    if (review.blocking.length) {
+      out.push("> [!CAUTION]", "> **Blocking: Azure will refuse this deployment as ordered.**");
+      for (const b of review.blocking) out.push(`> - \`${shortUrn(b.urn)}\`: ${b.message}`);
+      out.push("");
+    }
+  }
   out.push(
     `**${d.added.length}** to add, **${d.changed.length}** to change, **${d.removed.length}** to remove · ` +
       `${graph.services.length} services, ${graph.edges.length} edges · ` +
@@ -172,17 +230,9 @@ export function markdownReview(
   out.push("#### Access changes", "");
   if (d.access.length === 0) out.push("_None._");
   for (const a of d.access) out.push(`- ${a}`);
-  out.push(
-    "",
-    "#### Graph (changed edges in bold green)",
-    "",
-    "```mermaid",
-    mermaid(graph, d.newEdges),
-    "```",
-    "",
-  );
   if (head.violations.length > 0) {
     out.push(
+      "",
       "#### Policy violations",
       "",
       "| level | policy | resource | message |",
@@ -193,7 +243,32 @@ export function markdownReview(
         `| ${v.enforcementLevel} | ${v.policy} | ${v.urn ? `\`${shortUrn(v.urn)}\`` : ""} | ${v.message.replace(/\|/g, "\\|").replace(/\n/g, " ")} |`,
       );
     }
-    out.push("");
+  }
+  const changes: AccessChange[] =
+    review?.access ??
+    [...d.newEdges].map((k) => {
+      const [from, to] = k.split(".");
+      return { change: "added", from, to, rolesBefore: [], rolesAfter: [] };
+    });
+  out.push(
+    "",
+    review
+      ? "#### Graph (added edges green, roles lost orange, removed edges red and dashed)"
+      : "#### Graph (changed edges in bold green)",
+    "",
+    "```mermaid",
+    mermaid(graph, changes),
+    "```",
+    "",
+  );
+  if (review) {
+    // What the engine will do: destructive steps visible, the rest collapsed (blocking is above).
+    out.push(
+      "#### Resources, as the engine will run them",
+      "",
+      reviewMarkdown({ ...review, blocking: [] }),
+      "",
+    );
   }
   out.push(
     "<details><summary>Resource changes</summary>",

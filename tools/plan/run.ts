@@ -10,17 +10,21 @@ import {
   PROJECT,
   RESOURCE_TYPES,
   type ServiceGraph,
+  buildPlatformGraph,
   buildServiceGraph,
+  buildTeamGraph,
   describeIngress,
   isCallee,
   meshUrns,
+  stackKindOf,
 } from "@service-edges/contract";
+import type { PlatformOutputs } from "service-edges/org";
 import { type OfflineConfig, runPolicies } from "@service-edges/policy/offline";
 import type { AliasSpec } from "./adoption";
 import { configIssues } from "./config-check";
 import { mockContext } from "./mock-outputs";
 import { type MockOverrides, RecordingMonitor, type RegisteredResource } from "./recording-monitor";
-import { type StackConfig, findProject, runtimeConfig } from "./stack-config";
+import { type StackConfig, findProject, missingConfigError, runtimeConfig } from "./stack-config";
 
 /** The name this project's program gives its mesh (index.ts). */
 export const MESH_NAME = "mesh";
@@ -110,6 +114,12 @@ export function isOurProgram(program: string): boolean {
   return file === DEFAULT_PROGRAM || findProject(file)?.dir === PROJECT_DIR;
 }
 
+/** The stack outputs the last planned program returned, as Outputs (tests read their secrecy). */
+let lastExports: Record<string, unknown> = {};
+export function lastProgramExports(): Record<string, unknown> {
+  return lastExports;
+}
+
 /** The plan under way, for progress and for what an unhandled failure inside it was missing. */
 let current: RecordingMonitor | undefined;
 
@@ -123,10 +133,57 @@ export function missingMockMessage(): string | undefined {
   return current?.missing[0]?.message;
 }
 
-/** The graph the program will build from this config (throws ConfigError, registers nothing). */
-export function graphOf(config: StackConfig): ServiceGraph {
+/**
+ * The graph the program will build from this config (throws ConfigError, registers nothing). A
+ * team stack's is validated against its platform's registry: the planned outputs of the stack its
+ * `service-edges:platform` names, from `stackOutputs` (`--org DIR`, or `--stack-outputs`).
+ */
+export function graphOf(
+  config: StackConfig,
+  stackOutputs: Readonly<Record<string, Record<string, unknown>>> = {},
+): ServiceGraph {
   const v = config.values;
   const ns = (key: string) => v[`${PROJECT}:${key}`];
+  const kind = stackKindOf({ platform: ns("platform"), services: ns("services") });
+  if (kind === "platform") {
+    return buildPlatformGraph({
+      stack: config.stack,
+      location: v["azure-native:location"],
+      namePrefix: ns("namePrefix"),
+      owners: ns("owners"),
+      guardrails: ns("guardrails"),
+      network: ns("network"),
+      services: ns("services"),
+    }).graph;
+  }
+  if (kind === "team") {
+    const name = String(ns("platform"));
+    const p = stackOutputs[name] as Partial<PlatformOutputs> | undefined;
+    if (!p?.registry || !p.namePrefix || !p.location || !p.addressSpace) {
+      throw new ConfigError([
+        {
+          path: `${PROJECT}:platform`,
+          message: `the planner has no outputs of the platform stack ${JSON.stringify(name)}`,
+          fix: `plan the whole org with --org DIR (DIR holding Pulumi.${name}.yaml), or pass its outputs with --stack-outputs ${name}=FILE`,
+        },
+      ]);
+    }
+    return buildTeamGraph(
+      {
+        stack: config.stack,
+        platform: name,
+        team: ns("team"),
+        owners: ns("owners"),
+        location: v["azure-native:location"],
+        namePrefix: ns("namePrefix"),
+        network: ns("network"),
+        services: ns("services"),
+        edges: ns("edges"),
+      },
+      p.registry,
+      { namePrefix: p.namePrefix, location: p.location, addressSpace: p.addressSpace },
+    ).graph;
+  }
   return buildServiceGraph({
     stack: config.stack,
     location: v["azure-native:location"],
@@ -199,18 +256,19 @@ export async function planStack(
   let graph: ServiceGraph | undefined;
   if (isDefault) {
     try {
-      graph = graphOf(options.config);
+      graph = graphOf(options.config, options.mocks?.stackOutputs);
     } catch (e) {
       if (!(e instanceof ConfigError)) throw e;
       issues.push(...e.issues);
     }
   }
   if (issues.length > 0) throw new ConfigError(issues);
-  if (!isDefault && ours) graph = tryGraph(options.config);
+  if (!isDefault && ours) graph = tryGraph(options.config, options.mocks?.stackOutputs);
   const stack = options.config.stack;
 
   const ctx = mockContext(stack);
   const monitor = new RecordingMonitor(ctx, undefined, options.mocks);
+  ctx.resources = () => monitor.registered;
   current = monitor;
   pulumi.runtime.setMockOptions(monitor, project, stack, false, "organization");
   // The engine takes aliases as specs and resolves them itself (as `adopt` does for the review).
@@ -228,6 +286,7 @@ export async function planStack(
     let exported = require(program) as unknown;
     // A program may export its outputs, or a function the engine awaits for them.
     if (typeof exported === "function") exported = await (exported as () => unknown)();
+    lastExports = (exported ?? {}) as Record<string, unknown>;
     for (const [k, v] of Object.entries((exported ?? {}) as Record<string, unknown>)) {
       if (k === "__esModule" || typeof v === "function") continue;
       outputs[k] = await resolve(v);
@@ -236,7 +295,7 @@ export async function planStack(
   } catch (e) {
     // What the mocks could not answer explains the failure better than the SDK's wrapping.
     if (monitor.missing.length > 0) throw monitor.missing[0];
-    throw e;
+    throw missingConfigError(e, options.config) ?? e;
   }
   if (monitor.missing.length > 0) throw monitor.missing[0];
   // The SDK logs some failures (a resource whose inputs failed) instead of throwing them.
@@ -324,9 +383,12 @@ export async function planStack(
   return { plan, graph };
 }
 
-function tryGraph(config: StackConfig): ServiceGraph | undefined {
+function tryGraph(
+  config: StackConfig,
+  stackOutputs?: Readonly<Record<string, Record<string, unknown>>>,
+): ServiceGraph | undefined {
   try {
-    return graphOf(config);
+    return graphOf(config, stackOutputs);
   } catch {
     return undefined;
   }

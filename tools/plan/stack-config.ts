@@ -54,6 +54,11 @@ export function readJsonFile(file: string, what: string): unknown {
   }
 }
 
+/** A path as the user would write it from where they ran the command. */
+export function shownPath(file: string): string {
+  return path.relative(invocationDir(), file) || file;
+}
+
 export function cliPath(file: string): string {
   return path.resolve(invocationDir(), file);
 }
@@ -148,6 +153,15 @@ export function readProject(file: string): ProjectInfo {
   const d = (doc && typeof doc === "object" ? doc : {}) as Record<string, unknown>;
   if (typeof d.name !== "string" || d.name === "") {
     throw new UsageError(`the project file ${file} has no 'name:'`);
+  }
+  // As the CLI refuses it (`invalid project name`); a template's `${PROJECT}` is the usual case.
+  if (!/^[A-Za-z0-9_.-]{1,100}$/.test(d.name)) {
+    const template = /\$\{\w+\}/.test(d.name)
+      ? " (a template's placeholder, which `pulumi new` fills in)"
+      : "";
+    throw new UsageError(
+      `${shownPath(file)}: the project name "${d.name}"${template} is not a valid project name: at most 100 letters, digits, hyphens, underscores and periods. Fix: set name: in ${shownPath(file)}`,
+    );
   }
   const defaults: Record<string, unknown> = {};
   const required: string[] = [];
@@ -267,4 +281,27 @@ export function runtimeConfig(values: Record<string, unknown>): Record<string, s
   for (const [k, v] of Object.entries(values))
     out[k] = typeof v === "string" ? v : JSON.stringify(v);
   return out;
+}
+
+/**
+ * The SDK's "Missing required configuration variable" (a `config.require*` of a key the stack
+ * does not set), said for the offline plan: the key, the stack config it is missing from, and
+ * how to supply it. `undefined` for any other error.
+ */
+export function missingConfigError(e: unknown, config: StackConfig): UsageError | undefined {
+  if (!(e instanceof Error) || e.constructor.name !== "ConfigMissingError") return undefined;
+  const { key, secret } = e as Error & { key?: unknown; secret?: unknown };
+  if (typeof key !== "string") return undefined;
+  const project = /(^|[\\/])Pulumi\.ya?ml$/.test(config.file);
+  const file = project ? stackFile(path.dirname(config.file), config.stack) : config.file;
+  const where = project
+    ? `stack ${config.stack} has no stack config (${shownPath(file)})`
+    : `${shownPath(file)} does not set it`;
+  const set = `pulumi config set${secret ? " --secret" : ""} ${key} <value>`;
+  const fix = project
+    ? `set it in ${shownPath(file)} (${set}), or give --config FILE with it under config:`
+    : `add ${key} under config: in ${shownPath(file)} (${set}, for its stack)`;
+  return new UsageError(
+    `the program requires the config value ${key}${secret ? " (a secret)" : ""}, and ${where}. Fix: ${fix}`,
+  );
 }

@@ -8,3 +8,4 @@ export * from "./sizing";
 export * from "./skus";
 export * from "./tokens";
 export * from "./ingress";
+export * from "./org";

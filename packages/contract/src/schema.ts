@@ -60,6 +60,8 @@ export const serviceSchema = z.strictObject({
    * step 2 removes the entry, which frees the subnet. No edge may name a retired service.
    */
   retired: flag.default(false),
+  /** A platform stack's registry only (contract org.ts): the team whose stack deploys it. */
+  team: z.string().optional(),
 });
 
 export const edgeSchema = z.strictObject({

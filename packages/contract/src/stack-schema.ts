@@ -10,6 +10,7 @@
 import { z } from "zod";
 import { CONFIG_NAMESPACE } from "./errors";
 import { SERVICE_GROUPS, PLANS_PER_RESOURCE_GROUP } from "./placement";
+import { TEAM_NAME } from "./org";
 import {
   GUID,
   NAME_PREFIX,
@@ -82,6 +83,7 @@ const SERVICE_HELP: Record<ServiceField, string> = {
   easyAuth:
     "Callee only: also check tokens in the platform (Easy Auth): the audience, and exactly this service's callers as allowed applications; 401 otherwise. It does not check roles: the code must.",
   group: `Pins its resource group index (0 to ${SERVICE_GROUPS - 1}) within its SKU's webspace class: <prefix>-gNN for PremiumV3, <prefix>-ep-gNN for Elastic Premium, <prefix>-classic-gNN for Basic, Standard and PremiumV2; by default a hash of the service's name. Only needed when a group would hold more than ${PLANS_PER_RESOURCE_GROUP} plans.`,
+  team: "Platform stack only (a mesh across many stacks): the team whose stack deploys this service. A platform stack's services are the org's registry: team, kind, maxInstances, identity, clientSecret and subnet; everything else is in the team's stack.",
   retired:
     "Retirement, step 1 of 2: true deletes the service's site, plan, identity and application (its VNet integration is disconnected first) and keeps its integration subnet in the VNet. No edge may name it. Deploy, then remove the entry (step 2), which frees the subnet. Removing an integrated caller in one step is refused by Azure.",
   runtime:
@@ -224,7 +226,7 @@ function networkDefinition(): JsonSchema {
 
 /** The JSON Schema (draft-07) of a `Pulumi.<stack>.yaml` of this program. */
 export function stackSchema(): JsonSchema {
-  const required = [LOCATION, own("network"), own("services")];
+  const required = [own("services")];
   const config: JsonSchema = {
     title: "config",
     description: `The stack's configuration: the ${CONFIG_NAMESPACE}:* keys below, ${LOCATION}, and any other namespace's keys (not checked here). An unknown ${CONFIG_NAMESPACE}: key is refused.`,
@@ -254,6 +256,19 @@ export function stackSchema(): JsonSchema {
         ...emit(ownersSchema),
         items: { type: "string", pattern: GUID.source },
         uniqueItems: true,
+      },
+      [own("platform")]: {
+        title: own("platform"),
+        description:
+          "Team stacks only (a mesh across many stacks): the platform stack this team stack reads the registry, address plan and identities from, e.g. org/service-edges-platform/prod (with --org DIR: the bare stack name of a file in DIR).",
+        type: "string",
+        pattern: "\\S",
+      },
+      [own("team")]: {
+        title: own("team"),
+        description:
+          "Team stacks only: the team, as the platform's registry names it. The stack declares that team's services and the edges into them.",
+        ...emit(z.string().regex(TEAM_NAME)),
       },
       [own("network")]: { $ref: "#/definitions/network" },
       [own("services")]: {
@@ -310,6 +325,12 @@ export function stackSchema(): JsonSchema {
           type: "object",
           properties: Object.fromEntries(required.map((k) => [k, true])),
           required,
+          // A team stack takes its region and network from its platform stack.
+          if: { properties: { [own("platform")]: true }, required: [own("platform")] },
+          else: {
+            properties: { [LOCATION]: true, [own("network")]: true },
+            required: [LOCATION, own("network")],
+          },
         },
       },
       required: ["config"],

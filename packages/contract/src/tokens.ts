@@ -20,6 +20,9 @@ export const TYPES = {
   callee: `${PACKAGE}:mesh:CalleeApplication`,
   host: `${PACKAGE}:mesh:ServiceHost`,
   guardrails: `${PACKAGE}:mesh:MeshGuardrails`,
+  /** One mesh across many stacks: the platform stack's component, and a team stack's. */
+  platform: `${PACKAGE}:index:MeshPlatform`,
+  team: `${PACKAGE}:index:MeshTeam`,
 } as const;
 
 /**

@@ -1,0 +1,259 @@
+/**
+ * One mesh across many stacks (contract org.ts): the platform stack's component, which owns the
+ * address plan and every service's identity and exports the registry, and a team stack's, which
+ * owns its services' compute, its callees' applications and the edges into its own services.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as azuread from "@pulumi/azuread";
+import * as resources from "@pulumi/azure-native/resources";
+import {
+  ConfigError,
+  type RegistryEntry,
+  TYPES,
+  buildPlatformGraph,
+  buildTeamGraph,
+  childName,
+  identitiesGroupName,
+  networkGroupName,
+  serviceGroupName,
+} from "@service-edges/contract";
+import type { AccessEntry, Network, ServiceOutputs } from "./args";
+import { MeshNetwork } from "./network";
+import { type IdentityRef, entraOwners, registerServices } from "./service-mesh";
+import { ServiceIdentity } from "./service-identity";
+
+/** What the platform exports per service: the registry's facts and the ids team stacks use. */
+export interface RegistryOutput extends RegistryEntry {
+  /** The integration subnet's ARM id (callers). */
+  subnetId?: string;
+  identityId: string;
+  managedClientId: string;
+  managedPrincipalId: string;
+  clientId: string;
+  principalObjectId: string;
+  registrationClientId?: string;
+}
+
+/** The platform stack's outputs a team stack reads through its StackReference. */
+export interface PlatformOutputs {
+  namePrefix: string;
+  location: string;
+  addressSpace: string;
+  tenantId: string;
+  vnetId: string;
+  registry: Record<string, RegistryOutput>;
+}
+
+export interface MeshPlatformArgs {
+  network: Network;
+  /** The org's registry: every service with its team, kind, maxInstances, identity, subnet. */
+  services: Record<string, Record<string, unknown>>;
+  namePrefix?: string;
+  location?: string;
+  owners?: string[];
+}
+
+const asRunError = <T>(build: () => T): T => {
+  try {
+    return build();
+  } catch (e) {
+    if (e instanceof ConfigError) throw new pulumi.RunError(e.message);
+    throw e;
+  }
+};
+
+/**
+ * The platform stack: the mesh VNet with every caller's integration subnet inline, and every
+ * service's identity (in `<prefix>-identities`), named exactly as a single-stack mesh names them.
+ */
+export class MeshPlatform extends pulumi.ComponentResource {
+  readonly outputs: pulumi.Output<PlatformOutputs>;
+
+  constructor(name: string, args: MeshPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(TYPES.platform, name, {}, opts);
+    const { graph, registry } = asRunError(() =>
+      buildPlatformGraph({
+        stack: pulumi.getStack(),
+        location: args.location ?? new pulumi.Config("azure-native").get("location"),
+        namePrefix: args.namePrefix,
+        owners: args.owners,
+        network: args.network,
+        services: args.services,
+        edges: [],
+      }),
+    );
+    const prefix = graph.namePrefix;
+    const named = (local: string) => childName(name, local);
+    const client = azuread.getClientConfigOutput({ parent: this });
+    const owners = client.objectId.apply((d) => entraOwners(d, graph.owners));
+    const networkGroup = new resources.ResourceGroup(
+      named("network"),
+      { resourceGroupName: networkGroupName(prefix), location: graph.location },
+      { parent: this },
+    );
+    const identitiesGroup = new resources.ResourceGroup(
+      named("identities"),
+      { resourceGroupName: identitiesGroupName(prefix), location: graph.location },
+      { parent: this },
+    );
+    const network = new MeshNetwork(
+      named("network"),
+      { graph, resourceGroupName: networkGroup.name },
+      { parent: this },
+    );
+    const entries: Record<string, pulumi.Output<RegistryOutput>> = {};
+    for (const s of graph.services) {
+      const identity = new ServiceIdentity(
+        named(s.name),
+        {
+          service: s,
+          namePrefix: prefix,
+          location: graph.location,
+          resourceGroupName: identitiesGroup.name,
+          tenantId: client.tenantId,
+          owners,
+        },
+        { parent: this },
+      );
+      entries[s.name] = pulumi.output({
+        ...registry[s.name],
+        subnetId: s.subnet ? network.subnetId(s.name) : undefined,
+        identityId: identity.managedIdentity.id,
+        managedClientId: identity.managedIdentity.clientId,
+        managedPrincipalId: identity.managedIdentity.principalId,
+        clientId: identity.clientId,
+        principalObjectId: identity.principalObjectId,
+        registrationClientId: identity.registration?.clientId,
+      }) as pulumi.Output<RegistryOutput>;
+    }
+    this.outputs = pulumi.output({
+      namePrefix: prefix,
+      location: graph.location,
+      addressSpace: graph.addressSpace.text,
+      tenantId: client.tenantId,
+      vnetId: network.vnetId,
+      registry: entries,
+    }) as pulumi.Output<PlatformOutputs>;
+    this.registerOutputs({ outputs: this.outputs });
+  }
+}
+
+export interface MeshTeamArgs {
+  /** The team, as the registry names it. */
+  team: string;
+  /** Its own services: sku, roles, easyAuth, runtime, ingress, deploy, ... (not registry keys). */
+  services: Record<string, Record<string, unknown>>;
+  /** Edges into its own services. */
+  edges?: unknown[];
+  /** The platform stack's outputs (read through a StackReference), as plain values. */
+  platform: PlatformOutputs;
+  /** The platform stack's name, for messages. */
+  platformName: string;
+  owners?: string[];
+}
+
+/**
+ * A team stack: its services' plans and apps (in its own resource groups,
+ * `<prefix>-<team>-gNN`), its callees' applications and roles, and the app role assignments of the
+ * edges into its own services, naming callers by the registry's principals and subnets.
+ */
+export class MeshTeam extends pulumi.ComponentResource<{
+  services: Record<string, pulumi.Output<ServiceOutputs>>;
+  accessMatrix: pulumi.Output<AccessEntry>[];
+}> {
+  readonly services: pulumi.Output<{ [name: string]: ServiceOutputs }>;
+  readonly accessMatrix: pulumi.Output<AccessEntry[]>;
+
+  constructor(name: string, args: MeshTeamArgs, opts?: pulumi.ComponentResourceOptions) {
+    const inputs = {};
+    teamArgs.set(inputs, args);
+    super(TYPES.team, name, inputs, opts);
+    const data = this.getData();
+    this.services = pulumi.output(data.then((d) => d.services));
+    this.accessMatrix = pulumi.output(data.then((d) => d.accessMatrix));
+  }
+
+  protected async initialize(inputs: pulumi.Inputs, _opts: unknown, name: string) {
+    const args = teamArgs.get(inputs)!;
+    teamArgs.delete(inputs);
+    const p = args.platform;
+    const { graph, team, own } = asRunError(() =>
+      buildTeamGraph(
+        {
+          stack: pulumi.getStack(),
+          platform: args.platformName,
+          team: args.team,
+          owners: args.owners,
+          services: args.services,
+          edges: args.edges ?? [],
+        },
+        p.registry,
+        { namePrefix: p.namePrefix, location: p.location, addressSpace: p.addressSpace },
+      ),
+    );
+    const named = (local: string) => childName(name, local);
+    const client = azuread.getClientConfigOutput({ parent: this });
+    const owners = client.objectId.apply((d) => entraOwners(d, graph.owners));
+    const groups = new Map<string, resources.ResourceGroup>();
+    for (const label of [
+      ...new Set(graph.services.filter((s) => own.has(s.name)).map((s) => s.placement)),
+    ].sort()) {
+      groups.set(
+        label,
+        new resources.ResourceGroup(
+          named(label),
+          {
+            resourceGroupName: serviceGroupName(p.namePrefix, `${team}-${label}`),
+            location: p.location,
+          },
+          { parent: this },
+        ),
+      );
+    }
+    const registry = p.registry;
+    const identityOf = (service: string): IdentityRef => {
+      const r = registry[service];
+      return {
+        id: r.identityId,
+        managedClientId: r.managedClientId,
+        managedPrincipalId: r.managedPrincipalId,
+        clientId: r.clientId,
+        principalObjectId: r.principalObjectId,
+        registrationClientId: r.registrationClientId,
+      };
+    };
+    let registered = 0;
+    const { services, callees } = await registerServices({
+      graph,
+      parent: this,
+      meshName: name,
+      tenantId: pulumi.output(p.tenantId),
+      owners,
+      named,
+      child: () => ({ parent: this }),
+      step: async () => {
+        if (++registered % 5 === 0) await new Promise<void>((r) => setImmediate(r));
+      },
+      groupOf: (service) => groups.get(graph.byName.get(service)!.placement)!.name,
+      identityOf,
+      subnetIdOf: (service) => registry[service].subnetId!,
+      owns: (service) => own.has(service),
+    });
+    const accessMatrix = graph.edges.map((e) =>
+      pulumi.output({
+        from: e.from,
+        to: e.to,
+        roles: e.roles,
+        assignmentIds: callees
+          .get(e.to)!
+          .assignments.get(e.from)!
+          .map((a) => a.id),
+      }),
+    );
+    const built = { services, accessMatrix };
+    this.registerOutputs(built);
+    return built;
+  }
+}
+
+const teamArgs = new WeakMap<object, MeshTeamArgs>();

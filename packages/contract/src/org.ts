@@ -1,0 +1,281 @@
+/**
+ * One mesh across many stacks. A **platform** stack owns the address plan and the identities: its
+ * `service-edges:services` is the org's registry (every service, with its `team`, `kind`,
+ * `maxInstances`, `identity` and, for callers, `subnet`). A **team** stack owns its services'
+ * plans and apps, its callees' Entra applications and roles, and the edges into its own services
+ * (the callee's team decides who may call it); it reads the registry from the platform stack.
+ * Pure: no Pulumi imports.
+ */
+import { z } from "zod";
+import { ConfigError, type ConfigIssue, keyPath, shown } from "./errors";
+import { type ServiceGraph, type StackConfigInput, buildServiceGraph } from "./graph";
+import { SERVICE_NAME, edgeSchema, serviceSchema } from "./schema";
+
+export type StackKind = "single" | "platform" | "team";
+
+/** The keys of a service in the platform's registry. */
+export const REGISTRY_KEYS = [
+  "team",
+  "kind",
+  "maxInstances",
+  "identity",
+  "clientSecret",
+  "secretRotation",
+  "subnet",
+] as const;
+/** A team stack's service takes every other service key. */
+export const TEAM_SERVICE_KEYS = Object.keys(serviceSchema.shape).filter(
+  (k) => !(REGISTRY_KEYS as readonly string[]).includes(k),
+);
+/** Team names: what a team's resource groups are named with. */
+export const TEAM_NAME = /^[a-z]([a-z0-9-]{0,14}[a-z0-9])?$/;
+
+/** What a team stack needs to know about every service in the org (platform stack output). */
+export interface RegistryEntry {
+  team: string;
+  kind: "app" | "function";
+  maxInstances: number;
+  identity: "managed" | "registration";
+  /** The integration subnet, `a.b.c.d/p` (callers). */
+  subnet?: string;
+}
+
+/** A team stack's config as plain values: the same keys as StackConfigInput, plus its own. */
+export interface TeamConfigInput extends StackConfigInput {
+  platform?: unknown;
+  team?: unknown;
+}
+
+/** The kind of a stack from its keys: `platform` set -> team; services with `team` -> platform. */
+export function stackKindOf(input: { platform?: unknown; services?: unknown }): StackKind {
+  if (input.platform !== undefined) return "team";
+  const services = input.services;
+  if (services && typeof services === "object" && !Array.isArray(services)) {
+    const specs = Object.values(services as Record<string, unknown>);
+    if (specs.some((s) => s && typeof s === "object" && "team" in (s as object))) return "platform";
+  }
+  return "single";
+}
+
+/** Web apps never exceed 30 instances (PremiumV3); Function apps 100 (Elastic Premium). */
+const CEILING = { app: 30, function: 100 } as const;
+/** A SKU that admits the registry's maxInstances, to validate subnets with the single-stack rules. */
+const STUB_SKU = { app: "P1v3", function: "EP1" } as const;
+
+const registrySchema = z.looseObject({
+  team: z.string(),
+  kind: z.enum(["app", "function"]),
+  maxInstances: z.preprocess(
+    (v) => (typeof v === "string" && /^-?\d+$/.test(v.trim()) ? Number(v) : v),
+    z.number().int(),
+  ),
+  identity: z.enum(["managed", "registration"]).default("managed"),
+  subnet: z.string().optional(),
+});
+
+/**
+ * The platform stack's graph: its registry validated as the single-stack rules validate services
+ * (names, subnets inside the address space, sized, never overlapping), plus each entry's team.
+ * Its services carry no plan keys: the platform registers networks and identities only.
+ */
+export function buildPlatformGraph(input: StackConfigInput): {
+  graph: ServiceGraph;
+  registry: Record<string, RegistryEntry>;
+} {
+  const issues: ConfigIssue[] = [];
+  const add = (segs: Array<string | number>, message: string, fix: string) =>
+    issues.push({ path: keyPath(segs), message, fix });
+  const registry: Record<string, RegistryEntry> = {};
+  const services: Record<string, unknown> = {};
+  for (const [name, spec] of Object.entries(
+    (input.services ?? {}) as Record<string, Record<string, unknown>>,
+  )) {
+    const extra = Object.keys(spec ?? {}).filter(
+      (k) => !(REGISTRY_KEYS as readonly string[]).includes(k),
+    );
+    if (extra.length > 0) {
+      add(
+        ["services", name],
+        `the platform's registry does not take ${extra.map((k) => JSON.stringify(k)).join(", ")}`,
+        `move ${extra.length > 1 ? "them" : "it"} to the service's entry in team ${shown(spec?.team)}'s stack; the registry takes ${REGISTRY_KEYS.join(", ")}`,
+      );
+    }
+    const parsed = registrySchema.safeParse(spec ?? {});
+    if (!parsed.success) {
+      for (const i of parsed.error.issues)
+        add(
+          ["services", name, ...(i.path as Array<string | number>)],
+          i.message,
+          `set it: the registry needs team, kind (app | function) and maxInstances`,
+        );
+      continue;
+    }
+    const r = parsed.data;
+    if (!TEAM_NAME.test(r.team)) {
+      add(
+        ["services", name, "team"],
+        `${shown(r.team)} is not a valid team name`,
+        "use 1-16 lowercase letters, digits or hyphens, starting with a letter (it names the team's resource groups)",
+      );
+    }
+    if (r.maxInstances > CEILING[r.kind]) {
+      add(
+        ["services", name, "maxInstances"],
+        `${r.maxInstances} is above what a ${r.kind === "app" ? "web app" : "Function app"} can scale to (${CEILING[r.kind]})`,
+        `use at most ${CEILING[r.kind]}`,
+      );
+    }
+    registry[name] = {
+      team: r.team,
+      kind: r.kind,
+      maxInstances: r.maxInstances,
+      identity: r.identity,
+      ...(r.subnet !== undefined ? { subnet: r.subnet } : {}),
+    };
+    const rest = Object.fromEntries(Object.entries(spec).filter(([k]) => k !== "team"));
+    services[name] = { ...rest, sku: STUB_SKU[r.kind] };
+  }
+  let graph: ServiceGraph | undefined;
+  try {
+    graph = buildServiceGraph({ ...input, services, edges: [] });
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    issues.push(...e.issues);
+  }
+  if (issues.length > 0) throw new ConfigError(issues);
+  return { graph: graph!, registry };
+}
+
+/**
+ * A team stack's graph: its own services (their registry facts merged in) and the external
+ * callers its inbound edges name (from the registry), validated across stacks first: every service
+ * it declares is its team's in the registry, every edge ends at one of its own services and starts
+ * at a registered caller that has a subnet. `own` lists the services the stack deploys.
+ */
+export function buildTeamGraph(
+  input: TeamConfigInput,
+  registry: Readonly<Record<string, RegistryEntry>>,
+  platform: { namePrefix: string; location: string; addressSpace: string },
+): { graph: ServiceGraph; team: string; own: Set<string> } {
+  const issues: ConfigIssue[] = [];
+  const add = (segs: Array<string | number>, message: string, fix: string) =>
+    issues.push({ path: keyPath(segs), message, fix });
+  const team = typeof input.team === "string" ? input.team : "";
+  if (!TEAM_NAME.test(team)) {
+    add(
+      ["team"],
+      input.team === undefined ? "is missing" : `${shown(input.team)} is not a valid team name`,
+      "set service-edges:team to the team named in the platform's registry (team: ...)",
+    );
+  }
+  for (const key of ["namePrefix", "network", "location"] as const) {
+    if (input[key] !== undefined) {
+      add(
+        [key],
+        "is the platform stack's in a team stack",
+        `remove it; the team stack takes it from ${shown(input.platform)}`,
+      );
+    }
+  }
+  const registered = Object.keys(registry).sort();
+  const own = new Set<string>();
+  const services: Record<string, unknown> = {};
+  const declared = (input.services ?? {}) as Record<string, Record<string, unknown>>;
+  for (const [name, spec] of Object.entries(declared)) {
+    const entry = registry[name];
+    if (!entry) {
+      add(
+        ["services", name],
+        `${shown(name)} is not in the platform's registry`,
+        `add it to the platform stack's service-edges:services with team: ${team || "<your team>"}, kind and maxInstances (and subnet if it calls others), deploy the platform, then declare it here`,
+      );
+      continue;
+    }
+    if (entry.team !== team) {
+      add(
+        ["services", name],
+        `${shown(name)} is owned by team ${shown(entry.team)} in the platform's registry`,
+        `only team ${entry.team}'s stack declares it; move this entry there, or change its team in the registry`,
+      );
+      continue;
+    }
+    const moved = Object.keys(spec ?? {}).filter((k) =>
+      (REGISTRY_KEYS as readonly string[]).includes(k),
+    );
+    for (const k of moved) {
+      add(
+        ["services", name, k],
+        `is the platform's (the registry says ${shown((entry as unknown as Record<string, unknown>)[k])})`,
+        `remove it here; change it in the platform stack's service-edges:services.${name}.${k}`,
+      );
+    }
+    own.add(name);
+    services[name] = {
+      ...spec,
+      kind: entry.kind,
+      maxInstances: entry.maxInstances,
+      identity: entry.identity,
+      ...(entry.subnet !== undefined ? { subnet: entry.subnet } : {}),
+    };
+  }
+  const edges = Array.isArray(input.edges) ? input.edges : [];
+  edges.forEach((value, i) => {
+    const parsed = edgeSchema.safeParse(value);
+    if (!parsed.success) return; // reported by the single-stack rules below
+    const e = parsed.data;
+    if (!own.has(e.to)) {
+      const owner = registry[e.to]?.team;
+      add(
+        ["edges", i, "to"],
+        owner
+          ? `${shown(e.to)} is team ${shown(owner)}'s service`
+          : `${shown(e.to)} is not one of this stack's services`,
+        owner
+          ? `an edge lives in its callee's team stack: add it to team ${owner}'s stack`
+          : `declare ${shown(e.to)} under service-edges:services, or point the edge at one of ${[...own].sort().join(", ") || "this team's services"}`,
+      );
+      return;
+    }
+    if (own.has(e.from)) return;
+    const caller = registry[e.from];
+    if (!caller) {
+      add(
+        ["edges", i, "from"],
+        `unknown caller ${shown(e.from)}: it is not in the platform's registry`,
+        `use a registered service (${registered
+          .filter((n) => SERVICE_NAME.test(n))
+          .slice(0, 5)
+          .join(", ")}), or register ${shown(e.from)} in the platform stack first`,
+      );
+      return;
+    }
+    if (!caller.subnet) {
+      add(
+        ["edges", i, "from"],
+        `${shown(e.from)} (team ${caller.team}) has no integration subnet in the platform's registry, and every caller needs one`,
+        `give it a subnet in the platform stack's service-edges:services.${e.from}.subnet and deploy the platform first`,
+      );
+      return;
+    }
+    if (!(e.from in services)) {
+      services[e.from] = {
+        kind: caller.kind,
+        sku: STUB_SKU[caller.kind],
+        maxInstances: caller.maxInstances,
+        identity: caller.identity,
+        subnet: caller.subnet,
+      };
+    }
+  });
+  if (issues.length > 0) throw new ConfigError(issues);
+  const graph = buildServiceGraph({
+    stack: input.stack,
+    location: platform.location,
+    namePrefix: platform.namePrefix,
+    guardrails: false,
+    network: { addressSpace: platform.addressSpace },
+    services,
+    edges,
+  });
+  return { graph, team, own };
+}

@@ -1,0 +1,381 @@
+/**
+ * One mesh across many stacks: the platform stack (address plan, identities, registry), team
+ * stacks (their services, their callees' applications, the edges into their own services), and
+ * the org plan over a directory of stack files, in parallel workers.
+ */
+import { strict as assert } from "node:assert";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { parse, stringify } from "yaml";
+import { ConfigError, formatIssue } from "@service-edges/contract";
+import { type OrgPlan, planOrg, reviewOrg } from "../../tools/plan/org";
+import { ROOT, T, planCli } from "../fixtures";
+
+const ORG = path.join(ROOT, "test/fixtures/org");
+
+/** A copy of the fixture org with `edit(stack file name -> its config)` applied. */
+function orgWith(edit: (files: Record<string, Record<string, unknown>>) => void): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "org-"));
+  const files: Record<string, Record<string, unknown>> = {};
+  for (const f of fs.readdirSync(ORG)) {
+    files[f] = (
+      parse(fs.readFileSync(path.join(ORG, f), "utf8")) as { config: Record<string, unknown> }
+    ).config;
+  }
+  edit(files);
+  for (const [f, config] of Object.entries(files)) {
+    if (config) fs.writeFileSync(path.join(dir, f), stringify({ config }));
+  }
+  return dir;
+}
+
+async function orgIssues(dir: string): Promise<string[]> {
+  try {
+    await planOrg(dir, 2);
+  } catch (e) {
+    assert.ok(e instanceof ConfigError, String(e));
+    return e.issues.map((i) => formatIssue(i).replace(dir + path.sep, ""));
+  }
+  return assert.fail("expected the org to be refused");
+}
+
+const types = (p: OrgPlan, stack: string) =>
+  new Set(p.resources.filter((r) => r.stack === stack).map((r) => r.type));
+const count = (p: OrgPlan, stack: string, type: string) =>
+  p.resources.filter((r) => r.stack === stack && r.type === type).length;
+
+describe("one mesh across many stacks (--org)", function () {
+  this.timeout(180000);
+  let plan: OrgPlan;
+  before(async () => {
+    plan = await planOrg(ORG, 2);
+  });
+
+  it("plans the platform first, then every team stack, each with its own resources", () => {
+    assert.deepEqual(
+      plan.stacks.map((s) => [s.name, s.kind, s.team ?? null, s.violations.length]),
+      [
+        ["platform", "platform", null, 0],
+        ["inventory", "team", "inventory", 0],
+        ["orders", "team", "orders", 0],
+        ["storefront", "team", "storefront", 0],
+      ],
+    );
+    assert.deepEqual(
+      plan.stacks.map((s) => s.resources),
+      ["platform", "inventory", "orders", "storefront"].map(
+        (s) => plan.resources.filter((r) => r.stack === s).length,
+      ),
+    );
+  });
+
+  it("the platform owns the VNet (every caller's subnet) and every identity, and no compute", () => {
+    assert.equal(count(plan, "platform", T.vnet), 1);
+    assert.equal(count(plan, "platform", T.uami), 5);
+    assert.equal(count(plan, "platform", T.plan), 0);
+    assert.equal(count(plan, "platform", T.app), 0);
+    const vnet = plan.resources.find((r) => r.stack === "platform" && r.type === T.vnet)!;
+    assert.deepEqual(
+      (vnet.inputs.subnets as Array<{ name: string; addressPrefix: string }>).map((s) => [
+        s.name,
+        s.addressPrefix,
+      ]),
+      [
+        ["snet-orders", "10.50.0.32/28"],
+        ["snet-reports", "10.50.0.48/28"],
+        ["snet-stock", "10.50.0.64/26"],
+        ["snet-web", "10.50.0.0/27"],
+      ],
+    );
+    // The registration caller's app registration and federated credential are the platform's.
+    assert.equal(count(plan, "platform", T.fic), 1);
+  });
+
+  it("a team stack deploys only its own services, integrated into the platform's subnets", () => {
+    for (const stack of ["orders", "inventory", "storefront"]) {
+      assert.ok(!types(plan, stack).has(T.vnet), stack);
+      assert.ok(!types(plan, stack).has(T.uami), stack);
+    }
+    const apps = (stack: string) =>
+      plan.resources
+        .filter((r) => r.stack === stack && r.type === T.app)
+        .map((r) => r.inputs.name)
+        .sort();
+    assert.deepEqual(apps("orders"), ["acme-prod-billing", "acme-prod-orders"]);
+    assert.deepEqual(apps("storefront"), ["acme-prod-reports", "acme-prod-web"]);
+    assert.deepEqual(apps("inventory"), ["acme-prod-stock"]);
+    const orders = plan.resources.find(
+      (r) => r.stack === "orders" && r.type === T.app && r.inputs.name === "acme-prod-orders",
+    )!;
+    const snet = plan.resources.find((r) => r.stack === "platform" && r.type === T.vnet)!.outputs
+      .subnets as Array<{ name: string; id: string }>;
+    assert.equal(
+      orders.inputs.virtualNetworkSubnetId,
+      snet.find((s) => s.name === "snet-orders")!.id,
+    );
+    // Its own resource groups, named for the team, so the team can hold rights on them alone.
+    assert.deepEqual(
+      plan.resources
+        .filter((r) => r.stack === "orders" && r.type === T.rg)
+        .map((r) => r.inputs.resourceGroupName)
+        .sort(),
+      ["acme-prod-orders-g12", "acme-prod-orders-g28"],
+    );
+  });
+
+  it("the callee's team grants its callers: one assignment per inbound edge and role, to the platform's principals", () => {
+    assert.deepEqual(
+      plan.edges.map((e) => `${e.from}->${e.to} ${e.roles.join("+")} [${e.stack}]`),
+      [
+        "orders->billing Invoices.Read [orders]",
+        "orders->stock Stock.Read [inventory]",
+        "reports->billing Invoices.Read [orders]",
+        "reports->orders Orders.Read [orders]",
+        "web->orders Orders.Read+Orders.Write [orders]",
+      ],
+    );
+    assert.equal(count(plan, "orders", T.assignment), 5);
+    assert.equal(count(plan, "inventory", T.assignment), 1);
+    assert.equal(count(plan, "storefront", T.assignment), 0);
+    // reports signs in as its registration: the assignments name the registration's principal.
+    const platformSps = plan.resources.filter((r) => r.stack === "platform" && r.type === T.sp);
+    const reportsSp = platformSps.find((r) => r.name === "mesh-reports")!;
+    const reportsGrants = plan.resources.filter(
+      (r) => r.stack === "orders" && r.type === T.assignment && r.name.startsWith("mesh-reports."),
+    );
+    assert.equal(reportsGrants.length, 2);
+    for (const g of reportsGrants)
+      assert.equal(g.inputs.principalObjectId, reportsSp.outputs.objectId);
+  });
+
+  it("the registry names every service with its team and the stack that deploys it", () => {
+    assert.deepEqual(
+      plan.services.map((s) => `${s.name}:${s.team}:${s.stack}`),
+      [
+        "billing:orders:orders",
+        "orders:orders:orders",
+        "reports:storefront:storefront",
+        "stock:inventory:inventory",
+        "web:storefront:storefront",
+      ],
+    );
+  });
+
+  it("one worker or two: the same plan", async () => {
+    const serial = await planOrg(ORG, 1);
+    assert.deepEqual(
+      serial.resources.map((r) => [r.stack, r.urn]),
+      plan.resources.map((r) => [r.stack, r.urn]),
+    );
+  });
+
+  it("--org --json prints the contract; check and match answer across stacks", () => {
+    const r = planCli("--org", ORG, "--jobs", "2", "--json");
+    assert.equal(r.code, 0, r.stderr);
+    const j = JSON.parse(r.stdout) as OrgPlan;
+    assert.deepEqual(Object.keys(j), ["stacks", "services", "edges", "resources"]);
+    assert.deepEqual(
+      j.stacks.map((s) => [s.name, s.kind, s.resources, s.violations]),
+      plan.stacks.map((s) => [s.name, s.kind, s.resources, []]),
+    );
+    assert.deepEqual(j.edges, plan.edges);
+    assert.equal(j.resources.length, plan.resources.length);
+    const allowed = planCli("check", "web", "orders", "--org", ORG);
+    assert.equal(allowed.code, 0, allowed.stderr);
+    assert.match(allowed.stdout, /^ALLOWED: web may call orders with Orders\.Read, Orders\.Write/);
+    assert.match(allowed.stdout, /allows the subnet of web, snet-web/);
+    assert.match(
+      allowed.stdout,
+      /the managed identity of web holds Orders\.Read, Orders\.Write on orders/,
+    );
+    // Both layers across stacks: billing (team orders) has no subnet, no role on stock (inventory).
+    const denied = planCli("check", "billing", "stock", "--org", ORG, "--json");
+    assert.equal(denied.code, 3);
+    const a = JSON.parse(denied.stdout) as {
+      network: { allowed: boolean };
+      identity: { allowed: boolean };
+    };
+    assert.deepEqual([a.network.allowed, a.identity.allowed], [false, false]);
+    const m = planCli("match", "billing", "--org", ORG);
+    assert.equal(m.code, 0, m.stderr);
+    assert.equal(
+      m.stdout.trim(),
+      [
+        "billing may be called by:",
+        "  orders (Invoices.Read)",
+        "  reports (Invoices.Read)",
+        "billing may call: nobody",
+      ].join("\n"),
+    );
+  });
+
+  it("reviews a PR that changes two team stacks: both shown, each deployable in any order", async () => {
+    const head = orgWith((f) => {
+      (f["Pulumi.inventory.yaml"]["service-edges:edges"] as unknown[]).push({
+        from: "reports",
+        to: "stock",
+        roles: ["Stock.Read"],
+      });
+      (
+        f["Pulumi.storefront.yaml"]["service-edges:services"] as Record<
+          string,
+          Record<string, unknown>
+        >
+      ).reports.sku = "B2";
+    });
+    const r = await reviewOrg(ORG, head, 2);
+    assert.deepEqual(
+      r.stacks.map((s) => [s.name, s.kind, s.change]),
+      [
+        ["inventory", "team", "changed"],
+        ["storefront", "team", "changed"],
+      ],
+    );
+    assert.deepEqual(r.deployOrder, ["inventory", "storefront"]);
+    const inventory = r.stacks[0].review;
+    assert.deepEqual(inventory.access, [
+      {
+        change: "added",
+        from: "reports",
+        to: "stock",
+        rolesBefore: [],
+        rolesAfter: ["Stock.Read"],
+      },
+    ]);
+    assert.ok(inventory.resources.some((x) => x.op === "create" && x.type === T.assignment));
+    const storefront = r.stacks[1].review;
+    assert.deepEqual(
+      storefront.resources.map((x) => [x.type, x.op]),
+      [[T.plan, "update"]],
+    );
+  });
+
+  it("a registry change reviews the platform first, then the team stacks it moves", async () => {
+    const head = orgWith((f) => {
+      const s = f["Pulumi.platform.yaml"]["service-edges:services"] as Record<
+        string,
+        Record<string, unknown>
+      >;
+      s.billing.subnet = "10.50.1.0/28";
+    });
+    const r = await reviewOrg(ORG, head, 2);
+    assert.equal(r.deployOrder[0], "platform");
+    assert.ok(r.stacks[0].review.resources.some((x) => x.type === T.vnet && x.op === "update"));
+    // billing now integrates into its new subnet: its team's stack deploys after the platform.
+    assert.ok(r.deployOrder.includes("orders"));
+    const cli = planCli("--org", head, "--base", ORG);
+    assert.equal(cli.code, 0, cli.stderr);
+    assert.match(cli.stdout, /^Deploy order: 1\. platform {2}2\. orders \(the platform first/);
+  });
+
+  describe("validation across stacks, before anything deploys", () => {
+    it("an inbound edge from a caller the registry does not know", async () => {
+      const dir = orgWith((f) => {
+        (f["Pulumi.orders.yaml"]["service-edges:edges"] as unknown[]).push({
+          from: "ghost",
+          to: "orders",
+          roles: ["Orders.Read"],
+        });
+      });
+      const issues = await orgIssues(dir);
+      assert.equal(issues.length, 1, issues.join("\n"));
+      assert.match(
+        issues[0],
+        /^Pulumi\.orders\.yaml: service-edges:edges\[4\]\.from: unknown caller "ghost": it is not in the platform's registry\. Fix: use a registered service/,
+      );
+    });
+
+    it("a service another team owns, and an edge into another team's service", async () => {
+      const dir = orgWith((f) => {
+        (f["Pulumi.storefront.yaml"]["service-edges:services"] as Record<string, unknown>).billing =
+          { sku: "P1v3" };
+        f["Pulumi.storefront.yaml"]["service-edges:edges"] = [
+          { from: "orders", to: "stock", roles: ["Stock.Read"] },
+        ];
+      });
+      const issues = await orgIssues(dir);
+      assert.deepEqual(issues, [
+        "Pulumi.storefront.yaml: service-edges:services.billing: is also declared by the stack orders. Fix: a service is deployed by exactly one team stack: the one its registry entry's team owns.",
+      ]);
+      const dir2 = orgWith((f) => {
+        f["Pulumi.storefront.yaml"]["service-edges:edges"] = [
+          { from: "orders", to: "stock", roles: ["Stock.Read"] },
+        ];
+      });
+      assert.deepEqual(await orgIssues(dir2), [
+        'Pulumi.storefront.yaml: service-edges:edges[0].to: "stock" is team "inventory"\'s service. Fix: an edge lives in its callee\'s team stack: add it to team inventory\'s stack.',
+      ]);
+    });
+
+    it("a service the registry gives another team, and registry keys in a team stack", async () => {
+      const dir = orgWith((f) => {
+        const s = f["Pulumi.platform.yaml"]["service-edges:services"] as Record<
+          string,
+          Record<string, unknown>
+        >;
+        s.billing.team = "storefront";
+        (
+          f["Pulumi.orders.yaml"]["service-edges:services"] as Record<
+            string,
+            Record<string, unknown>
+          >
+        ).orders.subnet = "10.50.1.0/28";
+      });
+      const issues = await orgIssues(dir);
+      assert.deepEqual(issues, [
+        "Pulumi.orders.yaml: service-edges:services.orders.subnet: is the platform's (the registry says \"10.50.0.32/28\"). Fix: remove it here; change it in the platform stack's service-edges:services.orders.subnet.",
+        'Pulumi.orders.yaml: service-edges:services.billing: "billing" is owned by team "storefront" in the platform\'s registry. Fix: only team storefront\'s stack declares it; move this entry there, or change its team in the registry.',
+        // Its edges go with it: they belong in storefront's stack now.
+        'Pulumi.orders.yaml: service-edges:edges[2].to: "billing" is team "storefront"\'s service. Fix: an edge lives in its callee\'s team stack: add it to team storefront\'s stack.',
+        'Pulumi.orders.yaml: service-edges:edges[3].to: "billing" is team "storefront"\'s service. Fix: an edge lives in its callee\'s team stack: add it to team storefront\'s stack.',
+      ]);
+    });
+
+    it("a caller without a subnet, and a role the callee does not declare", async () => {
+      const dir = orgWith((f) => {
+        (f["Pulumi.inventory.yaml"]["service-edges:edges"] as unknown[]).push(
+          { from: "billing", to: "stock", roles: ["Stock.Read"] },
+          { from: "web", to: "stock", roles: ["Stock.Write"] },
+        );
+      });
+      const issues = await orgIssues(dir);
+      assert.equal(issues.length, 1, issues.join("\n"));
+      assert.match(
+        issues[0],
+        /^Pulumi\.inventory\.yaml: service-edges:edges\[1\]\.from: "billing" \(team orders\) has no integration subnet in the platform's registry, and every caller needs one/,
+      );
+      const dir2 = orgWith((f) => {
+        (f["Pulumi.inventory.yaml"]["service-edges:edges"] as unknown[]).push({
+          from: "web",
+          to: "stock",
+          roles: ["Stock.Write"],
+        });
+      });
+      const roles = await orgIssues(dir2);
+      assert.equal(roles.length, 1, roles.join("\n"));
+      assert.match(
+        roles[0],
+        /edges\[1\]\.roles\[0\]: "stock" does not expose the role "Stock.Write"/,
+      );
+    });
+
+    it("the platform refuses overlapping subnets and entries without a team's keys", async () => {
+      const dir = orgWith((f) => {
+        const s = f["Pulumi.platform.yaml"]["service-edges:services"] as Record<
+          string,
+          Record<string, unknown>
+        >;
+        s.web.subnet = "10.50.0.32/27";
+        s.billing.sku = "P1v3";
+      });
+      const issues = await orgIssues(dir);
+      assert.equal(issues.length, 2, issues.join("\n"));
+      assert.match(
+        issues[0],
+        /^Pulumi\.platform\.yaml: service-edges:services\.billing: the platform's registry does not take "sku"/,
+      );
+      assert.match(issues[1], /overlaps/);
+    });
+  });
+});

@@ -1,0 +1,425 @@
+/**
+ * `npm run plan -- --org DIR [--jobs N] [--json]`: one mesh across many stacks, planned offline.
+ * Every `Pulumi.<stack>.yaml` in DIR is one stack. The platform stack is planned first; then every
+ * team stack, in parallel worker processes (one per core by default), with the platform's planned
+ * outputs as the value of its StackReference. Prints the org-wide access matrix, the policy results
+ * per stack and the totals; `--json` prints
+ * `{ stacks: [{ name, kind, resources, violations }], services, edges: [{ from, to, roles, stack }], resources }`.
+ */
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import {
+  ConfigError,
+  type ConfigIssue,
+  PROJECT,
+  type StackKind,
+  buildPlatformGraph,
+  buildTeamGraph,
+  stackKindOf,
+} from "@service-edges/contract";
+import { type Review, reviewPlans, reviewSummary, reviewText } from "./review";
+import type { PlanResource, PlanResult, PlanViolation } from "./run";
+import { UsageError, readStackConfig } from "./stack-config";
+
+export interface OrgStack {
+  name: string;
+  kind: Exclude<StackKind, "single">;
+  file: string;
+  /** Team stacks: the team, and the platform stack they read. */
+  team?: string;
+  platform?: string;
+}
+
+export interface OrgPlan {
+  stacks: Array<{
+    name: string;
+    kind: "platform" | "team";
+    team?: string;
+    resources: number;
+    violations: PlanViolation[];
+    /** Wall time of its plan, in its worker. */
+    ms: number;
+    /** Its worker's peak resident memory. */
+    peakRssMiB: number;
+  }>;
+  services: Array<{ name: string; team: string; kind: string; stack: string | null }>;
+  edges: Array<{ from: string; to: string; roles: string[]; stack: string }>;
+  resources: Array<PlanResource & { stack: string }>;
+}
+
+const ns = (key: string) => `${PROJECT}:${key}`;
+
+/** The stacks in DIR, each classified by its keys; a DIR without one platform stack is refused. */
+export function orgStacks(dir: string): OrgStack[] {
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
+    throw new UsageError(`--org ${dir}: not a directory of Pulumi.<stack>.yaml files`);
+  }
+  const files = fs
+    .readdirSync(dir)
+    .filter((f) => /^Pulumi\.[^.]+\.ya?ml$/.test(f))
+    .sort();
+  const stacks: OrgStack[] = files.map((f) => {
+    const name = f.replace(/^Pulumi\./, "").replace(/\.ya?ml$/, "");
+    const file = path.join(dir, f);
+    const v = readStackConfig(file, name).values;
+    const kind = stackKindOf({ platform: v[ns("platform")], services: v[ns("services")] });
+    if (kind === "single") {
+      throw new UsageError(
+        `--org ${dir}: ${f} is a single-stack mesh; an org holds one platform stack (services with team:) and team stacks (service-edges:platform set)`,
+      );
+    }
+    return kind === "team"
+      ? {
+          name,
+          kind,
+          file,
+          team: String(v[ns("team")] ?? ""),
+          platform: String(v[ns("platform")]),
+        }
+      : { name, kind, file };
+  });
+  const platforms = stacks.filter((s) => s.kind === "platform");
+  if (platforms.length !== 1) {
+    throw new UsageError(
+      `--org ${dir}: ${platforms.length === 0 ? "no platform stack" : `${platforms.length} platform stacks (${platforms.map((p) => p.name).join(", ")})`}; an org has exactly one (the stack whose services carry team:)`,
+    );
+  }
+  return stacks;
+}
+
+/** The org's own cross-stack rules: one stack per team, each service declared by one stack. */
+function orgIssues(stacks: OrgStack[], platform: OrgStack): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const teamStack = new Map<string, string>();
+  const declaredBy = new Map<string, string>();
+  for (const s of stacks.filter((x) => x.kind === "team")) {
+    const ref = s.platform!.split("/").pop();
+    if (ref !== platform.name) {
+      issues.push({
+        path: `${s.file}: ${ns("platform")}`,
+        message: `names ${JSON.stringify(s.platform)}, but the org's platform stack is ${platform.name}`,
+        fix: `set it to ${platform.name} (or org/<project>/${platform.name})`,
+      });
+    }
+    const other = teamStack.get(s.team!);
+    if (other) {
+      issues.push({
+        path: `${s.file}: ${ns("team")}`,
+        message: `team ${JSON.stringify(s.team)} already has the stack ${other}`,
+        fix: "one stack per team: merge the two files, or correct the team",
+      });
+    }
+    teamStack.set(s.team!, s.name);
+    const services = readStackConfig(s.file, s.name).values[ns("services")];
+    for (const name of Object.keys((services ?? {}) as object)) {
+      const first = declaredBy.get(name);
+      if (first) {
+        issues.push({
+          path: `${s.file}: ${ns(`services.${name}`)}`,
+          message: `is also declared by the stack ${first}`,
+          fix: "a service is deployed by exactly one team stack: the one its registry entry's team owns",
+        });
+      } else declaredBy.set(name, s.name);
+    }
+  }
+  return issues;
+}
+
+/**
+ * Every stack's config against the platform's registry as its file declares it, before any plan
+ * runs: all errors of all stacks at once, each with its file.
+ */
+function validateOrg(stacks: OrgStack[], platform: OrgStack): void {
+  const at = (s: OrgStack, issues: readonly ConfigIssue[]) =>
+    issues.map((i) => ({ ...i, path: `${s.file}: ${i.path}` }));
+  const values = (s: OrgStack) => readStackConfig(s.file, s.name).values;
+  const p = values(platform);
+  let built: ReturnType<typeof buildPlatformGraph>;
+  try {
+    built = buildPlatformGraph({
+      stack: platform.name,
+      location: p["azure-native:location"],
+      namePrefix: p[ns("namePrefix")],
+      owners: p[ns("owners")],
+      network: p[ns("network")],
+      services: p[ns("services")],
+    });
+  } catch (e) {
+    if (e instanceof ConfigError) throw new ConfigError(at(platform, e.issues));
+    throw e;
+  }
+  const issues: ConfigIssue[] = [];
+  for (const s of stacks.filter((x) => x.kind === "team")) {
+    const v = values(s);
+    try {
+      buildTeamGraph(
+        {
+          stack: s.name,
+          platform: v[ns("platform")],
+          team: v[ns("team")],
+          owners: v[ns("owners")],
+          location: v["azure-native:location"],
+          namePrefix: v[ns("namePrefix")],
+          network: v[ns("network")],
+          services: v[ns("services")],
+          edges: v[ns("edges")],
+        },
+        built.registry,
+        {
+          namePrefix: built.graph.namePrefix,
+          location: built.graph.location,
+          addressSpace: built.graph.addressSpace.text,
+        },
+      );
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      issues.push(...at(s, e.issues));
+    }
+  }
+  if (issues.length > 0) throw new ConfigError(issues);
+}
+
+/** Where the worker is and how to start it: the same Node flags as this process. */
+const WORKER = path.join(__dirname, "org-worker.ts");
+
+interface WorkerResult {
+  plan?: PlanResult;
+  error?: { message: string; issues?: ConfigIssue[] };
+  ms: number;
+  /** The worker's peak resident memory. */
+  peakRssMiB?: number;
+}
+
+/** Plans one stack in a worker process (its own runtime, its own heap). */
+function planInWorker(
+  stack: OrgStack,
+  stackOutputs: Record<string, unknown>,
+): Promise<WorkerResult> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "service-edges-org-"));
+  const job = path.join(dir, "job.json");
+  const out = path.join(dir, "result.json");
+  fs.writeFileSync(job, JSON.stringify({ file: stack.file, stack: stack.name, stackOutputs, out }));
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...process.execArgv, WORKER, job], {
+      stdio: ["ignore", "ignore", "pipe"],
+      env: { ...process.env, INIT_CWD: process.cwd() },
+    });
+    let stderr = "";
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => {
+      try {
+        if (!fs.existsSync(out)) {
+          reject(new Error(`the worker planning ${stack.name} exited ${code}: ${stderr.trim()}`));
+          return;
+        }
+        resolve(JSON.parse(fs.readFileSync(out, "utf8")) as WorkerResult);
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  });
+}
+
+/** Runs `tasks` with at most `jobs` at once, keeping their order in the results. */
+async function pool<T>(jobs: number, tasks: Array<() => Promise<T>>): Promise<T[]> {
+  const results: T[] = new Array(tasks.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < tasks.length) {
+      const i = next++;
+      results[i] = await tasks[i]();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(jobs, tasks.length)) }, lane));
+  return results;
+}
+
+/** The number of worker processes by default: one per core. */
+export const DEFAULT_JOBS = Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
+
+/**
+ * Plans the whole org: the platform, then every team stack in parallel. Config errors of every
+ * stack are reported together, each prefixed with its file, as one ConfigError.
+ */
+export async function planOrg(dir: string, jobs = DEFAULT_JOBS): Promise<OrgPlan> {
+  return (await planOrgStacks(dir, jobs)).org;
+}
+
+/** The org plan, and each stack's own plan by stack name (for reviews and queries). */
+export async function planOrgStacks(
+  dir: string,
+  jobs = DEFAULT_JOBS,
+): Promise<{ org: OrgPlan; plans: Map<string, PlanResult>; kinds: Map<string, OrgStack> }> {
+  const stacks = orgStacks(dir);
+  const platform = stacks.find((s) => s.kind === "platform")!;
+  const issues = orgIssues(stacks, platform);
+  if (issues.length > 0) throw new ConfigError(issues);
+  validateOrg(stacks, platform);
+  const fail = (s: OrgStack, r: WorkerResult) => {
+    const own = r.error?.issues?.map((i) => ({ ...i, path: `${s.file}: ${i.path}` }));
+    if (own?.length) return own;
+    throw new Error(`${s.file}: ${r.error?.message ?? "no plan"}`);
+  };
+  const base = await planInWorker(platform, {});
+  if (!base.plan) throw new ConfigError(fail(platform, base));
+  const teams = stacks.filter((s) => s.kind === "team");
+  const stackOutputs = { [platform.name]: base.plan.outputs };
+  const planned = await pool(
+    jobs,
+    teams.map((s) => () => planInWorker(s, { [s.platform!]: base.plan!.outputs, ...stackOutputs })),
+  );
+  const errors = teams.flatMap((s, i) => (planned[i].plan ? [] : fail(s, planned[i])));
+  if (errors.length > 0) throw new ConfigError(errors);
+
+  const registry = (base.plan.outputs.registry ?? {}) as Record<
+    string,
+    { team: string; kind: string }
+  >;
+  const stackOfTeam = new Map(teams.map((s) => [s.team!, s.name]));
+  const all = [{ s: platform, r: base }, ...teams.map((s, i) => ({ s, r: planned[i] }))];
+  const org: OrgPlan = {
+    stacks: all.map(({ s, r }) => ({
+      name: s.name,
+      kind: s.kind as "platform" | "team",
+      ...(s.team ? { team: s.team } : {}),
+      resources: r.plan!.resources.length,
+      violations: r.plan!.violations,
+      ms: r.ms,
+      peakRssMiB: r.peakRssMiB ?? 0,
+    })),
+    services: Object.entries(registry)
+      .map(([name, e]) => ({
+        name,
+        team: e.team,
+        kind: e.kind,
+        stack: stackOfTeam.get(e.team) ?? null,
+      }))
+      .sort((a, b) => (a.name < b.name ? -1 : 1)),
+    edges: teams
+      .flatMap((s, i) =>
+        planned[i].plan!.edges.map((e) => ({
+          from: e.from,
+          to: e.to,
+          roles: e.roles,
+          stack: s.name,
+        })),
+      )
+      .sort((a, b) => (a.from + "\0" + a.to < b.from + "\0" + b.to ? -1 : 1)),
+    resources: all.flatMap(({ s, r }) => r.plan!.resources.map((x) => ({ ...x, stack: s.name }))),
+  };
+  return {
+    org,
+    plans: new Map(all.map(({ s, r }) => [s.name, r.plan!])),
+    kinds: new Map(stacks.map((s) => [s.name, s])),
+  };
+}
+
+/** The whole org as one plan, for the access queries (check, match) across its stacks. */
+export function orgAsPlan(org: OrgPlan, plans: ReadonlyMap<string, PlanResult>): PlanResult {
+  return {
+    stack: "org",
+    services: org.services.map((s) => ({ name: s.name }) as PlanResult["services"][number]),
+    edges: org.edges.map((e) => ({
+      from: e.from,
+      to: e.to,
+      roles: e.roles,
+      urns: { assignments: [] },
+    })),
+    resources: [...plans.values()].flatMap((p) => p.resources),
+    violations: [...plans.values()].flatMap((p) => p.violations),
+    outputs: {},
+  };
+}
+
+export interface OrgReview {
+  stacks: Array<{
+    name: string;
+    kind: "platform" | "team";
+    change: "added" | "deleted" | "changed";
+    review: Review;
+  }>;
+  /** The stacks to deploy, in order: the platform first when it changed, then the teams. */
+  deployOrder: string[];
+}
+
+/**
+ * A PR across an org: both orgs planned, then each stack reviewed as the engine will run it;
+ * stacks without changes are left out. The platform deploys first (team stacks read its outputs);
+ * team stacks do not depend on each other.
+ */
+export async function reviewOrg(
+  baseDir: string,
+  headDir: string,
+  jobs = DEFAULT_JOBS,
+): Promise<OrgReview> {
+  const base = await planOrgStacks(baseDir, jobs);
+  const head = await planOrgStacks(headDir, jobs);
+  const names = [...new Set([...base.plans.keys(), ...head.plans.keys()])];
+  const empty = (stack: string): PlanResult => ({
+    stack,
+    services: [],
+    edges: [],
+    resources: [],
+    violations: [],
+    outputs: {},
+  });
+  const stacks: OrgReview["stacks"] = [];
+  for (const name of names) {
+    const b = base.plans.get(name);
+    const h = head.plans.get(name);
+    const review = reviewPlans(b ?? empty(name), h ?? empty(name));
+    if (review.resources.length === 0 && review.access.length === 0) continue;
+    const kind = (head.kinds.get(name) ?? base.kinds.get(name))!.kind as "platform" | "team";
+    stacks.push({ name, kind, change: !b ? "added" : !h ? "deleted" : "changed", review });
+  }
+  stacks.sort((a, b) =>
+    a.kind === b.kind ? (a.name < b.name ? -1 : 1) : a.kind === "platform" ? -1 : 1,
+  );
+  return { stacks, deployOrder: stacks.filter((s) => s.change !== "deleted").map((s) => s.name) };
+}
+
+/** An org review as text: the deploy order first, then each stack's review. */
+export function orgReviewText(r: OrgReview): string {
+  const out: string[] = [];
+  if (r.stacks.length === 0) return "No stack changes.";
+  out.push(
+    `Deploy order: ${r.deployOrder.length ? r.deployOrder.map((s, i) => `${i + 1}. ${s}`).join("  ") : "nothing to deploy"}${r.deployOrder.length > 1 && r.stacks[0].kind === "platform" ? " (the platform first: team stacks read its outputs; the teams in any order)" : r.deployOrder.length > 1 ? " (in any order: team stacks do not depend on each other)" : ""}`,
+  );
+  for (const s of r.stacks) {
+    out.push("", `== ${s.kind} stack ${s.name} (${s.change}): ${reviewSummary(s.review)}`);
+    out.push(reviewText(s.review));
+  }
+  return out.join("\n");
+}
+
+/** The org plan as text: stacks, the org-wide access matrix, policy results, totals. */
+export function orgText(p: OrgPlan): string {
+  const out: string[] = [];
+  out.push(
+    `Org: ${p.stacks.length} stacks, ${p.services.length} services, ${p.edges.length} edges, ${p.resources.length} resources`,
+  );
+  out.push("", "Stacks (deploy the platform first, then the team stacks in any order)");
+  const label = (s: OrgPlan["stacks"][number]) =>
+    s.kind === "platform" ? "platform" : `team ${s.team}`;
+  const width = Math.max(...p.stacks.map((s) => label(s).length));
+  const nameWidth = Math.max(...p.stacks.map((s) => s.name.length));
+  for (const s of p.stacks) {
+    const v = s.violations.length;
+    out.push(
+      `  ${label(s).padEnd(width)}  ${s.name.padEnd(nameWidth)}  ${String(s.resources).padStart(6)} resources  ${v === 0 ? "no violations" : `${v} violation${v === 1 ? "" : "s"}`}  (${s.ms} ms)`,
+    );
+  }
+  out.push("", "Access matrix (each edge is owned by its callee's team stack)");
+  for (const e of p.edges) out.push(`  ${e.from} -> ${e.to}  ${e.roles.join(", ")}  [${e.stack}]`);
+  const violations = p.stacks.flatMap((s) => s.violations.map((v) => ({ ...v, stack: s.name })));
+  out.push(
+    "",
+    violations.length === 0 ? "Policy pack: no violations in any stack." : "Policy violations",
+  );
+  for (const v of violations)
+    out.push(`  [${v.stack}] ${v.enforcementLevel} ${v.policy}: ${v.message}`);
+  return out.join("\n");
+}
