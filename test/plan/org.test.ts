@@ -7,8 +7,10 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { spawnSync } from "node:child_process";
 import { parse, stringify } from "yaml";
 import { ConfigError, formatIssue } from "@service-edges/contract";
+import { touchedStacks } from "../../tools/ci/org-stacks";
 import { type OrgPlan, planOrg, reviewOrg } from "../../tools/plan/org";
 import { ROOT, T, planCli } from "../fixtures";
 
@@ -377,5 +379,65 @@ describe("one mesh across many stacks (--org)", function () {
       );
       assert.match(issues[1], /overlaps/);
     });
+  });
+});
+
+describe("CI at org scale (.github/workflows/org.yml)", () => {
+  const FILE = path.join(ROOT, ".github/workflows/org.yml");
+  const at = (f: string) => `test/fixtures/org/${f}`;
+  const touched = (...files: string[]) => touchedStacks(ORG, files, ROOT);
+
+  it("plans only the stacks a change touches; the platform (and code) touch every team stack", () => {
+    assert.deepEqual(touched(at("Pulumi.orders.yaml"), "README.md"), {
+      platform: [],
+      teams: ["orders"],
+      all: ["orders"],
+    });
+    assert.deepEqual(touched(at("Pulumi.orders.yaml"), at("Pulumi.inventory.yaml")).all, [
+      "inventory",
+      "orders",
+    ]);
+    const everything = {
+      platform: ["platform"],
+      teams: ["inventory", "orders", "storefront"],
+      all: ["platform", "inventory", "orders", "storefront"],
+    };
+    assert.deepEqual(touched(at("Pulumi.platform.yaml")), everything);
+    assert.deepEqual(touched("components/service-host.ts"), everything);
+    assert.deepEqual(touched("README.md", "docs/x.md"), { platform: [], teams: [], all: [] });
+  });
+
+  it("passes action-validator, and deploys the platform before the team stacks, least privilege per job", () => {
+    const r = spawnSync(path.join(ROOT, "node_modules/.bin/action-validator"), [FILE], {
+      encoding: "utf8",
+    });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    const wf = parse(fs.readFileSync(FILE, "utf8")) as {
+      permissions: Record<string, string>;
+      jobs: Record<
+        string,
+        {
+          needs?: string | string[];
+          permissions?: Record<string, string>;
+          strategy?: { matrix: Record<string, string> };
+          if?: string;
+        }
+      >;
+    };
+    assert.deepEqual(wf.permissions, { contents: "read" });
+    assert.deepEqual(wf.jobs["deploy-teams"].needs, ["stacks", "deploy-platform"]);
+    assert.equal(wf.jobs["deploy-platform"].needs, "stacks");
+    assert.match(wf.jobs["deploy-teams"].strategy!.matrix.stack, /needs\.stacks\.outputs\.teams/);
+    assert.match(wf.jobs.preview.strategy!.matrix.stack, /needs\.stacks\.outputs\.all/);
+    assert.deepEqual(wf.jobs["offline-review"].permissions, {
+      contents: "read",
+      "pull-requests": "write",
+    });
+    assert.deepEqual(wf.jobs["deploy-teams"].permissions, {
+      contents: "read",
+      "id-token": "write",
+    });
+    // Forks get no comment and no preview with credentials.
+    assert.match(wf.jobs.preview.if!, /head\.repo\.full_name == github\.repository/);
   });
 });

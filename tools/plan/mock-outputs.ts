@@ -206,16 +206,31 @@ function obj(v: unknown): Props {
   return v && typeof v === "object" && !Array.isArray(v) ? (v as Props) : {};
 }
 
-/** The stack's `azure-native:location`, the provider's default location (when it is set). */
+/** The runtime's config store: its serialized config is what `getConfig` parses each time. */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const runtimeState = require("@pulumi/pulumi/runtime/state") as {
+  getStore: () => { config?: Record<string, string | undefined> };
+};
+let located: { raw?: string; value?: string } = {};
+
+/**
+ * The stack's `azure-native:location`, the provider's default location (when it is set). The
+ * SDK's getConfig parses the whole serialized config on every call (megabytes at 1,000
+ * services), so it is read once per config.
+ */
 function defaultLocation(): string | undefined {
-  return pulumi.runtime.getConfig("azure-native:location");
+  const raw = runtimeState.getStore().config?.PULUMI_CONFIG;
+  if (located.raw !== raw || !("value" in located)) {
+    located = { raw, value: pulumi.runtime.getConfig("azure-native:location") };
+  }
+  return located.value;
 }
 
 /** Where a resource is, for the host names Azure derives from it. */
 function locationOf(inputs: Props): string {
-  return str(inputs.location, defaultLocation() ?? "westeurope")
-    .replace(/\s+/g, "")
-    .toLowerCase();
+  const location =
+    typeof inputs.location === "string" ? inputs.location : (defaultLocation() ?? "westeurope");
+  return location.replace(/\s+/g, "").toLowerCase();
 }
 
 function str(v: unknown, fallback = ""): string {
@@ -235,7 +250,8 @@ export function mockOutputs(
   if (type === "azure-native:resources:ResourceGroup") {
     const rgName = physicalName(type, name, inputs);
     // Without one, the provider's `azure-native:location` (the stack's config) is its location.
-    const location = str(inputs.location, defaultLocation() ?? "");
+    const location =
+      typeof inputs.location === "string" ? inputs.location : (defaultLocation() ?? "");
     return {
       id: `${sub}/resourceGroups/${rgName}`,
       state: { ...state, name: rgName, ...(location ? { location } : {}) },

@@ -1,0 +1,68 @@
+/**
+ * Which stacks of an org a change touches, in deploy order, for the org workflow's job matrices:
+ *
+ *   node --conditions=service-edges-source --import tsx tools/ci/org-stacks.ts ORG_DIR < changed-files
+ *
+ * reads the changed paths (one per line, relative to the repository root) and prints one JSON
+ * object: `{ "platform": [name] or [], "teams": [names], "all": [names] }`. A changed team stack
+ * file touches that stack. A changed platform stack file touches the platform and every team stack
+ * (each reads its outputs). A change to anything else that the stacks run (the program, the
+ * components, the contract, the policy pack, the lock file) touches every stack. A deleted stack
+ * file is not deployed (it is destroyed by hand, `pulumi destroy`), but the org review shows it.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { orgStacks } from "../plan/org";
+
+export interface TouchedStacks {
+  platform: string[];
+  teams: string[];
+  all: string[];
+}
+
+/** Paths whose change reaches every stack: what the program runs. */
+const CODE = [
+  /^index\.ts$/,
+  /^Pulumi\.yaml$/,
+  /^package(-lock)?\.json$/,
+  /^components\//,
+  /^packages\//,
+  /^policy\//,
+];
+
+export function touchedStacks(
+  orgDir: string,
+  changed: readonly string[],
+  root = ".",
+): TouchedStacks {
+  const stacks = orgStacks(orgDir);
+  const rel = (p: string) => path.relative(root, p).split(path.sep).join("/");
+  const platform = stacks.find((s) => s.kind === "platform")!;
+  const teams = stacks.filter((s) => s.kind === "team");
+  const everything = changed.some((f) => CODE.some((re) => re.test(f)) || f === rel(platform.file));
+  const touched = everything ? teams : teams.filter((s) => changed.includes(rel(s.file)));
+  const platformTouched = changed.some(
+    (f) => f === rel(platform.file) || CODE.some((re) => re.test(f)),
+  );
+  const result: TouchedStacks = {
+    platform: platformTouched ? [platform.name] : [],
+    teams: touched.map((s) => s.name).sort(),
+    all: [],
+  };
+  result.all = [...result.platform, ...result.teams];
+  return result;
+}
+
+if (require.main === module) {
+  const dir = process.argv[2];
+  if (!dir) {
+    console.error("usage: org-stacks.ts ORG_DIR < changed-files");
+    process.exit(1);
+  }
+  const changed = fs
+    .readFileSync(0, "utf8")
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean);
+  console.log(JSON.stringify(touchedStacks(dir, changed)));
+}
