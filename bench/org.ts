@@ -8,17 +8,15 @@
  * subnets per virtual network), so the generated org gives every other service a subnet: 5,000
  * services need 2,500 /28s, inside one /12.
  */
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import Table from "cli-table3";
 import { stringify } from "yaml";
-import type { OrgPlan } from "../tools/plan/org";
+import { type OrgPlan, planOrg } from "../tools/plan/org";
 import { generatedOrg } from "./generate";
 
-const root = path.resolve(__dirname, "..");
 const { values } = parseArgs({
   options: {
     services: { type: "string", default: "5000" },
@@ -32,13 +30,6 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), "service-edges-org-bench-"));
 for (const [file, doc] of Object.entries(generatedOrg(n, teams))) {
   fs.writeFileSync(path.join(dir, file), stringify(doc));
 }
-const NODE_FLAGS = [
-  "--max-old-space-size=2048",
-  "--max-semi-space-size=64",
-  "--conditions=service-edges-source",
-  "--import",
-  "tsx",
-];
 
 const wall = new Table({
   head: ["jobs", "org plan s", "speed-up", "resources", "sum of stack plans s"],
@@ -46,57 +37,52 @@ const wall = new Table({
 });
 let serial: number | undefined;
 let last: OrgPlan | undefined;
-for (const jobs of values.jobs.split(",").map(Number)) {
-  const t0 = performance.now();
-  const r = spawnSync(
-    process.execPath,
-    [
-      ...NODE_FLAGS,
-      path.join(root, "tools/plan/cli.ts"),
-      "--org",
-      dir,
-      "--jobs",
+(async () => {
+  for (const jobs of values.jobs.split(",").map(Number)) {
+    const t0 = performance.now();
+    last = await planOrg(dir, jobs);
+    const s = (performance.now() - t0) / 1000;
+    serial ??= s;
+    wall.push([
       String(jobs),
-      "--json",
-    ],
-    { cwd: root, encoding: "utf8", maxBuffer: 1 << 30 },
-  );
-  const s = (performance.now() - t0) / 1000;
-  if (r.status !== 0) throw new Error(`--org --jobs ${jobs} failed: ${r.stderr}`);
-  last = JSON.parse(r.stdout) as OrgPlan;
-  serial ??= s;
-  wall.push([
-    String(jobs),
-    s.toFixed(1),
-    `${(serial / s).toFixed(2)}×`,
-    String(last.resources.length),
-    (last.stacks.reduce((a, x) => a + x.ms, 0) / 1000).toFixed(1),
-  ]);
-}
-console.log(`${n} services in ${teams} team stacks + a platform stack (${dir})`);
-console.log(wall.toString());
-const stacks = last!.stacks;
-const teamStacks = stacks.filter((s) => s.kind === "team");
-const platform = stacks.find((s) => s.kind === "platform")!;
-const ms = teamStacks.map((s) => s.ms).sort((a, b) => a - b);
-const rss = teamStacks.map((s) => s.peakRssMiB).sort((a, b) => a - b);
-const per = new Table({
-  head: ["stack", "resources", "plan ms", "worker peak RSS MiB"],
-  style: { head: [], border: [] },
+      s.toFixed(1),
+      `${(serial / s).toFixed(2)}×`,
+      String(last.resources.length),
+      (last.stacks.reduce((a, x) => a + x.ms, 0) / 1000).toFixed(1),
+    ]);
+  }
+  report();
+})().catch((e: unknown) => {
+  console.error(e instanceof Error ? e.message : String(e));
+  process.exit(1);
 });
-per.push([
-  "platform",
-  String(platform.resources),
-  String(platform.ms),
-  String(platform.peakRssMiB),
-]);
-per.push([
-  `team (median of ${teamStacks.length})`,
-  String(teamStacks[Math.floor(teamStacks.length / 2)].resources),
-  String(ms[Math.floor(ms.length / 2)]),
-  String(rss[Math.floor(rss.length / 2)]),
-]);
-per.push(["team (max)", "", String(ms[ms.length - 1]), String(rss[rss.length - 1])]);
-console.log(per.toString());
-console.log(`platform: ${((platform.ms * 1000) / n).toFixed(0)} µs per service`);
-fs.rmSync(dir, { recursive: true, force: true });
+
+function report(): void {
+  console.log(`${n} services in ${teams} team stacks + a platform stack (${dir})`);
+  console.log(wall.toString());
+  const stacks = last!.stacks;
+  const teamStacks = stacks.filter((s) => s.kind === "team");
+  const platform = stacks.find((s) => s.kind === "platform")!;
+  const ms = teamStacks.map((s) => s.ms).sort((a, b) => a - b);
+  const rss = teamStacks.map((s) => s.peakRssMiB).sort((a, b) => a - b);
+  const per = new Table({
+    head: ["stack", "resources", "plan ms", "worker peak RSS MiB"],
+    style: { head: [], border: [] },
+  });
+  per.push([
+    "platform",
+    String(platform.resources),
+    String(platform.ms),
+    String(platform.peakRssMiB),
+  ]);
+  per.push([
+    `team (median of ${teamStacks.length})`,
+    String(teamStacks[Math.floor(teamStacks.length / 2)].resources),
+    String(ms[Math.floor(ms.length / 2)]),
+    String(rss[Math.floor(rss.length / 2)]),
+  ]);
+  per.push(["team (max)", "", String(ms[ms.length - 1]), String(rss[rss.length - 1])]);
+  console.log(per.toString());
+  console.log(`platform: ${((platform.ms * 1000) / n).toFixed(0)} µs per service`);
+  fs.rmSync(dir, { recursive: true, force: true });
+}

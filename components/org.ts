@@ -19,7 +19,7 @@ import {
 } from "@service-edges/contract";
 import type { AccessEntry, Network, ServiceOutputs } from "./args";
 import { MeshNetwork } from "./network";
-import { type IdentityRef, entraOwners, registerServices } from "./service-mesh";
+import { type IdentityRef, accessMatrixOf, entraOwners, registerServices } from "./service-mesh";
 import { ServiceIdentity } from "./service-identity";
 
 /** What the platform exports per service: the registry's facts and the ids team stacks use. */
@@ -239,17 +239,7 @@ export class MeshTeam extends pulumi.ComponentResource<{
       subnetIdOf: (service) => registry[service].subnetId!,
       owns: (service) => own.has(service),
     });
-    const accessMatrix = graph.edges.map((e) =>
-      pulumi.output({
-        from: e.from,
-        to: e.to,
-        roles: e.roles,
-        assignmentIds: callees
-          .get(e.to)!
-          .assignments.get(e.from)!
-          .map((a) => a.id),
-      }),
-    );
+    const accessMatrix = accessMatrixOf(graph, callees);
     const built = { services, accessMatrix };
     this.registerOutputs(built);
     return built;

@@ -288,17 +288,7 @@ async function buildMesh(
     identityOf: (service) => identityRef(identities.get(service)!),
     subnetIdOf: (service) => network.subnetId(service),
   });
-  const accessMatrix = graph.edges.map((e) =>
-    pulumi.output({
-      from: e.from,
-      to: e.to,
-      roles: e.roles,
-      assignmentIds: callees
-        .get(e.to)!
-        .assignments.get(e.from)!
-        .map((a) => a.id),
-    }),
-  );
+  const accessMatrix = accessMatrixOf(graph, callees);
   const clientSecrets = pulumi.secret(
     pulumi.all(
       Object.fromEntries(
@@ -310,6 +300,24 @@ async function buildMesh(
     ),
   );
   return { tenantId, vnetId: network.vnetId, services, accessMatrix, clientSecrets };
+}
+
+/** The access matrix as data: per edge, its roles and the ids of its app role assignments. */
+export function accessMatrixOf(
+  graph: ServiceGraph,
+  callees: ReadonlyMap<string, CalleeApplication>,
+): pulumi.Output<AccessEntry>[] {
+  return graph.edges.map((e) =>
+    pulumi.output({
+      from: e.from,
+      to: e.to,
+      roles: e.roles,
+      assignmentIds: callees
+        .get(e.to)!
+        .assignments.get(e.from)!
+        .map((a) => a.id),
+    }),
+  );
 }
 
 /** What a service's compute and its callees need of its identity (a ServiceIdentity, or a registry entry). */

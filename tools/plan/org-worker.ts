@@ -1,7 +1,8 @@
 /**
- * One stack of an org plan, in its own process (tools/plan/org.ts starts one per stack, a few at
- * a time): reads its job (the stack file, its name, the StackReference outputs), plans it, writes
- * the plan or the config error as JSON to the job's `out` file.
+ * A worker of an org plan (tools/plan/org.ts starts one per lane): plans one stack per message,
+ * one after another in the same process. A job file names the stack file, its name, the
+ * StackReference outputs and where to write the plan (or the config error) as JSON; the worker
+ * answers each job with a message once the file is written.
  */
 import "./lazy-sdk-deps";
 import * as fs from "node:fs";
@@ -10,31 +11,44 @@ import { runPlan } from "./run";
 import { readStackConfig } from "./stack-config";
 
 Error.stackTraceLimit = 0;
-const job = JSON.parse(fs.readFileSync(process.argv[2], "utf8")) as {
+
+interface Job {
   file: string;
   stack: string;
   stackOutputs: Record<string, Record<string, unknown>>;
   out: string;
-};
-const t0 = performance.now();
-const write = (result: unknown) => fs.writeFileSync(job.out, JSON.stringify(result));
-runPlan({
-  config: readStackConfig(job.file, job.stack),
-  mocks: { stackOutputs: job.stackOutputs },
-})
-  .then((plan) =>
-    write({
-      plan,
-      ms: Math.round(performance.now() - t0),
-      peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
-    }),
-  )
-  .catch((e: unknown) =>
+}
+
+async function planJob(path: string): Promise<void> {
+  const job = JSON.parse(fs.readFileSync(path, "utf8")) as Job;
+  const t0 = performance.now();
+  const write = (result: object) =>
+    fs.writeFileSync(
+      job.out,
+      JSON.stringify({
+        ...result,
+        ms: Math.round(performance.now() - t0),
+        peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+      }),
+    );
+  try {
+    const plan = await runPlan({
+      config: readStackConfig(job.file, job.stack),
+      mocks: { stackOutputs: job.stackOutputs },
+    });
+    write({ plan });
+  } catch (e) {
     write({
       error: {
         message: e instanceof Error ? e.message : String(e),
         ...(e instanceof ConfigError ? { issues: e.issues } : {}),
       },
-      ms: Math.round(performance.now() - t0),
-    }),
-  );
+    });
+  }
+}
+
+let queue = Promise.resolve();
+process.on("message", (m: { job: string }) => {
+  queue = queue.then(() => planJob(m.job)).then(() => void process.send!({ done: m.job }));
+});
+process.on("disconnect", () => process.exit(0));

@@ -6,7 +6,7 @@
  * per stack and the totals; `--json` prints
  * `{ stacks: [{ name, kind, resources, violations }], services, edges: [{ from, to, roles, stack }], resources }`.
  */
-import { spawn } from "node:child_process";
+import { type ChildProcess, fork } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -20,7 +20,7 @@ import {
   stackKindOf,
 } from "@service-edges/contract";
 import { type Review, reviewPlans, reviewSummary, reviewText } from "./review";
-import type { PlanResource, PlanResult, PlanViolation } from "./run";
+import { type PlanResource, type PlanResult, type PlanViolation, configInput } from "./run";
 import { UsageError, readStackConfig } from "./stack-config";
 
 export interface OrgStack {
@@ -134,45 +134,22 @@ function orgIssues(stacks: OrgStack[], platform: OrgStack): ConfigIssue[] {
 function validateOrg(stacks: OrgStack[], platform: OrgStack): void {
   const at = (s: OrgStack, issues: readonly ConfigIssue[]) =>
     issues.map((i) => ({ ...i, path: `${s.file}: ${i.path}` }));
-  const values = (s: OrgStack) => readStackConfig(s.file, s.name).values;
-  const p = values(platform);
+  const input = (s: OrgStack) => configInput(readStackConfig(s.file, s.name));
   let built: ReturnType<typeof buildPlatformGraph>;
   try {
-    built = buildPlatformGraph({
-      stack: platform.name,
-      location: p["azure-native:location"],
-      namePrefix: p[ns("namePrefix")],
-      owners: p[ns("owners")],
-      network: p[ns("network")],
-      services: p[ns("services")],
-    });
+    built = buildPlatformGraph(input(platform));
   } catch (e) {
     if (e instanceof ConfigError) throw new ConfigError(at(platform, e.issues));
     throw e;
   }
   const issues: ConfigIssue[] = [];
   for (const s of stacks.filter((x) => x.kind === "team")) {
-    const v = values(s);
     try {
-      buildTeamGraph(
-        {
-          stack: s.name,
-          platform: v[ns("platform")],
-          team: v[ns("team")],
-          owners: v[ns("owners")],
-          location: v["azure-native:location"],
-          namePrefix: v[ns("namePrefix")],
-          network: v[ns("network")],
-          services: v[ns("services")],
-          edges: v[ns("edges")],
-        },
-        built.registry,
-        {
-          namePrefix: built.graph.namePrefix,
-          location: built.graph.location,
-          addressSpace: built.graph.addressSpace.text,
-        },
-      );
+      buildTeamGraph(input(s), built.registry, {
+        namePrefix: built.graph.namePrefix,
+        location: built.graph.location,
+        addressSpace: built.graph.addressSpace.text,
+      });
     } catch (e) {
       if (!(e instanceof ConfigError)) throw e;
       issues.push(...at(s, e.issues));
@@ -192,48 +169,89 @@ interface WorkerResult {
   peakRssMiB?: number;
 }
 
-/** Plans one stack in a worker process (its own runtime, its own heap). */
-function planInWorker(
-  stack: OrgStack,
-  stackOutputs: Record<string, unknown>,
-): Promise<WorkerResult> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "service-edges-org-"));
-  const job = path.join(dir, "job.json");
-  const out = path.join(dir, "result.json");
-  fs.writeFileSync(job, JSON.stringify({ file: stack.file, stack: stack.name, stackOutputs, out }));
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...process.execArgv, WORKER, job], {
-      stdio: ["ignore", "ignore", "pipe"],
+/**
+ * A worker process (its own runtime, its own heap) that plans one stack after another, so each
+ * pays Node's and the SDK's start-up once, not once per stack. Results come back in files (a
+ * plan is megabytes), their paths over the IPC channel.
+ */
+class Worker {
+  private readonly child: ChildProcess;
+  private readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), "service-edges-org-"));
+  private stderr = "";
+  private waiting?: { resolve: (r: WorkerResult) => void; reject: (e: Error) => void; out: string };
+  private jobs = 0;
+
+  /** `shareCores`: the workers together use the cores, so each keeps its GC on one thread. */
+  constructor(shareCores: boolean) {
+    this.child = fork(WORKER, [], {
+      // V8 runs the garbage collector on helper threads too: a worker alone uses more than one
+      // core, and workers side by side would contend for them instead of each using its own.
+      execArgv: shareCores ? [...process.execArgv, "--single-threaded-gc"] : process.execArgv,
+      stdio: ["ignore", "ignore", "pipe", "ipc"],
       env: { ...process.env, INIT_CWD: process.cwd() },
     });
-    let stderr = "";
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => {
+    this.child.stderr!.on("data", (d: Buffer) => (this.stderr += d.toString()));
+    this.child.on("message", () => {
+      const w = this.waiting;
+      this.waiting = undefined;
+      if (!w) return;
       try {
-        if (!fs.existsSync(out)) {
-          reject(new Error(`the worker planning ${stack.name} exited ${code}: ${stderr.trim()}`));
-          return;
-        }
-        resolve(JSON.parse(fs.readFileSync(out, "utf8")) as WorkerResult);
+        w.resolve(JSON.parse(fs.readFileSync(w.out, "utf8")) as WorkerResult);
+      } catch (e) {
+        w.reject(e as Error);
       } finally {
-        fs.rmSync(dir, { recursive: true, force: true });
+        fs.rmSync(w.out, { force: true });
       }
     });
-  });
+    this.child.on("exit", (code) => {
+      this.waiting?.reject(new Error(`a planning worker exited ${code}: ${this.stderr.trim()}`));
+      this.waiting = undefined;
+    });
+  }
+
+  plan(stack: OrgStack, stackOutputs: Record<string, unknown>): Promise<WorkerResult> {
+    const job = path.join(this.dir, `job-${++this.jobs}.json`);
+    const out = path.join(this.dir, `result-${this.jobs}.json`);
+    fs.writeFileSync(
+      job,
+      JSON.stringify({ file: stack.file, stack: stack.name, stackOutputs, out }),
+    );
+    return new Promise((resolve, reject) => {
+      this.waiting = { resolve, reject, out };
+      this.child.send({ job });
+    });
+  }
+
+  close(): void {
+    if (this.child.connected) this.child.disconnect();
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
 }
 
-/** Runs `tasks` with at most `jobs` at once, keeping their order in the results. */
-async function pool<T>(jobs: number, tasks: Array<() => Promise<T>>): Promise<T[]> {
-  const results: T[] = new Array(tasks.length);
+/**
+ * Plans every stack on at most `jobs` workers, in the order given, one stack per worker at a
+ * time; results keep the stacks' order.
+ */
+async function planOnWorkers(
+  jobs: number,
+  work: Array<{ stack: OrgStack; stackOutputs: Record<string, unknown> }>,
+): Promise<WorkerResult[]> {
+  const results: WorkerResult[] = new Array(work.length);
+  const count = Math.max(1, Math.min(jobs, work.length));
+  const workers = Array.from({ length: count }, () => new Worker(count > 1));
   let next = 0;
-  const lane = async () => {
-    while (next < tasks.length) {
-      const i = next++;
-      results[i] = await tasks[i]();
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(jobs, tasks.length)) }, lane));
+  try {
+    await Promise.all(
+      workers.map(async (w) => {
+        while (next < work.length) {
+          const i = next++;
+          results[i] = await w.plan(work[i].stack, work[i].stackOutputs);
+        }
+      }),
+    );
+  } finally {
+    for (const w of workers) w.close();
+  }
   return results;
 }
 
@@ -263,13 +281,16 @@ export async function planOrgStacks(
     if (own?.length) return own;
     throw new Error(`${s.file}: ${r.error?.message ?? "no plan"}`);
   };
-  const base = await planInWorker(platform, {});
+  const [base] = await planOnWorkers(1, [{ stack: platform, stackOutputs: {} }]);
   if (!base.plan) throw new ConfigError(fail(platform, base));
   const teams = stacks.filter((s) => s.kind === "team");
   const stackOutputs = { [platform.name]: base.plan.outputs };
-  const planned = await pool(
+  const planned = await planOnWorkers(
     jobs,
-    teams.map((s) => () => planInWorker(s, { [s.platform!]: base.plan!.outputs, ...stackOutputs })),
+    teams.map((s) => ({
+      stack: s,
+      stackOutputs: { [s.platform!]: base.plan!.outputs, ...stackOutputs },
+    })),
   );
   const errors = teams.flatMap((s, i) => (planned[i].plan ? [] : fail(s, planned[i])));
   if (errors.length > 0) throw new ConfigError(errors);

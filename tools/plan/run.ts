@@ -16,6 +16,7 @@ import {
   describeIngress,
   isCallee,
   meshUrns,
+  type TeamConfigInput,
   stackKindOf,
 } from "@service-edges/contract";
 import type { PlatformOutputs } from "service-edges/org";
@@ -142,22 +143,11 @@ export function graphOf(
   config: StackConfig,
   stackOutputs: Readonly<Record<string, Record<string, unknown>>> = {},
 ): ServiceGraph {
-  const v = config.values;
-  const ns = (key: string) => v[`${PROJECT}:${key}`];
-  const kind = stackKindOf({ platform: ns("platform"), services: ns("services") });
-  if (kind === "platform") {
-    return buildPlatformGraph({
-      stack: config.stack,
-      location: v["azure-native:location"],
-      namePrefix: ns("namePrefix"),
-      owners: ns("owners"),
-      guardrails: ns("guardrails"),
-      network: ns("network"),
-      services: ns("services"),
-    }).graph;
-  }
+  const input = configInput(config);
+  const kind = stackKindOf(input);
+  if (kind === "platform") return buildPlatformGraph(input).graph;
   if (kind === "team") {
-    const name = String(ns("platform"));
+    const name = String(input.platform);
     const p = stackOutputs[name] as Partial<PlatformOutputs> | undefined;
     if (!p?.registry || !p.namePrefix || !p.location || !p.addressSpace) {
       throw new ConfigError([
@@ -168,23 +158,20 @@ export function graphOf(
         },
       ]);
     }
-    return buildTeamGraph(
-      {
-        stack: config.stack,
-        platform: name,
-        team: ns("team"),
-        owners: ns("owners"),
-        location: v["azure-native:location"],
-        namePrefix: ns("namePrefix"),
-        network: ns("network"),
-        services: ns("services"),
-        edges: ns("edges"),
-      },
-      p.registry,
-      { namePrefix: p.namePrefix, location: p.location, addressSpace: p.addressSpace },
-    ).graph;
+    return buildTeamGraph(input, p.registry, {
+      namePrefix: p.namePrefix,
+      location: p.location,
+      addressSpace: p.addressSpace,
+    }).graph;
   }
-  return buildServiceGraph({
+  return buildServiceGraph(input);
+}
+
+/** A stack config's values as the contract's graph builders take them (every kind of stack). */
+export function configInput(config: StackConfig): TeamConfigInput {
+  const v = config.values;
+  const ns = (key: string) => v[`${PROJECT}:${key}`];
+  return {
     stack: config.stack,
     location: v["azure-native:location"],
     namePrefix: ns("namePrefix"),
@@ -193,7 +180,9 @@ export function graphOf(
     network: ns("network"),
     services: ns("services"),
     edges: ns("edges"),
-  });
+    platform: ns("platform"),
+    team: ns("team"),
+  };
 }
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
