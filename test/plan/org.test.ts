@@ -9,7 +9,12 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
 import { parse, stringify } from "yaml";
-import { ConfigError, formatIssue } from "@service-edges/contract";
+import {
+  ConfigError,
+  buildPlatformGraph,
+  buildTeamGraph,
+  formatIssue,
+} from "@service-edges/contract";
 import { touchedStacks } from "../../tools/ci/org-stacks";
 import { type OrgPlan, planOrg, reviewOrg } from "../../tools/plan/org";
 import { ROOT, T, planCli } from "../fixtures";
@@ -379,6 +384,64 @@ describe("one mesh across many stacks (--org)", function () {
       );
       assert.match(issues[1], /overlaps/);
     });
+  });
+});
+
+describe("placement across stacks: the 100-plans limit counts what each stack's groups hold", () => {
+  const registry = (n: number, team: (i: number) => string) =>
+    Object.fromEntries(
+      Array.from({ length: n }, (_, i) => [
+        `s${i}`,
+        { team: team(i), kind: "app", maxInstances: 2 },
+      ]),
+    );
+  const platform = (services: Record<string, unknown>) =>
+    buildPlatformGraph({
+      stack: "platform",
+      location: "westeurope",
+      namePrefix: "acme",
+      network: { addressSpace: "10.0.0.0/16" },
+      services,
+    });
+
+  it("a platform places no plans: 4,000 services of many teams are one registry", () => {
+    const { graph, registry: r } = platform(registry(4000, (i) => `t${i % 40}`));
+    assert.equal(graph.services.length, 4000);
+    assert.equal(Object.keys(r).length, 4000);
+  });
+
+  it("a team stack counts its own plans only, and refuses more than 100 in one of its groups", () => {
+    const r = platform(registry(300, (i) => (i < 150 ? "big" : "other"))).registry;
+    const naming = { namePrefix: "acme", location: "westeurope", addressSpace: "10.0.0.0/16" };
+    const own = (n: number, group?: number) =>
+      Object.fromEntries(
+        Array.from({ length: n }, (_, i) => [
+          `s${i}`,
+          { sku: "P1v3", ...(group === undefined ? {} : { group }) },
+        ]),
+      );
+    assert.equal(
+      buildTeamGraph(
+        { stack: "big", platform: "platform", team: "big", services: own(150) },
+        r,
+        naming,
+      ).graph.services.length,
+      150,
+    );
+    assert.throws(
+      () =>
+        buildTeamGraph(
+          { stack: "big", platform: "platform", team: "big", services: own(101, 3) },
+          r,
+          naming,
+        ),
+      (e: unknown) =>
+        e instanceof ConfigError &&
+        e.issues.length === 1 &&
+        /resource group g03 would hold 101 App Service plans; Azure allows 100/.test(
+          e.issues[0].message,
+        ),
+    );
   });
 });
 

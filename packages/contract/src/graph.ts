@@ -869,7 +869,19 @@ function checkRetiredEdges(
  * Validates the whole config and builds the graph, or throws one ConfigError listing every issue.
  * Nothing here depends on Pulumi: it runs before any resource is registered.
  */
-export function buildServiceGraph(input: StackConfigInput): ServiceGraph {
+export interface GraphOptions {
+  /**
+   * The services this stack places in resource groups (default: all). A platform stack places
+   * none (it creates no plans), a team stack only its own (other teams' callers are there for
+   * their subnets): the 100-plans-per-group limit counts what a stack's groups will hold.
+   */
+  places?: (service: string) => boolean;
+}
+
+export function buildServiceGraph(
+  input: StackConfigInput,
+  options: GraphOptions = {},
+): ServiceGraph {
   const issues: ConfigIssue[] = [];
   const ctx: Issues = {
     add: (segs, message, fix) => issues.push({ path: keyPath(segs), message, fix }),
@@ -904,7 +916,12 @@ export function buildServiceGraph(input: StackConfigInput): ServiceGraph {
   }
   checkRuleLimits(callersOf, ingresses, ctx);
   const subnets = checkSubnets(declaredServices, skus, calleesOf, addressSpace, ctx);
-  const placed = placeServices(raw, skus, ctx);
+  const places = options.places;
+  const placed = placeServices(
+    places ? new Map([...raw].filter(([name]) => places(name))) : raw,
+    skus,
+    ctx,
+  );
 
   if (issues.length > 0) throw new ConfigError(issues);
 
@@ -921,7 +938,7 @@ export function buildServiceGraph(input: StackConfigInput): ServiceGraph {
       roles: [...s.roles],
       retiredRoles: [...s.retiredRoles],
       easyAuth: s.easyAuth,
-      ...placed.get(name)!,
+      ...(placed.get(name) ?? { group: 0, placement: "" }),
       runtime: runtimes.get(name)!,
       appSettings: { ...s.appSettings },
       ingress: ingresses.get(name)!,

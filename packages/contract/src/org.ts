@@ -137,7 +137,7 @@ export function buildPlatformGraph(input: StackConfigInput): {
   }
   let graph: ServiceGraph | undefined;
   try {
-    graph = buildServiceGraph({ ...input, services, edges: [] });
+    graph = buildServiceGraph({ ...input, services, edges: [] }, { places: () => false });
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     issues.push(...e.issues);
@@ -268,14 +268,17 @@ export function buildTeamGraph(
     }
   });
   if (issues.length > 0) throw new ConfigError(issues);
-  const graph = buildServiceGraph({
-    stack: input.stack,
-    location: platform.location,
-    namePrefix: platform.namePrefix,
-    guardrails: false,
-    network: { addressSpace: platform.addressSpace },
-    services,
-    edges,
-  });
+  const graph = buildServiceGraph(
+    {
+      stack: input.stack,
+      location: platform.location,
+      namePrefix: platform.namePrefix,
+      guardrails: false,
+      network: { addressSpace: platform.addressSpace },
+      services,
+      edges,
+    },
+    { places: (name) => own.has(name) },
+  );
   return { graph, team, own };
 }
