@@ -66,12 +66,14 @@ const asRunError = <T>(build: () => T): T => {
  * The platform stack: the mesh VNet with every caller's integration subnet inline, and every
  * service's identity (in `<prefix>-identities`), named exactly as a single-stack mesh names them.
  */
-export class MeshPlatform extends pulumi.ComponentResource {
+export class MeshPlatform extends pulumi.ComponentResource<{
+  outputs: pulumi.Output<PlatformOutputs>;
+}> {
   readonly outputs: pulumi.Output<PlatformOutputs>;
 
   constructor(name: string, args: MeshPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
-    super(TYPES.platform, name, {}, opts);
-    const { graph, registry } = asRunError(() =>
+    // Validated before anything registers, the component itself included.
+    const built = asRunError(() =>
       buildPlatformGraph({
         stack: pulumi.getStack(),
         location: args.location ?? new pulumi.Config("azure-native").get("location"),
@@ -82,6 +84,16 @@ export class MeshPlatform extends pulumi.ComponentResource {
         edges: [],
       }),
     );
+    const inputs = {};
+    platformGraphs.set(inputs, built);
+    super(TYPES.platform, name, inputs, opts);
+    this.outputs = pulumi.output(this.getData().then((d) => d.outputs));
+  }
+
+  /** Registers the network, then the identities a few at a time (as the single-stack mesh does). */
+  protected async initialize(inputs: pulumi.Inputs, _opts: unknown, name: string) {
+    const { graph, registry } = platformGraphs.get(inputs)!;
+    platformGraphs.delete(inputs);
     const prefix = graph.namePrefix;
     const named = (local: string) => childName(name, local);
     const client = azuread.getClientConfigOutput({ parent: this });
@@ -102,6 +114,7 @@ export class MeshPlatform extends pulumi.ComponentResource {
       { parent: this },
     );
     const entries: Record<string, pulumi.Output<RegistryOutput>> = {};
+    let registered = 0;
     for (const s of graph.services) {
       const identity = new ServiceIdentity(
         named(s.name),
@@ -125,8 +138,9 @@ export class MeshPlatform extends pulumi.ComponentResource {
         principalObjectId: identity.principalObjectId,
         registrationClientId: identity.registration?.clientId,
       }) as pulumi.Output<RegistryOutput>;
+      if (++registered % 5 === 0) await new Promise<void>((r) => setImmediate(r));
     }
-    this.outputs = pulumi.output({
+    const outputs = pulumi.output({
       namePrefix: prefix,
       location: graph.location,
       addressSpace: graph.addressSpace.text,
@@ -134,9 +148,12 @@ export class MeshPlatform extends pulumi.ComponentResource {
       vnetId: network.vnetId,
       registry: entries,
     }) as pulumi.Output<PlatformOutputs>;
-    this.registerOutputs({ outputs: this.outputs });
+    this.registerOutputs({ outputs });
+    return { outputs };
   }
 }
+
+const platformGraphs = new WeakMap<object, ReturnType<typeof buildPlatformGraph>>();
 
 export interface MeshTeamArgs {
   /** The team, as the registry names it. */
