@@ -19,7 +19,13 @@ import {
 } from "@service-edges/contract";
 import type { AccessEntry, Network, ServiceOutputs } from "./args";
 import { MeshNetwork } from "./network";
-import { type IdentityRef, accessMatrixOf, entraOwners, registerServices } from "./service-mesh";
+import {
+  type IdentityRef,
+  accessMatrixOf,
+  batchStep,
+  entraOwners,
+  registerServices,
+} from "./service-mesh";
 import { ServiceIdentity } from "./service-identity";
 
 /** What the platform exports per service: the registry's facts and the ids team stacks use. */
@@ -114,7 +120,7 @@ export class MeshPlatform extends pulumi.ComponentResource<{
       { parent: this },
     );
     const entries: Record<string, pulumi.Output<RegistryOutput>> = {};
-    let registered = 0;
+    const step = batchStep();
     for (const s of graph.services) {
       const identity = new ServiceIdentity(
         named(s.name),
@@ -138,7 +144,7 @@ export class MeshPlatform extends pulumi.ComponentResource<{
         principalObjectId: identity.principalObjectId,
         registrationClientId: identity.registration?.clientId,
       }) as pulumi.Output<RegistryOutput>;
-      if (++registered % 5 === 0) await new Promise<void>((r) => setImmediate(r));
+      await step();
     }
     const outputs = pulumi.output({
       namePrefix: prefix,
@@ -239,7 +245,6 @@ export class MeshTeam extends pulumi.ComponentResource<{
         registrationClientId: r.registrationClientId,
       };
     };
-    let registered = 0;
     const { services, callees } = await registerServices({
       graph,
       parent: this,
@@ -248,9 +253,7 @@ export class MeshTeam extends pulumi.ComponentResource<{
       owners,
       named,
       child: () => ({ parent: this }),
-      step: async () => {
-        if (++registered % 5 === 0) await new Promise<void>((r) => setImmediate(r));
-      },
+      step: batchStep(),
       groupOf: (service) => groups.get(graph.byName.get(service)!.placement)!.name,
       identityOf,
       subnetIdOf: (service) => registry[service].subnetId!,

@@ -38,6 +38,14 @@ const BATCH_SIZE = 5;
 /** Let registrations already started settle before starting more. */
 const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
 
+/** A step to await after registering each service: it yields every BATCH_SIZE services. */
+export function batchStep(): () => Promise<void> {
+  let registered = 0;
+  return async () => {
+    if (++registered % BATCH_SIZE === 0) await settle();
+  };
+}
+
 /** What the mesh registers as its outputs once every child exists. */
 interface MeshOutputs {
   tenantId: pulumi.Output<string>;
@@ -167,10 +175,7 @@ async function buildMesh(
     aliases: childAliases(meshName, oldName),
   });
   const named = (local: string) => childName(meshName, local);
-  let registered = 0;
-  const step = async () => {
-    if (++registered % BATCH_SIZE === 0) await settle();
-  };
+  const step = batchStep();
 
   // One invoke for who deploys: the tenant, and the deployer's object id.
   const client = azuread.getClientConfigOutput({ parent: mesh });

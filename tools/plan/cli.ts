@@ -14,6 +14,7 @@ import type { OfflineConfig } from "@service-edges/policy/offline";
 import {
   DEFAULT_PROGRAM,
   PROJECT_DIR,
+  emptyPlan,
   isOurProgram,
   missingMockMessage,
   planStack,
@@ -88,11 +89,6 @@ interface PlanFlags {
  */
 export const NONE = "none";
 const NONE_OPTIONS = new Set(["diff", "base", "head"]);
-
-/** The plan of a stack with nothing in it. */
-function emptyPlan(stack: string): PlanResult {
-  return { stack, services: [], edges: [], resources: [], violations: [], outputs: {} };
-}
 
 /**
  * `--base-plan FILE`: a plan's `--json`, saved (e.g. the base planned with the base's own code,

@@ -20,13 +20,21 @@ import {
   stackKindOf,
 } from "@service-edges/contract";
 import { type Review, reviewPlans, reviewSummary, reviewText } from "./review";
-import { type PlanResource, type PlanResult, type PlanViolation, configInput } from "./run";
-import { UsageError, readStackConfig } from "./stack-config";
+import {
+  type PlanResource,
+  type PlanResult,
+  type PlanViolation,
+  configInput,
+  emptyPlan,
+} from "./run";
+import { type StackConfig, UsageError, readStackConfig } from "./stack-config";
 
 export interface OrgStack {
   name: string;
   kind: Exclude<StackKind, "single">;
   file: string;
+  /** Its config, read once. */
+  config: StackConfig;
   /** Team stacks: the team, and the platform stack they read. */
   team?: string;
   platform?: string;
@@ -63,7 +71,8 @@ export function orgStacks(dir: string): OrgStack[] {
   const stacks: OrgStack[] = files.map((f) => {
     const name = f.replace(/^Pulumi\./, "").replace(/\.ya?ml$/, "");
     const file = path.join(dir, f);
-    const v = readStackConfig(file, name).values;
+    const config = readStackConfig(file, name);
+    const v = config.values;
     const kind = stackKindOf({ platform: v[ns("platform")], services: v[ns("services")] });
     if (kind === "single") {
       throw new UsageError(
@@ -75,10 +84,11 @@ export function orgStacks(dir: string): OrgStack[] {
           name,
           kind,
           file,
+          config,
           team: String(v[ns("team")] ?? ""),
           platform: String(v[ns("platform")]),
         }
-      : { name, kind, file };
+      : { name, kind, file, config };
   });
   const platforms = stacks.filter((s) => s.kind === "platform");
   if (platforms.length !== 1) {
@@ -112,7 +122,7 @@ function orgIssues(stacks: OrgStack[], platform: OrgStack): ConfigIssue[] {
       });
     }
     teamStack.set(s.team!, s.name);
-    const services = readStackConfig(s.file, s.name).values[ns("services")];
+    const services = s.config.values[ns("services")];
     for (const name of Object.keys((services ?? {}) as object)) {
       const first = declaredBy.get(name);
       if (first) {
@@ -134,7 +144,7 @@ function orgIssues(stacks: OrgStack[], platform: OrgStack): ConfigIssue[] {
 function validateOrg(stacks: OrgStack[], platform: OrgStack): void {
   const at = (s: OrgStack, issues: readonly ConfigIssue[]) =>
     issues.map((i) => ({ ...i, path: `${s.file}: ${i.path}` }));
-  const input = (s: OrgStack) => configInput(readStackConfig(s.file, s.name));
+  const input = (s: OrgStack) => configInput(s.config);
   let built: ReturnType<typeof buildPlatformGraph>;
   try {
     built = buildPlatformGraph(input(platform));
@@ -379,19 +389,11 @@ export async function reviewOrg(
   const base = await planOrgStacks(baseDir, jobs);
   const head = await planOrgStacks(headDir, jobs);
   const names = [...new Set([...base.plans.keys(), ...head.plans.keys()])];
-  const empty = (stack: string): PlanResult => ({
-    stack,
-    services: [],
-    edges: [],
-    resources: [],
-    violations: [],
-    outputs: {},
-  });
   const stacks: OrgReview["stacks"] = [];
   for (const name of names) {
     const b = base.plans.get(name);
     const h = head.plans.get(name);
-    const review = reviewPlans(b ?? empty(name), h ?? empty(name));
+    const review = reviewPlans(b ?? emptyPlan(name), h ?? emptyPlan(name));
     if (review.resources.length === 0 && review.access.length === 0) continue;
     const kind = (head.kinds.get(name) ?? base.kinds.get(name))!.kind as "platform" | "team";
     stacks.push({ name, kind, change: !b ? "added" : !h ? "deleted" : "changed", review });

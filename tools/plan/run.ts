@@ -92,6 +92,11 @@ export interface PlanResult {
   outputs: Record<string, unknown>;
 }
 
+/** The plan of a stack with nothing in it (a new stack's base, a deleted stack's head). */
+export function emptyPlan(stack: string): PlanResult {
+  return { stack, services: [], edges: [], resources: [], violations: [], outputs: {} };
+}
+
 export interface PlanOptions {
   config: StackConfig;
   /** Program entry; defaults to this project's index.ts. */
