@@ -44,6 +44,7 @@ function platformStack() {
     network: config.getObject("network")!,
     services: config.getObject("services")!,
     namePrefix: config.get("namePrefix"),
+    guardrails: config.getBoolean("guardrails"),
     owners: config.getObject("owners"),
     location,
   });

@@ -33,7 +33,8 @@ export function generatedMesh(n: number, fanout = 10): Record<string, unknown> {
 /**
  * A generated org (contract org.ts): one platform stack whose registry holds `n` services in
  * `teams` teams, and one stack per team. Every other service is a caller with its own /28; each
- * service is called by up to `fanout` callers, and every edge lives in its callee's team stack.
+ * service is called by up to `fanout` callers, and every edge lives in its callee's team stack
+ * (and in its caller's `calls` when the two teams differ).
  * Returns stack file name -> its config.
  */
 export function generatedOrg(n: number, teams: number, fanout = 10): Record<string, unknown> {
@@ -64,6 +65,11 @@ export function generatedOrg(n: number, teams: number, fanout = 10): Record<stri
       const from = callers[(Math.floor(i / 2) + k) % callers.length];
       if (from === i) continue;
       inbound[i % teams].push({ from: name(from), to: name(i), roles: ["Call"] });
+      // The caller's side: its calls into other teams' services (its MESH_CALLEES).
+      if (from % teams !== i % teams) {
+        const spec = own[from % teams][name(from)] as { calls?: Record<string, string[]> };
+        (spec.calls ??= {})[name(i)] = ["Call"];
+      }
     }
   }
   const files: Record<string, unknown> = {

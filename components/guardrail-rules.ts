@@ -123,8 +123,6 @@ export interface GuardrailRule {
 export interface GuardrailParameters {
   /** Site names (also the identities' names): `edges-dev-orders`. */
   meshSiteNames: string[];
-  /** The sites' ARM ids. */
-  meshSiteIds: string[];
   /** The integration subnets' ARM ids. */
   meshSubnetIds: string[];
   /** Each integration subnet with the one site allowed in it: `<subnet id>|<site name>`. */
@@ -141,10 +139,6 @@ const PARAMETERS: Record<keyof GuardrailParameters, ParameterDefinition> = {
   meshSiteNames: {
     type: "Array",
     metadata: { displayName: "Mesh site names", description: "The mesh's App Service sites." },
-  },
-  meshSiteIds: {
-    type: "Array",
-    metadata: { displayName: "Mesh site ids", description: "ARM ids of the mesh's sites." },
   },
   meshSubnetIds: {
     type: "Array",
@@ -193,7 +187,7 @@ const PE = "Microsoft.Network/privateEndpoints";
 export function guardrailRules(): GuardrailRule[] {
   return [
     rule({
-      name: "no-private-endpoint-to-mesh-site",
+      name: "no-private-endpoint-to-mesh-site-by-name",
       displayName: "No private endpoint to a mesh site",
       description:
         "Access restrictions never apply to traffic that arrives through a private endpoint, so a private endpoint to a mesh site lets every host with line of sight to it call in.",
@@ -201,7 +195,12 @@ export function guardrailRules(): GuardrailRule[] {
         "service-edges: a private endpoint to a mesh site bypasses its access restrictions. Call it from a caller's integration subnet instead (add an edge in the mesh's config).",
       mode: "Indexed",
       scope: "subscription",
-      uses: ["meshSiteIds"],
+      uses: ["meshSiteNames"],
+      // By the site's name, the last segment of the connection's target: site names are global
+      // (<name>.azurewebsites.net), so the rule needs no site's resource group, which a platform
+      // stack does not know for the sites its team stacks place. `current()` in a field count's
+      // `where` is the member being counted (MS Learn, "Azure Policy definition structure policy
+      // rule": the current function, field count usage); conditions compare case-insensitively.
       if: {
         allOf: [
           { field: "type", equals: PE },
@@ -209,8 +208,16 @@ export function guardrailRules(): GuardrailRule[] {
             count: {
               field: `${PE}/privateLinkServiceConnections[*]`,
               where: {
-                field: `${PE}/privateLinkServiceConnections[*].privateLinkServiceId`,
-                in: parameter("meshSiteIds"),
+                allOf: [
+                  {
+                    field: `${PE}/privateLinkServiceConnections[*].privateLinkServiceId`,
+                    contains: "/providers/Microsoft.Web/sites/",
+                  },
+                  {
+                    value: `[last(split(current('${PE}/privateLinkServiceConnections[*].privateLinkServiceId'), '/'))]`,
+                    in: parameter("meshSiteNames"),
+                  },
+                ],
               },
             },
             greater: 0,
@@ -389,7 +396,7 @@ export function guardrailAssignmentName(prefix: string, ruleName: string): strin
 /** What one mesh's assignments pass, from the ids Azure gave its VNet and resource groups. */
 export function guardrailParameters(
   mesh: {
-    sites: ReadonlyArray<{ name: string; groupId: string; subnet?: string }>;
+    sites: ReadonlyArray<{ name: string; subnet?: string }>;
     identityNames: readonly string[];
   },
   vnetId: string,
@@ -398,7 +405,6 @@ export function guardrailParameters(
   const integrated = mesh.sites.filter((s) => s.subnet !== undefined);
   return {
     meshSiteNames: mesh.sites.map((s) => s.name),
-    meshSiteIds: mesh.sites.map((s) => `${s.groupId}/providers/Microsoft.Web/sites/${s.name}`),
     meshSubnetIds: integrated.map((s) => subnetId(s.subnet!)),
     subnetSites: integrated.map((s) => `${subnetId(s.subnet!)}|${s.name}`),
     meshIdentityNames: [...mesh.identityNames],

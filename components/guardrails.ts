@@ -24,9 +24,9 @@ export interface MeshGuardrailsArgs {
   /** `/subscriptions/<id>`: where the subscription-scope rules are assigned, once each. */
   subscriptionScope: pulumi.Input<string>;
   groups: readonly GuardrailGroup[];
-  /** What names the whole mesh in the subscription-scope rules: site ids, subnet ids. */
+  /** What names the whole mesh in the subscription-scope rules: site names, subnet ids. */
   parameters: pulumi.Input<
-    Pick<GuardrailParameters, "meshSiteIds" | "meshSubnetIds" | "subnetSites">
+    Pick<GuardrailParameters, "meshSiteNames" | "meshSubnetIds" | "subnetSites">
   >;
   /** The user-assigned identities' names (the identities-scope rule). */
   identityNames: readonly string[];

@@ -15,8 +15,14 @@ import {
   childName,
   identitiesGroupName,
   networkGroupName,
+  type ServiceGraph,
   serviceGroupName,
+  siteName,
+  subnetName,
+  urnOf,
 } from "@service-edges/contract";
+import { guardrailParameters } from "./guardrail-rules";
+import { type GuardrailGroup, MeshGuardrails } from "./guardrails";
 import type { AccessEntry, Network, ServiceOutputs } from "./args";
 import { MeshNetwork } from "./network";
 import {
@@ -56,7 +62,20 @@ export interface MeshPlatformArgs {
   services: Record<string, Record<string, unknown>>;
   namePrefix?: string;
   location?: string;
+  /** Guardrails outside Pulumi (default true): the platform holds the org's. */
+  guardrails?: boolean;
   owners?: string[];
+}
+
+/**
+ * What a resource moved from a single-stack mesh by `pulumi state move` is called: the move renames
+ * only the URN's stack and project and keeps its type chain (pulumi/pulumi,
+ * pkg/cmd/pulumi/state/state_move.go, `renameStackAndProject`), so a direct child of the single
+ * stack's `ServiceMesh` named `mesh` keeps that parent's type in its URN. The alias names that
+ * parent; the engine derives each grandchild's alias from it (`inheritedChildAlias`).
+ */
+function movedFromSingleStack(meshName: string): pulumi.Alias[] {
+  return [{ parent: urnOf(pulumi.getStack(), pulumi.getProject(), [TYPES.mesh], meshName) }];
 }
 
 const asRunError = <T>(build: () => T): T => {
@@ -84,6 +103,7 @@ export class MeshPlatform extends pulumi.ComponentResource<{
         stack: pulumi.getStack(),
         location: args.location ?? new pulumi.Config("azure-native").get("location"),
         namePrefix: args.namePrefix,
+        guardrails: args.guardrails,
         owners: args.owners,
         network: args.network,
         services: args.services,
@@ -104,35 +124,70 @@ export class MeshPlatform extends pulumi.ComponentResource<{
     const named = (local: string) => childName(name, local);
     const client = azuread.getClientConfigOutput({ parent: this });
     const owners = client.objectId.apply((d) => entraOwners(d, graph.owners));
+    // Services moved from a single stack keep their groups; the platform holds those groups
+    // (several teams' services share them) and adopts what the single stack created.
+    const moved = Object.values(registry).some((r) => r.sharedGroup !== undefined);
+    const opts = (adopted: boolean): pulumi.CustomResourceOptions => ({
+      parent: this,
+      ...(adopted ? { aliases: movedFromSingleStack(name) } : {}),
+    });
     const networkGroup = new resources.ResourceGroup(
       named("network"),
       { resourceGroupName: networkGroupName(prefix), location: graph.location },
-      { parent: this },
+      opts(moved),
     );
     const identitiesGroup = new resources.ResourceGroup(
       named("identities"),
       { resourceGroupName: identitiesGroupName(prefix), location: graph.location },
-      { parent: this },
+      opts(moved),
     );
+    const sharedGroups = new Map<string, resources.ResourceGroup>();
+    for (const label of [
+      ...new Set(Object.values(registry).flatMap((r) => (r.sharedGroup ? [r.sharedGroup] : []))),
+    ].sort()) {
+      sharedGroups.set(
+        label,
+        new resources.ResourceGroup(
+          named(label),
+          { resourceGroupName: serviceGroupName(prefix, label), location: graph.location },
+          opts(true),
+        ),
+      );
+    }
     const network = new MeshNetwork(
       named("network"),
       { graph, resourceGroupName: networkGroup.name },
-      { parent: this },
+      opts(moved),
     );
+    if (graph.guardrails) {
+      platformGuardrails(named("guardrails"), {
+        graph,
+        registry,
+        networkGroupId: networkGroup.id,
+        identitiesGroupId: identitiesGroup.id,
+        sharedGroups,
+        vnetId: network.vnetId,
+        opts: opts(moved),
+      });
+    }
     const entries: Record<string, pulumi.Output<RegistryOutput>> = {};
     const step = batchStep();
     for (const s of graph.services) {
+      const entry = registry[s.name];
       const identity = new ServiceIdentity(
         named(s.name),
         {
           service: s,
           namePrefix: prefix,
           location: graph.location,
-          resourceGroupName: identitiesGroup.name,
+          resourceGroupName:
+            entry.identityGroup === "shared"
+              ? sharedGroups.get(entry.sharedGroup!)!.name
+              : identitiesGroup.name,
           tenantId: client.tenantId,
           owners,
         },
-        { parent: this },
+        opts(entry.sharedGroup !== undefined),
       );
       entries[s.name] = pulumi.output({
         ...registry[s.name],
@@ -157,6 +212,80 @@ export class MeshPlatform extends pulumi.ComponentResource<{
     this.registerOutputs({ outputs });
     return { outputs };
   }
+}
+
+/**
+ * The guardrails of an org (components/guardrails.ts), held by the platform: the rules that name
+ * sites go to each shared group for the sites in it, as the single stack assigned them, and once
+ * to the subscription for every site a team stack places (the platform does not know those
+ * groups; site names are global, so a rule that names sites holds anywhere). The identities rule
+ * goes to every group holding identities.
+ */
+function platformGuardrails(
+  name: string,
+  args: {
+    graph: ServiceGraph;
+    registry: Readonly<Record<string, RegistryEntry>>;
+    networkGroupId: pulumi.Output<string>;
+    identitiesGroupId: pulumi.Output<string>;
+    sharedGroups: ReadonlyMap<string, resources.ResourceGroup>;
+    vnetId: pulumi.Output<string>;
+    opts: pulumi.ComponentResourceOptions;
+  },
+): MeshGuardrails {
+  const { graph, registry } = args;
+  const prefix = graph.namePrefix;
+  const sitesIn = new Map<string, string[]>();
+  const identitiesIn = new Set<string>();
+  const placedByTeams: string[] = [];
+  for (const s of graph.services) {
+    const shared = registry[s.name].sharedGroup;
+    const site = siteName(prefix, s.name);
+    if (!shared) placedByTeams.push(site);
+    else (sitesIn.get(shared) ?? sitesIn.set(shared, []).get(shared)!).push(site);
+    if (shared && registry[s.name].identityGroup === "shared") identitiesIn.add(shared);
+  }
+  const subscriptionScope = args.networkGroupId.apply((id) => id.split("/").slice(0, 3).join("/"));
+  const groups: GuardrailGroup[] = [
+    { label: "identities", id: args.identitiesGroupId, kind: "identities" },
+    ...[...args.sharedGroups].flatMap(([label, rg]): GuardrailGroup[] => [
+      { label, id: rg.id, kind: "services", siteNames: sitesIn.get(label) ?? [] },
+      ...(identitiesIn.has(label) ? [{ label, id: rg.id, kind: "identities" as const }] : []),
+    ]),
+    ...(placedByTeams.length > 0
+      ? [
+          {
+            label: "subscription",
+            id: subscriptionScope,
+            kind: "services" as const,
+            siteNames: placedByTeams,
+          },
+        ]
+      : []),
+  ];
+  const names = graph.services.map((s) => siteName(prefix, s.name));
+  return new MeshGuardrails(
+    name,
+    {
+      namePrefix: prefix,
+      subscriptionScope,
+      groups,
+      identityNames: names,
+      parameters: args.vnetId.apply((vnetId) =>
+        guardrailParameters(
+          {
+            sites: graph.services.map((s) => ({
+              name: siteName(prefix, s.name),
+              subnet: s.subnet ? subnetName(s.name) : undefined,
+            })),
+            identityNames: names,
+          },
+          vnetId,
+        ),
+      ),
+    },
+    args.opts,
+  );
 }
 
 const platformGraphs = new WeakMap<object, ReturnType<typeof buildPlatformGraph>>();
@@ -217,9 +346,16 @@ export class MeshTeam extends pulumi.ComponentResource<{
     const named = (local: string) => childName(name, local);
     const client = azuread.getClientConfigOutput({ parent: this });
     const owners = client.objectId.apply((d) => entraOwners(d, graph.owners));
+    const registry = p.registry;
+    // A service moved from a single stack stays in its shared group (the platform's).
+    const sharedGroupOf = (service: string) => registry[service].sharedGroup;
     const groups = new Map<string, resources.ResourceGroup>();
     for (const label of [
-      ...new Set(graph.services.filter((s) => own.has(s.name)).map((s) => s.placement)),
+      ...new Set(
+        graph.services
+          .filter((s) => own.has(s.name) && !sharedGroupOf(s.name))
+          .map((s) => s.placement),
+      ),
     ].sort()) {
       groups.set(
         label,
@@ -233,7 +369,6 @@ export class MeshTeam extends pulumi.ComponentResource<{
         ),
       );
     }
-    const registry = p.registry;
     const identityOf = (service: string): IdentityRef => {
       const r = registry[service];
       return {
@@ -252,9 +387,16 @@ export class MeshTeam extends pulumi.ComponentResource<{
       tenantId: pulumi.output(p.tenantId),
       owners,
       named,
-      child: () => ({ parent: this }),
+      child: (service) => ({
+        parent: this,
+        ...(sharedGroupOf(service) ? { aliases: movedFromSingleStack(name) } : {}),
+      }),
       step: batchStep(),
-      groupOf: (service) => groups.get(graph.byName.get(service)!.placement)!.name,
+      groupOf: (service) => {
+        const shared = sharedGroupOf(service);
+        if (shared) return serviceGroupName(p.namePrefix, shared);
+        return groups.get(graph.byName.get(service)!.placement)!.name;
+      },
       identityOf,
       subnetIdOf: (service) => registry[service].subnetId!,
       owns: (service) => own.has(service),

@@ -233,7 +233,6 @@ async function buildMesh(
         siteNames: siteNamesOf.get(label),
       })),
     ];
-    const groupIds = pulumi.all(Object.fromEntries([...groups].map(([g, rg]) => [g, rg.id])));
     new MeshGuardrails(
       named("guardrails"),
       {
@@ -242,12 +241,11 @@ async function buildMesh(
         subscriptionScope: networkGroup.id.apply((id) => id.split("/").slice(0, 3).join("/")),
         groups: assigned,
         identityNames: graph.services.map((s) => siteName(prefix, s.name)),
-        parameters: pulumi.all([network.vnetId, groupIds]).apply(([vnetId, ids]) =>
+        parameters: network.vnetId.apply((vnetId) =>
           guardrailParameters(
             {
               sites: graph.services.map((s) => ({
                 name: siteName(prefix, s.name),
-                groupId: ids[s.placement],
                 subnet: s.subnet ? subnetName(s.name) : undefined,
               })),
               identityNames: graph.services.map((s) => siteName(prefix, s.name)),

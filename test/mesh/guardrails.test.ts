@@ -108,11 +108,10 @@ describe("guardrails outside Pulumi", () => {
       }
     });
 
-    it("passes the mesh's own site ids and subnet ids, each group its own site names, identity names", () => {
+    it("passes the mesh's site names and subnet ids, each group its own site names, identity names", () => {
       const vnetId = plan.outputs.vnetId as string;
       const expected = {
         meshSiteNames: [] as string[],
-        meshSiteIds: ["a", "b", "c"].map((s) => one(plan, T.app, s).id),
         meshSubnetIds: [`${vnetId}/subnets/snet-a`, `${vnetId}/subnets/snet-c`],
         subnetSites: [
           `${vnetId}/subnets/snet-a|edges-test-a`,
@@ -139,7 +138,9 @@ describe("guardrails outside Pulumi", () => {
         const rule = [...byName.values()].find((r) =>
           (a.inputs.policyAssignmentName as string).endsWith(r.name),
         )!;
-        expected.meshSiteNames = [siteInGroup.get(a.inputs.scope as string)!];
+        // A service group's own sites; at the subscription, every site (by name: names are global).
+        const own = siteInGroup.get(a.inputs.scope as string);
+        expected.meshSiteNames = own ? [own] : ["a", "b", "c"].map((x) => `edges-test-${x}`);
         assert.deepEqual(
           a.inputs.parameters,
           Object.fromEntries(
@@ -260,12 +261,8 @@ describe("guardrails outside Pulumi", () => {
     const params = guardrailParameters(
       {
         sites: [
-          { name: "edges-prod-billing", groupId: `${SUB}/resourceGroups/edges-prod-g21` },
-          {
-            name: "edges-prod-orders",
-            groupId: `${SUB}/resourceGroups/edges-prod-g07`,
-            subnet: "snet-orders",
-          },
+          { name: "edges-prod-billing" },
+          { name: "edges-prod-orders", subnet: "snet-orders" },
         ],
         identityNames: ["edges-prod-billing", "edges-prod-orders"],
       },
@@ -295,8 +292,10 @@ describe("guardrails outside Pulumi", () => {
       assert.deepEqual([...new Set(calls)].sort(), [
         "coalesce",
         "concat",
+        "current",
         "field",
         "first",
+        "last",
         "parameters",
         "split",
       ]);
@@ -341,6 +340,23 @@ describe("guardrails outside Pulumi", () => {
         });
       }
     }
+
+    it("names sites, not anything of that name: without the sites check a vault named like a site would be denied", () => {
+      const rule = byName.get("no-private-endpoint-to-mesh-site-by-name")!;
+      const loose = JSON.parse(JSON.stringify(rule)) as GuardrailRule;
+      const count = (loose.policyRule.if.allOf as Array<Record<string, unknown>>)[1].count as {
+        where: { allOf: unknown[] };
+      };
+      count.where.allOf.shift();
+      const vault = JSON.parse(
+        fs.readFileSync(
+          path.join(FIXTURES, rule.name, "compliant-other-type-with-a-site-name.json"),
+          "utf8",
+        ),
+      ) as ArmResource;
+      assert.equal(effectOn(loose, vault, asParams).effect, "deny");
+      assert.deepEqual(effectOn(rule, vault, asParams), {});
+    });
 
     it("guards template functions: without coalesce a site outside every subnet would be denied", () => {
       const rule = byName.get("mesh-subnet-only-its-site")!;

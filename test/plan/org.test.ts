@@ -11,6 +11,7 @@ import { spawnSync } from "node:child_process";
 import { parse, stringify } from "yaml";
 import {
   ConfigError,
+  RESOURCE_TYPES,
   buildPlatformGraph,
   buildTeamGraph,
   formatIssue,
@@ -156,6 +157,98 @@ describe("one mesh across many stacks (--org)", function () {
       assert.equal(g.inputs.principalObjectId, reportsSp.outputs.objectId);
   });
 
+  it("a caller's calls give it its MESH_CALLEES across teams; the org warns where calls and grants disagree", async () => {
+    const settingsOf = (p: OrgPlan, stack: string, site: string) =>
+      Object.fromEntries(
+        (
+          p.resources.find((r) => r.stack === stack && r.type === T.app && r.inputs.name === site)!
+            .inputs.siteConfig as { appSettings: Array<{ name: string; value: string }> }
+        ).appSettings.map((x) => [x.name, x.value]),
+      );
+    const web = settingsOf(plan, "storefront", "acme-prod-web");
+    assert.equal(web.MESH_IDENTITY, "managed");
+    assert.ok(web.MESH_MANAGED_IDENTITY_CLIENT_ID);
+    const callees = JSON.parse(web.MESH_CALLEES) as Record<
+      string,
+      { roles: string[]; url: string }
+    >;
+    assert.deepEqual(Object.keys(callees), ["orders"]);
+    assert.deepEqual(callees.orders.roles, ["Orders.Read", "Orders.Write"]);
+    assert.equal(callees.orders.url, "https://acme-prod-orders.azurewebsites.net");
+    const reports = settingsOf(plan, "storefront", "acme-prod-reports");
+    assert.equal(reports.MESH_IDENTITY, "registration");
+    assert.deepEqual(Object.keys(JSON.parse(reports.MESH_CALLEES) as object), [
+      "billing",
+      "orders",
+    ]);
+    // orders calls stock in team inventory's stack, and is called from storefront's.
+    const orders = settingsOf(plan, "orders", "acme-prod-orders");
+    assert.deepEqual(Object.keys(JSON.parse(orders.MESH_CALLEES) as object), ["billing", "stock"]);
+    assert.deepEqual(plan.warnings, []);
+
+    const drifted = orgWith((f) => {
+      const sf = f["Pulumi.storefront.yaml"]["service-edges:services"] as Record<
+        string,
+        Record<string, unknown>
+      >;
+      sf.web.calls = { orders: ["Orders.Read"], billing: ["Invoices.Read"] };
+      delete sf.reports.calls;
+    });
+    const p = await planOrg(drifted, 2);
+    assert.deepEqual(p.warnings, [
+      "reports may call billing (Invoices.Read), but reports's calls in storefront does not list billing: its MESH_CALLEES has no entry for it",
+      "reports may call orders (Orders.Read), but reports's calls in storefront does not list orders: its MESH_CALLEES has no entry for it",
+      "web calls billing (Invoices.Read), but team orders's stack orders has no edge web -> billing: its calls will get no token",
+      "web calls orders expecting Orders.Read; team orders's stack orders grants Orders.Read, Orders.Write",
+    ]);
+    assert.match(
+      planCli("--org", drifted, "--jobs", "1").stdout,
+      /Calls and grants that disagree \(warnings\)\n {2}reports may call billing/,
+    );
+  });
+
+  it("refuses calls from a service without a subnet, to an unknown service, or unlike its own stack's edge", async () => {
+    const dir = orgWith((f) => {
+      const o = f["Pulumi.orders.yaml"]["service-edges:services"] as Record<
+        string,
+        Record<string, unknown>
+      >;
+      o.billing.calls = { stock: ["Stock.Read"] };
+      o.orders.calls = { nope: ["X"], billing: ["Invoices.Write"] };
+    });
+    const issues = await orgIssues(dir);
+    assert.deepEqual(issues, [
+      'Pulumi.orders.yaml: service-edges:services.orders.calls.nope: "nope" is not in the platform\'s registry. Fix: name a registered service.',
+      "Pulumi.orders.yaml: service-edges:services.orders.calls.billing: says Invoices.Write, but this stack's edge orders -> billing grants Invoices.Read. Fix: remove it: within a team stack the edges say whom orders calls.",
+      "Pulumi.orders.yaml: service-edges:services.billing.calls: billing has no integration subnet in the platform's registry, and every caller needs one. Fix: give it a subnet in the platform stack's service-edges:services.billing.subnet first.",
+    ]);
+  });
+
+  it("the platform holds the guardrails: shared rules at the subscription, the identities rule on its group", () => {
+    const assignments = plan.resources.filter((r) => r.type === RESOURCE_TYPES.policyAssignment);
+    assert.ok(assignments.every((a) => a.stack === "platform"));
+    assert.equal(
+      plan.resources.filter((r) => r.type === RESOURCE_TYPES.policyDefinition).length,
+      7,
+    );
+    // No shared groups: 2 subscription rules + 4 site rules at the subscription + 1 identities.
+    assert.deepEqual(assignments.map((a) => a.name).sort(), [
+      "mesh-guardrails-identities-no-federated-credential-on-mesh-identity",
+      "mesh-guardrails-subscription-mesh-site-public-network-access",
+      "mesh-guardrails-subscription-mesh-subnet-only-its-site",
+      "mesh-guardrails-subscription-no-basic-auth-publishing",
+      "mesh-guardrails-subscription-no-private-endpoint-approval",
+      "mesh-guardrails-subscription-no-private-endpoint-to-mesh-site-by-name",
+      "mesh-guardrails-subscription-no-slot-on-mesh-site",
+    ]);
+    const slot = assignments.find((a) => a.name.endsWith("no-slot-on-mesh-site"))!;
+    assert.deepEqual(
+      (slot.inputs.parameters as { meshSiteNames: { value: string[] } }).meshSiteNames.value,
+      ["billing", "orders", "reports", "stock", "web"].map((s) => `acme-prod-${s}`),
+    );
+    assert.match(slot.inputs.scope as string, /^\/subscriptions\/[0-9a-f-]+$/);
+  });
+
   it("the registry names every service with its team and the stack that deploys it", () => {
     assert.deepEqual(
       plan.services.map((s) => `${s.name}:${s.team}:${s.stack}`),
@@ -181,7 +274,8 @@ describe("one mesh across many stacks (--org)", function () {
     const r = planCli("--org", ORG, "--jobs", "2", "--json");
     assert.equal(r.code, 0, r.stderr);
     const j = JSON.parse(r.stdout) as OrgPlan;
-    assert.deepEqual(Object.keys(j), ["stacks", "services", "edges", "resources"]);
+    assert.deepEqual(Object.keys(j), ["stacks", "services", "edges", "resources", "warnings"]);
+    assert.deepEqual(j.warnings, []);
     assert.deepEqual(
       j.stacks.map((s) => [s.name, s.kind, s.resources, s.violations]),
       plan.stacks.map((s) => [s.name, s.kind, s.resources, []]),

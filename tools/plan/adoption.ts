@@ -54,13 +54,19 @@ function newUrn(stack: string, project: string, parentType: string, type: string
   return `urn:pulumi:${stack}::${project}::${qualified}::${name}`;
 }
 
-/** Adopts `olds` for `goals` (in registration order). Returns new URN -> the old URN it takes. */
-export function adopt(goals: readonly Goal[], olds: ReadonlySet<string>): Map<string, string> {
-  const adopted = new Map<string, string>();
+/**
+ * The engine's matching, one registration at a time (in registration order): which of `olds` each
+ * goal takes over, if any. A plan run against existing state uses it as resources register.
+ */
+export class Adopter {
   /** `sg.aliases`: the alias a resource was actually matched through, for its children. */
-  const matchedAlias = new Map<string, string>();
-  const claimed = new Set<string>();
-  for (const goal of goals) {
+  private readonly matchedAlias = new Map<string, string>();
+  private readonly claimed = new Set<string>();
+
+  constructor(private readonly olds: ReadonlySet<string>) {}
+
+  /** The old URN `goal` takes over, or undefined (a create). */
+  claim(goal: Goal): string | undefined {
     const { stack, project } = stackAndProject(goal.urn);
     const collapse = (a: AliasSpec): string => {
       if (a.urn) return a.urn;
@@ -88,7 +94,7 @@ export function adopt(goals: readonly Goal[], olds: ReadonlySet<string>): Map<st
       );
     const candidates: string[] = [];
     for (const a of goal.aliases ?? []) candidates.push(collapse(a));
-    const parentAlias = goal.parent ? matchedAlias.get(goal.parent) : undefined;
+    const parentAlias = goal.parent ? this.matchedAlias.get(goal.parent) : undefined;
     if (goal.parent && parentAlias) {
       const parentName = nameOf(goal.parent);
       candidates.push(inherited(goal.type, goal.name, parentName, parentAlias));
@@ -98,12 +104,22 @@ export function adopt(goals: readonly Goal[], olds: ReadonlySet<string>): Map<st
       }
     }
     for (const urn of [goal.urn, ...new Set(candidates)]) {
-      if (!olds.has(urn) || claimed.has(urn)) continue;
-      claimed.add(urn);
-      adopted.set(goal.urn, urn);
-      if (urn !== goal.urn) matchedAlias.set(goal.urn, urn);
-      break;
+      if (!this.olds.has(urn) || this.claimed.has(urn)) continue;
+      this.claimed.add(urn);
+      if (urn !== goal.urn) this.matchedAlias.set(goal.urn, urn);
+      return urn;
     }
+    return undefined;
+  }
+}
+
+/** Adopts `olds` for `goals` (in registration order). Returns new URN -> the old URN it takes. */
+export function adopt(goals: readonly Goal[], olds: ReadonlySet<string>): Map<string, string> {
+  const adopted = new Map<string, string>();
+  const adopter = new Adopter(olds);
+  for (const goal of goals) {
+    const old = adopter.claim(goal);
+    if (old !== undefined) adopted.set(goal.urn, old);
   }
   return adopted;
 }

@@ -59,9 +59,11 @@ import {
   readJsonFile,
   readStackConfig,
   stackFile,
+  stackNameOf,
   stacksIn,
   withProjectDefaults,
 } from "./stack-config";
+import { migrationText, planMigration, readTeams, splitSingleStack } from "./migrate";
 
 export const EXIT = { ok: 0, invalid: 1, violation: 2, denied: 3, drift: EXIT_MISMATCH } as const;
 
@@ -81,6 +83,10 @@ interface PlanFlags {
   policyConfig?: string;
   org?: string;
   jobs?: string;
+  from?: string;
+  teams?: string;
+  out?: string;
+  platform?: string;
 }
 
 /**
@@ -139,6 +145,9 @@ const PATH_OPTIONS = new Set([
   "sites",
   "mocks",
   "policyConfig",
+  "from",
+  "teams",
+  "out",
 ]);
 
 /** The program to plan: `--program`, else this project's index.ts. */
@@ -401,6 +410,40 @@ async function plan(
     : EXIT.ok;
 }
 
+/** `migrate --from F (--teams T --out DIR | --org DIR)`. */
+async function migrateCommand(
+  flags: PlanFlags,
+  out: (s: string) => void,
+  err: (s: string) => void,
+): Promise<number> {
+  const from = flags.from!;
+  if (!fs.existsSync(from)) throw new UsageError(`--from ${from}: no such file`);
+  if (!flags.org === !flags.out) {
+    throw new UsageError(
+      "migrate: give --teams FILE --out DIR (write the stacks), or --org DIR (stacks already written)",
+    );
+  }
+  let dir = flags.org;
+  if (flags.out) {
+    if (!flags.teams) throw new UsageError("migrate --out DIR needs --teams FILE");
+    const old = readStackConfig(from, stackNameOf(from));
+    const { stacks, secretsToSet } = splitSingleStack(old, readTeams(flags.teams), flags.platform);
+    fs.mkdirSync(flags.out, { recursive: true });
+    for (const s of stacks) fs.writeFileSync(path.join(flags.out, s.file), s.text);
+    err(`wrote ${stacks.map((s) => s.file).join(", ")} to ${shown(flags.out)}`);
+    for (const k of secretsToSet)
+      err(
+        `  ${k} was a secret: set it again in each stack that needs it (pulumi config set --secret ${k} ...)`,
+      );
+    dir = flags.out;
+  } else if (flags.teams || flags.platform) {
+    throw new UsageError("--teams and --platform apply with --out");
+  }
+  const m = await withProgress(registeredSoFar, () => planMigration(from, dir!, jobsOf(flags)));
+  out(flags.json ? JSON.stringify(m, null, 2) : migrationText(m, shown(dir!)));
+  return m.blocking.length > 0 ? EXIT.violation : EXIT.ok;
+}
+
 /** The package's version, for `--version`. */
 function version(): string {
   try {
@@ -544,6 +587,21 @@ export async function main(
       }
     },
   );
+  program
+    .command("migrate")
+    .description(
+      "move a deployed single stack into a platform stack and team stacks, replacing nothing: write the stack files (--teams, --out) and prove the move (exit 0), or say what blocks it (exit 2)",
+    )
+    .requiredOption("--from <file>", "the single stack's Pulumi.<stack>.yaml")
+    .option("--teams <file>", "YAML: each team with the services its stack deploys (with --out)")
+    .option("--out <dir>", "write the org's Pulumi.<stack>.yaml files here, then prove the move")
+    .option("--platform <name>", "the platform stack's name (with --out; default platform)")
+    .option("--org <dir>", "prove the move into the stack files in DIR")
+    .option("--jobs <n>", "worker processes planning team stacks (default: one per core)")
+    .option("--json", "print the migration as JSON")
+    .action(async (flags: PlanFlags) => {
+      code = await migrateCommand(flags, out, err);
+    });
   // `audit --state FILE`: the deployed mesh against the graph; exit 4 when they differ.
   addAuditCommand(program, configFrom, out, (c) => (code = c));
   try {

@@ -47,11 +47,15 @@ export interface MockContext {
   resources?: () => ReadonlyArray<{ type: string; inputs: Props; outputs: Props }>;
 }
 
-export function mockContext(stack: string): MockContext {
+/**
+ * `scope`: whose subscription and tenant the ids name (by default the stack's own); the stacks of
+ * one deployment planned together share one.
+ */
+export function mockContext(stack: string, scope = stack): MockContext {
   return {
     stack,
-    subscriptionId: guidFor(`subscription/${stack}`),
-    tenantId: guidFor(`tenant/${stack}`),
+    subscriptionId: guidFor(`subscription/${scope}`),
+    tenantId: guidFor(`tenant/${scope}`),
   };
 }
 

@@ -7,6 +7,7 @@
 import "./lazy-sdk-deps";
 import * as fs from "node:fs";
 import { ConfigError } from "@service-edges/contract";
+import type { ExistingResource } from "./recording-monitor";
 import { runPlan } from "./run";
 import { readStackConfig } from "./stack-config";
 
@@ -17,6 +18,8 @@ interface Job {
   stack: string;
   stackOutputs: Record<string, Record<string, unknown>>;
   out: string;
+  mockScope?: string;
+  state?: ExistingResource[];
 }
 
 async function planJob(path: string): Promise<void> {
@@ -35,6 +38,8 @@ async function planJob(path: string): Promise<void> {
     const plan = await runPlan({
       config: readStackConfig(job.file, job.stack),
       mocks: { stackOutputs: job.stackOutputs },
+      mockScope: job.mockScope,
+      state: job.state,
     });
     write({ plan });
   } catch (e) {

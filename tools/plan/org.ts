@@ -27,6 +27,7 @@ import {
   configInput,
   emptyPlan,
 } from "./run";
+import type { ExistingResource } from "./recording-monitor";
 import { type StackConfig, UsageError, readStackConfig } from "./stack-config";
 
 export interface OrgStack {
@@ -55,6 +56,8 @@ export interface OrgPlan {
   services: Array<{ name: string; team: string; kind: string; stack: string | null }>;
   edges: Array<{ from: string; to: string; roles: string[]; stack: string }>;
   resources: Array<PlanResource & { stack: string }>;
+  /** Where a caller's calls and its callee's edges disagree (not refused: see callsWarnings). */
+  warnings: string[];
 }
 
 const ns = (key: string) => `${PROJECT}:${key}`;
@@ -135,6 +138,67 @@ function orgIssues(stacks: OrgStack[], platform: OrgStack): ConfigIssue[] {
     }
   }
   return issues;
+}
+
+/**
+ * A caller's `calls` against the edges its callees' teams grant. A disagreement is a warning, not
+ * an error: the edge is the grant (a callee's team may revoke it without waiting for the caller's),
+ * and `calls` only gives the caller its MESH_CALLEES. A call the callee does not grant is refused
+ * at run time (no token: the callee's service principal requires assignment); a grant the caller
+ * does not list is a call its service-auth library will not make.
+ */
+export function callsWarnings(stacks: readonly OrgStack[]): string[] {
+  const teams = stacks.filter((s) => s.kind === "team");
+  const ownerOf = new Map<string, OrgStack>();
+  for (const s of teams) {
+    for (const name of Object.keys((s.config.values[ns("services")] ?? {}) as object))
+      ownerOf.set(name, s);
+  }
+  const key = (from: string, to: string) => `${from}\u0000${to}`;
+  const roles = (r: unknown) =>
+    Array.isArray(r) ? [...new Set(r.map(String))].sort().join(", ") : "";
+  const granted = new Map<string, string>();
+  for (const s of teams) {
+    const edges = s.config.values[ns("edges")];
+    for (const e of (Array.isArray(edges) ? edges : []) as Array<Record<string, unknown>>) {
+      if (typeof e?.from === "string" && typeof e.to === "string")
+        granted.set(key(e.from, e.to), roles(e.roles));
+    }
+  }
+  const expected = new Map<string, string>();
+  for (const s of teams) {
+    const services = (s.config.values[ns("services")] ?? {}) as Record<string, { calls?: unknown }>;
+    for (const [from, spec] of Object.entries(services)) {
+      const calls = spec?.calls;
+      if (!calls || typeof calls !== "object") continue;
+      for (const [to, r] of Object.entries(calls as Record<string, unknown>))
+        expected.set(key(from, to), roles(r));
+    }
+  }
+  const out: string[] = [];
+  for (const [k, want] of expected) {
+    const [from, to] = k.split("\u0000");
+    const callee = ownerOf.get(to);
+    if (!callee || callee === ownerOf.get(from)) continue;
+    const has = granted.get(k);
+    if (has === undefined)
+      out.push(
+        `${from} calls ${to} (${want}), but team ${callee.team}'s stack ${callee.name} has no edge ${from} -> ${to}: its calls will get no token`,
+      );
+    else if (has !== want)
+      out.push(
+        `${from} calls ${to} expecting ${want}; team ${callee.team}'s stack ${callee.name} grants ${has}`,
+      );
+  }
+  for (const [k, has] of granted) {
+    const [from, to] = k.split("\u0000");
+    const caller = ownerOf.get(from);
+    if (!caller || caller === ownerOf.get(to) || expected.has(k)) continue;
+    out.push(
+      `${from} may call ${to} (${has}), but ${from}'s calls in ${caller.name} does not list ${to}: its MESH_CALLEES has no entry for it`,
+    );
+  }
+  return out.sort();
 }
 
 /**
@@ -219,12 +283,23 @@ class Worker {
     });
   }
 
-  plan(stack: OrgStack, stackOutputs: Record<string, unknown>): Promise<WorkerResult> {
+  plan(
+    stack: OrgStack,
+    stackOutputs: Record<string, unknown>,
+    against: PlanAgainst = {},
+  ): Promise<WorkerResult> {
     const job = path.join(this.dir, `job-${++this.jobs}.json`);
     const out = path.join(this.dir, `result-${this.jobs}.json`);
     fs.writeFileSync(
       job,
-      JSON.stringify({ file: stack.file, stack: stack.name, stackOutputs, out }),
+      JSON.stringify({
+        file: stack.file,
+        stack: stack.name,
+        stackOutputs,
+        out,
+        mockScope: against.mockScope,
+        state: against.stateOf?.(stack.name),
+      }),
     );
     return new Promise((resolve, reject) => {
       this.waiting = { resolve, reject, out };
@@ -245,6 +320,7 @@ class Worker {
 async function planOnWorkers(
   jobs: number,
   work: Array<{ stack: OrgStack; stackOutputs: Record<string, unknown> }>,
+  against: PlanAgainst,
 ): Promise<WorkerResult[]> {
   const results: WorkerResult[] = new Array(work.length);
   const count = Math.max(1, Math.min(jobs, work.length));
@@ -255,7 +331,7 @@ async function planOnWorkers(
       workers.map(async (w) => {
         while (next < work.length) {
           const i = next++;
-          results[i] = await w.plan(work[i].stack, work[i].stackOutputs);
+          results[i] = await w.plan(work[i].stack, work[i].stackOutputs, against);
         }
       }),
     );
@@ -276,10 +352,20 @@ export async function planOrg(dir: string, jobs = DEFAULT_JOBS): Promise<OrgPlan
   return (await planOrgStacks(dir, jobs)).org;
 }
 
+/**
+ * What an org is planned against, when not against nothing: one subscription and tenant for
+ * every stack's mocked ids, and each stack's existing state (a migration's moved resources).
+ */
+export interface PlanAgainst {
+  mockScope?: string;
+  stateOf?: (stack: string) => ExistingResource[] | undefined;
+}
+
 /** The org plan, and each stack's own plan by stack name (for reviews and queries). */
 export async function planOrgStacks(
   dir: string,
   jobs = DEFAULT_JOBS,
+  against: PlanAgainst = {},
 ): Promise<{ org: OrgPlan; plans: Map<string, PlanResult>; kinds: Map<string, OrgStack> }> {
   const stacks = orgStacks(dir);
   const platform = stacks.find((s) => s.kind === "platform")!;
@@ -291,7 +377,7 @@ export async function planOrgStacks(
     if (own?.length) return own;
     throw new Error(`${s.file}: ${r.error?.message ?? "no plan"}`);
   };
-  const [base] = await planOnWorkers(1, [{ stack: platform, stackOutputs: {} }]);
+  const [base] = await planOnWorkers(1, [{ stack: platform, stackOutputs: {} }], against);
   if (!base.plan) throw new ConfigError(fail(platform, base));
   const teams = stacks.filter((s) => s.kind === "team");
   const stackOutputs = { [platform.name]: base.plan.outputs };
@@ -301,6 +387,7 @@ export async function planOrgStacks(
       stack: s,
       stackOutputs: { [s.platform!]: base.plan!.outputs, ...stackOutputs },
     })),
+    against,
   );
   const errors = teams.flatMap((s, i) => (planned[i].plan ? [] : fail(s, planned[i])));
   if (errors.length > 0) throw new ConfigError(errors);
@@ -340,6 +427,7 @@ export async function planOrgStacks(
       )
       .sort((a, b) => (a.from + "\0" + a.to < b.from + "\0" + b.to ? -1 : 1)),
     resources: all.flatMap(({ s, r }) => r.plan!.resources.map((x) => ({ ...x, stack: s.name }))),
+    warnings: callsWarnings(stacks),
   };
   return {
     org,
@@ -444,5 +532,9 @@ export function orgText(p: OrgPlan): string {
   );
   for (const v of violations)
     out.push(`  [${v.stack}] ${v.enforcementLevel} ${v.policy}: ${v.message}`);
+  if (p.warnings.length > 0) {
+    out.push("", "Calls and grants that disagree (warnings)");
+    for (const w of p.warnings) out.push(`  ${w}`);
+  }
   return out.join("\n");
 }

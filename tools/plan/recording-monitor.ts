@@ -10,7 +10,7 @@ import { deserializeProperties, serializeProperties } from "@pulumi/pulumi/runti
 import * as structproto from "google-protobuf/google/protobuf/struct_pb";
 import type * as aliasproto from "@pulumi/pulumi/proto/alias_pb";
 import * as resproto from "@pulumi/pulumi/proto/resource_pb";
-import type { AliasSpec } from "./adoption";
+import { Adopter, type AliasSpec } from "./adoption";
 import { type MockContext, type Props, mockCall, mockOutputs } from "./mock-outputs";
 
 /** What the user supplied for what the mocks cannot know (`--mocks`, `--stack-outputs`). */
@@ -53,6 +53,43 @@ export interface RegisteredResource {
   propertyDependencies: Record<string, string[]>;
   /** The aliases the program gave it, as the SDK sent them. */
   aliases?: AliasSpec[];
+}
+
+/** A resource in a stack's state: what a deployment would start from. */
+export interface ExistingResource {
+  urn: string;
+  id?: string | null;
+  outputs: Props;
+}
+
+/**
+ * The state a stack's plan runs against (a migration's moved resources): a registration that takes
+ * one of them over, by URN or alias as the engine matches them, gets its id and outputs back (its
+ * new inputs over them) instead of freshly mocked ones, as a preview of an update shows them.
+ */
+export class ExistingState {
+  private readonly byUrn: Map<string, ExistingResource>;
+  private readonly adopter: Adopter;
+  /** Old URN -> the URN that took it over. */
+  readonly taken = new Map<string, string>();
+
+  constructor(resources: readonly ExistingResource[]) {
+    this.byUrn = new Map(resources.map((r) => [r.urn, r]));
+    this.adopter = new Adopter(new Set(this.byUrn.keys()));
+  }
+
+  claim(goal: {
+    urn: string;
+    type: string;
+    name: string;
+    parent?: string;
+    aliases?: readonly AliasSpec[];
+  }): ExistingResource | undefined {
+    const old = this.adopter.claim(goal);
+    if (old === undefined) return undefined;
+    this.taken.set(old, goal.urn);
+    return this.byUrn.get(old);
+  }
 }
 
 /** An alias from the request: a URN, or a spec with only what differs set. */
@@ -147,6 +184,8 @@ export class RecordingMonitor extends MockMonitor {
   readonly missing: MissingMockError[] = [];
   private readonly ctx: MockContext;
   private readonly overrides: MockOverrides;
+  /** The state the plan runs against, if any (a migration). */
+  existing?: ExistingState;
 
   /** `project`: when it serves another process (a component provider), that process's project. */
   constructor(
@@ -234,9 +273,20 @@ export class RecordingMonitor extends MockMonitor {
       const urn = urnFor(this.ctx.stack, this.project ?? pulumi.getProject(), parent, type, name);
       const inputs = deserializeProperties(req.getObject() as structproto.Struct) as Props;
       const custom = req.getCustom();
-      const computed = custom
-        ? mockOutputs(this.ctx, { type, name, urn, inputs })
-        : { id: "", state: {} as Props };
+      const aliases = req.getAliasesList();
+      const old = this.existing?.claim({
+        urn,
+        type,
+        name,
+        parent,
+        aliases: aliases.length > 0 ? aliases.map(aliasOf) : undefined,
+      });
+      const computed =
+        custom && old
+          ? { id: old.id ?? "", state: { ...old.outputs, ...inputs, id: old.id ?? "" } }
+          : custom
+            ? mockOutputs(this.ctx, { type, name, urn, inputs })
+            : { id: "", state: {} as Props };
       const id = computed.id;
       const state = custom ? { ...computed.state, ...this.extras(type) } : computed.state;
       // The SDK's monitor also keeps a serialised copy of every state for getResource invokes,
@@ -246,7 +296,6 @@ export class RecordingMonitor extends MockMonitor {
       req.getPropertydependenciesMap().forEach((v, k) => {
         propertyDependencies[k] = v.getUrnsList();
       });
-      const aliases = req.getAliasesList();
       this.registered.push({
         urn,
         type,

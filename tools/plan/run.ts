@@ -24,7 +24,13 @@ import { type OfflineConfig, runPolicies } from "@service-edges/policy/offline";
 import type { AliasSpec } from "./adoption";
 import { configIssues } from "./config-check";
 import { mockContext } from "./mock-outputs";
-import { type MockOverrides, RecordingMonitor, type RegisteredResource } from "./recording-monitor";
+import {
+  type ExistingResource,
+  ExistingState,
+  type MockOverrides,
+  RecordingMonitor,
+  type RegisteredResource,
+} from "./recording-monitor";
 import { type StackConfig, findProject, missingConfigError, runtimeConfig } from "./stack-config";
 
 /** The name this project's program gives its mesh (index.ts). */
@@ -112,6 +118,10 @@ export interface PlanOptions {
   policyConfig?: OfflineConfig;
   /** Skip the planner's own key and region checks (a review's base: what is deployed). */
   skipConfigChecks?: boolean;
+  /** Whose subscription and tenant the mocked ids name (default: the stack's own). */
+  mockScope?: string;
+  /** The stack's state: resources the program takes over keep their ids and outputs. */
+  state?: readonly ExistingResource[];
 }
 
 /** Whether a program is this project's (its own index.ts, or a program beside it). */
@@ -260,8 +270,9 @@ export async function planStack(
   if (!isDefault && ours) graph = tryGraph(options.config, options.mocks?.stackOutputs);
   const stack = options.config.stack;
 
-  const ctx = mockContext(stack);
+  const ctx = mockContext(stack, options.mockScope);
   const monitor = new RecordingMonitor(ctx, undefined, options.mocks);
+  if (options.state) monitor.existing = new ExistingState(options.state);
   ctx.resources = () => monitor.registered;
   current = monitor;
   pulumi.runtime.setMockOptions(monitor, project, stack, false, "organization");

@@ -485,6 +485,22 @@ function checkService(
   let sku: SkuFacts | undefined;
   let runtime: Runtime | undefined;
   const at = ["services", name];
+  for (const key of ["sharedGroup", "identityGroup"] as const) {
+    if (s[key] !== undefined) {
+      add(
+        [...at, key],
+        "is a platform stack's registry key (a service moved from a single stack)",
+        "remove it: a single stack places its services itself",
+      );
+    }
+  }
+  if (s.calls !== undefined) {
+    add(
+      [...at, "calls"],
+      "is a team stack's key (calls into other teams' stacks)",
+      "remove it: in one stack, the edges say whom each service calls",
+    );
+  }
   const facts = skuFacts(s.sku);
   const refused = refusedSkuReason(s.sku);
   if (refused) {
@@ -800,7 +816,7 @@ function checkSubnets(
     add(
       ["services"],
       `declare ${withSubnet.length} integration subnets, but a virtual network holds at most ${MAX_SUBNETS_PER_VNET}`,
-      "split the mesh into several stacks",
+      'give a subnet only to services that call others (only callers need one), or split the services into two meshes, each with its own network and namePrefix (MS Learn, "Azure subscription and service limits", Networking: 3,000 subnets per virtual network)',
     );
   }
 

@@ -8,7 +8,8 @@
  */
 import { z } from "zod";
 import { ConfigError, type ConfigIssue, keyPath, shown } from "./errors";
-import { type ServiceGraph, type StackConfigInput, buildServiceGraph } from "./graph";
+import { type Edge, type ServiceGraph, type StackConfigInput, buildServiceGraph } from "./graph";
+import { hashedGroupOf, placementLabel, webspaceClassOf } from "./placement";
 import { SERVICE_NAME, edgeSchema, serviceSchema } from "./schema";
 
 export type StackKind = "single" | "platform" | "team";
@@ -22,6 +23,8 @@ export const REGISTRY_KEYS = [
   "clientSecret",
   "secretRotation",
   "subnet",
+  "sharedGroup",
+  "identityGroup",
 ] as const;
 /** A team stack's service takes every other service key. */
 export const TEAM_SERVICE_KEYS = Object.keys(serviceSchema.shape).filter(
@@ -38,7 +41,18 @@ export interface RegistryEntry {
   identity: "managed" | "registration";
   /** The integration subnet, `a.b.c.d/p` (callers). */
   subnet?: string;
+  /**
+   * A service moved from a single-stack mesh: the label of the mesh-wide group its plan and app
+   * stay in (`g07`, `ep-g07`, `classic-g07`: `<prefix>-g07`, which the platform then holds), so the
+   * move replaces nothing. Its team stack adopts its compute there instead of in its own groups.
+   */
+  sharedGroup?: string;
+  /** `shared`: its identity stays in its shared group (a single stack with guardrails: false). */
+  identityGroup?: "shared";
 }
+
+/** A single stack's placement label (placement.ts), as `sharedGroup` names it. */
+export const SHARED_GROUP = /^(ep-|classic-)?g\d{2,}$/;
 
 /** A team stack's config as plain values: the same keys as StackConfigInput, plus its own. */
 export interface TeamConfigInput extends StackConfigInput {
@@ -71,6 +85,11 @@ const registrySchema = z.looseObject({
   ),
   identity: z.enum(["managed", "registration"]).default("managed"),
   subnet: z.string().optional(),
+  sharedGroup: z
+    .string()
+    .regex(SHARED_GROUP, "expected a single stack's group label: g07, ep-g07 or classic-g07")
+    .optional(),
+  identityGroup: z.literal("shared").optional(),
 });
 
 /**
@@ -125,14 +144,27 @@ export function buildPlatformGraph(input: StackConfigInput): {
         `use at most ${CEILING[r.kind]}`,
       );
     }
+    if (r.identityGroup && !r.sharedGroup) {
+      add(
+        ["services", name, "identityGroup"],
+        "identityGroup: shared needs the service's sharedGroup",
+        "set sharedGroup to the group label the single stack placed it in, or remove identityGroup",
+      );
+    }
     registry[name] = {
       team: r.team,
       kind: r.kind,
       maxInstances: r.maxInstances,
       identity: r.identity,
       ...(r.subnet !== undefined ? { subnet: r.subnet } : {}),
+      ...(r.sharedGroup !== undefined ? { sharedGroup: r.sharedGroup } : {}),
+      ...(r.identityGroup !== undefined ? { identityGroup: r.identityGroup } : {}),
     };
-    const rest = Object.fromEntries(Object.entries(spec).filter(([k]) => k !== "team"));
+    const rest = Object.fromEntries(
+      Object.entries(spec).filter(
+        ([k]) => k !== "team" && k !== "sharedGroup" && k !== "identityGroup",
+      ),
+    );
     services[name] = { ...rest, sku: STUB_SKU[r.kind] };
   }
   let graph: ServiceGraph | undefined;
@@ -144,6 +176,76 @@ export function buildPlatformGraph(input: StackConfigInput): {
   }
   if (issues.length > 0) throw new ConfigError(issues);
   return { graph: graph!, registry };
+}
+
+/**
+ * `services.<name>.calls` of a team stack: each entry names a registered service of another team
+ * (or, matching its edge, of its own), from a registered caller, with the roles it expects.
+ */
+function teamCalls(
+  declared: Readonly<Record<string, Record<string, unknown>>>,
+  own: ReadonlySet<string>,
+  registry: Readonly<Record<string, RegistryEntry>>,
+  edges: readonly unknown[],
+  add: (segs: Array<string | number>, message: string, fix: string) => void,
+): Map<string, Array<{ from: string; to: string; roles: string[] }>> {
+  const out = new Map<string, Array<{ from: string; to: string; roles: string[] }>>();
+  const granted = new Map<string, string[]>();
+  for (const value of edges) {
+    const p = edgeSchema.safeParse(value);
+    if (p.success)
+      granted.set(`${p.data.from}\u0000${p.data.to}`, [...new Set(p.data.roles)].sort());
+  }
+  for (const name of own) {
+    const raw = (declared[name] ?? {}).calls;
+    if (raw === undefined) continue;
+    const parsed = serviceSchema.shape.calls.safeParse(raw);
+    if (!parsed.success || !parsed.data) {
+      add(
+        ["services", name, "calls"],
+        `expected each callee with the roles ${name} expects, got ${shown(raw)}`,
+        "write calls: { orders: [Orders.Read] }",
+      );
+      continue;
+    }
+    if (!registry[name].subnet) {
+      add(
+        ["services", name, "calls"],
+        `${name} has no integration subnet in the platform's registry, and every caller needs one`,
+        `give it a subnet in the platform stack's service-edges:services.${name}.subnet first`,
+      );
+      continue;
+    }
+    const targets: Array<{ from: string; to: string; roles: string[] }> = [];
+    for (const [to, roles] of Object.entries(parsed.data)) {
+      const at = ["services", name, "calls", to];
+      const sorted = [...new Set(roles)].sort();
+      if (!registry[to]) {
+        add(at, `${shown(to)} is not in the platform's registry`, "name a registered service");
+        continue;
+      }
+      if (to === name) {
+        add(at, `${name} calls itself`, "remove it: a service needs no edge to itself");
+        continue;
+      }
+      if (own.has(to)) {
+        const edge = granted.get(`${name}\u0000${to}`);
+        if (!edge || edge.join() !== sorted.join()) {
+          add(
+            at,
+            edge
+              ? `says ${sorted.join(", ")}, but this stack's edge ${name} -> ${to} grants ${edge.join(", ")}`
+              : `${to} is this team's own service, and this stack has no edge ${name} -> ${to}`,
+            `remove it: within a team stack the edges say whom ${name} calls`,
+          );
+        }
+        continue;
+      }
+      targets.push({ from: name, to, roles: sorted });
+    }
+    out.set(name, targets);
+  }
+  return out;
 }
 
 /**
@@ -210,8 +312,10 @@ export function buildTeamGraph(
       );
     }
     own.add(name);
+    // calls are the team stack's own (teamCalls); the graph's services do not take them.
+    const rest = Object.fromEntries(Object.entries(spec ?? {}).filter(([k]) => k !== "calls"));
     services[name] = {
-      ...spec,
+      ...rest,
       kind: entry.kind,
       maxInstances: entry.maxInstances,
       identity: entry.identity,
@@ -267,6 +371,7 @@ export function buildTeamGraph(
       };
     }
   });
+  const calls = teamCalls(declared, own, registry, edges, add);
   if (issues.length > 0) throw new ConfigError(issues);
   const graph = buildServiceGraph(
     {
@@ -278,7 +383,37 @@ export function buildTeamGraph(
       services,
       edges,
     },
-    { places: (name) => own.has(name) },
+    // A service in a shared group counts against that group's limit, as the single stack placed it.
+    { places: (name) => own.has(name) && !registry[name].sharedGroup },
   );
+  const pinned: ConfigIssue[] = [];
+  for (const name of own) {
+    const shared = registry[name].sharedGroup;
+    const node = graph.byName.get(name);
+    if (!shared || !node) continue;
+    const raw = (declared[name] as { group?: unknown }).group;
+    const pin = raw === undefined ? undefined : Number(raw);
+    const label = placementLabel(
+      webspaceClassOf(node.sku.family),
+      pin !== undefined && Number.isInteger(pin) ? pin : hashedGroupOf(name),
+    );
+    if (label !== shared) {
+      pinned.push({
+        path: keyPath(["services", name, "sku"]),
+        message: `${node.sku.name} (with ${pin !== undefined ? `group: ${pin}` : "its name's group"}) places ${name} in ${label}, but its plan and app are in the shared group ${shared} (the registry's sharedGroup)`,
+        fix: `keep the SKU and group the single stack deployed it with; a plan cannot move to another group without being replaced`,
+      });
+    }
+  }
+  if (pinned.length > 0) throw new ConfigError(pinned);
+  // A caller's calls into other teams' services: its MESH_CALLEES, beside its own stack's edges.
+  for (const [from, targets] of calls) {
+    const node = graph.byName.get(from)!;
+    const out = [...(graph.outgoing.get(from) ?? [])];
+    for (const t of targets) if (!own.has(t.to)) out.push(t);
+    out.sort((a, b) => (a.to < b.to ? -1 : 1));
+    (graph.outgoing as Map<string, readonly Edge[]>).set(from, out);
+    node.callees = [...new Set(out.map((e) => e.to))].sort();
+  }
   return { graph, team, own };
 }

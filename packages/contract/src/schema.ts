@@ -62,6 +62,16 @@ export const serviceSchema = z.strictObject({
   retired: flag.default(false),
   /** A platform stack's registry only (contract org.ts): the team whose stack deploys it. */
   team: z.string().optional(),
+  /**
+   * Team stacks only: the services in other teams' stacks this caller calls, with the roles it
+   * expects. The callee's team grants them (the edge is in its stack); this gives the caller its
+   * MESH_CALLEES entries, which a team stack cannot derive from edges it does not hold.
+   */
+  calls: z.record(z.string(), z.array(z.string()).min(1)).optional(),
+  /** Registry only: the single stack's group a moved service stays in (contract org.ts). */
+  sharedGroup: z.string().optional(),
+  /** Registry only: `shared` keeps a moved service's identity in its shared group. */
+  identityGroup: z.literal("shared").optional(),
 });
 
 export const edgeSchema = z.strictObject({

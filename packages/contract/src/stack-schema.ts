@@ -83,7 +83,13 @@ const SERVICE_HELP: Record<ServiceField, string> = {
   easyAuth:
     "Callee only: also check tokens in the platform (Easy Auth): the audience, and exactly this service's callers as allowed applications; 401 otherwise. It does not check roles: the code must.",
   group: `Pins its resource group index (0 to ${SERVICE_GROUPS - 1}) within its SKU's webspace class: <prefix>-gNN for PremiumV3, <prefix>-ep-gNN for Elastic Premium, <prefix>-classic-gNN for Basic, Standard and PremiumV2; by default a hash of the service's name. Only needed when a group would hold more than ${PLANS_PER_RESOURCE_GROUP} plans.`,
-  team: "Platform stack only (a mesh across many stacks): the team whose stack deploys this service. A platform stack's services are the org's registry: team, kind, maxInstances, identity, clientSecret and subnet; everything else is in the team's stack.",
+  team: "Platform stack only (a mesh across many stacks): the team whose stack deploys this service. A platform stack's services are the org's registry: team, kind, maxInstances, identity, clientSecret, subnet (and sharedGroup, identityGroup for services moved from a single stack); everything else is in the team's stack.",
+  calls:
+    "Team stacks only: services in other teams' stacks this caller calls, each with the roles it expects, e.g. { orders: [Orders.Read] }. The callee's team grants them with an edge in its own stack; this gives the caller its MESH_CALLEES entries (audience, scope, URL, roles). The org plan warns where the two disagree.",
+  sharedGroup:
+    "Platform stack only: a service moved from a single-stack mesh (npm run plan -- migrate) keeps its plan and app in that stack's group, <prefix>-<label> (g07, ep-g07, classic-g07), which the platform then holds; its team stack deploys it there, so the move replaces nothing.",
+  identityGroup:
+    "Platform stack only, with sharedGroup: shared keeps the moved service's identity in its shared group, where a single stack with guardrails: false put it (by default identities live in <prefix>-identities).",
   retired:
     "Retirement, step 1 of 2: true deletes the service's site, plan, identity and application (its VNet integration is disconnected first) and keeps its integration subnet in the VNet. No edge may name it. Deploy, then remove the entry (step 2), which frees the subnet. Removing an integrated caller in one step is refused by Azure.",
   runtime:

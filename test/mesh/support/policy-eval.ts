@@ -15,8 +15,9 @@
  *   element does ("evaluated individually with logical and");
  * - `count` over a `[*]` alias with a `where` evaluated per element;
  * - template expressions `[...]` with `parameters()`, `field()`, `concat()`, `coalesce()`,
- *   `first()`, `split()`, `toLower()`; a function that fails makes the evaluation fail, which is an
- *   implicit deny;
+ *   `first()`, `last()`, `split()`, `toLower()`, and inside a field count's `where`, `current()`
+ *   of the counted alias or of a property of its member (the current function, field count
+ *   usage); a function that fails makes the evaluation fail, which is an implicit deny;
  * - mode `Indexed` evaluates only resource types that support tags and location (MS Learn, "Azure
  *   Policy definition structure basics", Resource Manager modes): approximated here by whether the
  *   resource JSON has a `location`.
@@ -276,6 +277,20 @@ function call(ctx: Context, name: string, args: unknown[]): unknown {
       if (typeof v === "string") return v[0] ?? "";
       if (Array.isArray(v)) return v[0];
       throw new EvaluationError(`first() needs a string or array, got ${String(v)}`);
+    }
+    case "last": {
+      const v = args[0];
+      if (typeof v === "string") return v.slice(-1);
+      if (Array.isArray(v)) return v[v.length - 1];
+      throw new EvaluationError(`last() needs a string or array, got ${String(v)}`);
+    }
+    case "current": {
+      if (!ctx.current) throw new EvaluationError("current() outside a count's where");
+      const alias = args.length === 0 ? ctx.current.alias : str(args[0], "current");
+      if (!lower(alias).startsWith(lower(ctx.current.alias)))
+        throw new EvaluationError(`current('${alias}') is not the counted alias or its member`);
+      const v = fieldValue(ctx, alias);
+      return v.one ?? null;
     }
     case "split":
       return str(args[0], "split").split(str(args[1], "split"));
