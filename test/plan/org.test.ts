@@ -249,6 +249,30 @@ describe("one mesh across many stacks (--org)", function () {
     assert.match(slot.inputs.scope as string, /^\/subscriptions\/[0-9a-f-]+$/);
   });
 
+  it("one team stack planned alone: its own services, other teams' callers by team, its assignments", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "team-alone-"));
+    const platform = planCli("--config", path.join(ORG, "Pulumi.platform.yaml"), "--json");
+    assert.equal(platform.code, 0, platform.stderr);
+    const outputs = path.join(dir, "platform.json");
+    fs.writeFileSync(
+      outputs,
+      JSON.stringify((JSON.parse(platform.stdout) as { outputs: object }).outputs),
+    );
+    const r = planCli(
+      "--config",
+      path.join(ORG, "Pulumi.orders.yaml"),
+      "--stack-outputs",
+      `platform=${outputs}`,
+    );
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /: 2 services \(and 2 callers of other teams\), 4 edges, /);
+    assert.match(r.stdout, /│ web \(caller, team storefront\) +│ app +│ - +│ 10 /);
+    assert.match(
+      r.stdout,
+      /│ web -> orders +│ Orders.Read, Orders.Write +│ allow snet-web \(10.50.0.0\/27\) +│ mesh-web.orders.Orders.Read +│/,
+    );
+  });
+
   it("the registry names every service with its team and the stack that deploys it", () => {
     assert.deepEqual(
       plan.services.map((s) => `${s.name}:${s.team}:${s.stack}`),

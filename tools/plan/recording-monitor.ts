@@ -70,8 +70,6 @@ export interface ExistingResource {
 export class ExistingState {
   private readonly byUrn: Map<string, ExistingResource>;
   private readonly adopter: Adopter;
-  /** Old URN -> the URN that took it over. */
-  readonly taken = new Map<string, string>();
 
   constructor(resources: readonly ExistingResource[]) {
     this.byUrn = new Map(resources.map((r) => [r.urn, r]));
@@ -86,9 +84,7 @@ export class ExistingState {
     aliases?: readonly AliasSpec[];
   }): ExistingResource | undefined {
     const old = this.adopter.claim(goal);
-    if (old === undefined) return undefined;
-    this.taken.set(old, goal.urn);
-    return this.byUrn.get(old);
+    return old === undefined ? undefined : this.byUrn.get(old);
   }
 }
 

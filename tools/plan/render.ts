@@ -21,7 +21,14 @@ function table(head: string[]): Table.Table {
   });
 }
 
-export function servicesTable(graph: ServiceGraph): string {
+/**
+ * `teamOf`: in a team stack, the callers of other teams (their edges are here, their plans and
+ * apps in their own team's stack), shown with their team instead of facts this stack lacks.
+ */
+export function servicesTable(
+  graph: ServiceGraph,
+  teamOf: ReadonlyMap<string, string> = new Map(),
+): string {
   const t = table([
     "service",
     "kind",
@@ -37,6 +44,21 @@ export function servicesTable(graph: ServiceGraph): string {
     const side = [isCaller(s) ? "caller" : "", isCallee(s) ? "callee" : ""]
       .filter(Boolean)
       .join("+");
+    const team = teamOf.get(s.name);
+    if (team) {
+      t.push([
+        `${s.name} (caller, team ${team})`,
+        s.kind,
+        "-",
+        String(s.maxInstances),
+        s.subnet?.text ?? "-",
+        s.subnet ? `${headroomOf(s.subnet.prefix, s.maxInstances)} free` : "-",
+        s.identity,
+        "-",
+        "-",
+      ]);
+      continue;
+    }
     t.push([
       `${s.name}${side ? ` (${side})` : ""}`,
       s.kind,
@@ -169,11 +191,13 @@ export function programPlan(plan: PlanResult, file: string): string {
 }
 
 export function humanPlan(graph: ServiceGraph, plan: PlanResult, file: string): string {
+  const teamOf = new Map(plan.services.flatMap((s) => (s.team ? [[s.name, s.team] as const] : [])));
+  const others = teamOf.size > 0 ? ` (and ${teamOf.size} callers of other teams)` : "";
   return [
-    `Plan of stack ${plan.stack} (${file}): ${graph.services.length} services, ${graph.edges.length} edges, ${plan.resources.length} resources`,
+    `Plan of stack ${plan.stack} (${file}): ${graph.services.length - teamOf.size} services${others}, ${graph.edges.length} edges, ${plan.resources.length} resources`,
     "",
     "Services",
-    servicesTable(graph),
+    servicesTable(graph, teamOf),
     "",
     "Edges",
     edgesTable(graph, plan),

@@ -10,6 +10,7 @@ import {
   PROJECT,
   RESOURCE_TYPES,
   type ServiceGraph,
+  TYPES,
   buildPlatformGraph,
   buildServiceGraph,
   buildTeamGraph,
@@ -71,6 +72,11 @@ export interface PlanService {
   roles: string[];
   /** Who may reach it from outside the mesh: `none`, `public`, or its ranges and service tags. */
   ingress: string;
+  /**
+   * In a team stack, a caller of another team's (its edges are here; its plan and app are in its
+   * own team's stack): that team. Its SKU and ingress are its team's, not known here.
+   */
+  team?: string;
   urns: {
     plan: string | null;
     /** Subnets are inline in the VNet: this is the VNet that holds this service's subnet. */
@@ -340,22 +346,31 @@ export async function planStack(
   );
   const byUrn = new Set(resources.map((r) => r.urn));
   const known = (urn: string) => (byUrn.has(urn) ? urn : null);
-  const u = meshUrns(stack, project, MESH_NAME);
+  const kind = stackKindOf(configInput(options.config));
+  const u = meshUrns(
+    stack,
+    project,
+    MESH_NAME,
+    kind === "team" ? TYPES.team : kind === "platform" ? TYPES.platform : TYPES.mesh,
+  );
+  const teamOf = externalCallers(options.config, kind, options.mocks?.stackOutputs);
   const R = RESOURCE_TYPES;
 
   const plan: PlanResult = {
     stack,
     services: (graph?.services ?? []).map((s) => {
       const owner = isCallee(s) ? "callee" : s.identity === "registration" ? "identity" : null;
+      const team = teamOf.get(s.name);
       return {
         name: s.name,
         kind: s.kind,
-        sku: s.sku.name,
+        ...(team ? { team } : {}),
+        sku: team ? "-" : s.sku.name,
         maxInstances: s.maxInstances,
         subnet: s.subnet?.text ?? null,
         identity: s.identity,
         roles: s.roles,
-        ingress: describeIngress(s.ingress),
+        ingress: team ? "-" : describeIngress(s.ingress),
         urns: {
           plan: known(u.service("host", R.plan, s.name)),
           subnet: s.subnet ? known(u.vnet()) : null,
@@ -386,6 +401,23 @@ export async function planStack(
     outputs,
   };
   return { plan, graph };
+}
+
+/** A team stack's callers of other teams: service name -> its team (from the platform's registry). */
+function externalCallers(
+  config: StackConfig,
+  kind: string,
+  stackOutputs?: Readonly<Record<string, Record<string, unknown>>>,
+): Map<string, string> {
+  const out = new Map<string, string>();
+  if (kind !== "team") return out;
+  const values = config.values;
+  const own = (values[`${PROJECT}:services`] ?? {}) as Record<string, unknown>;
+  const platform = stackOutputs?.[String(values[`${PROJECT}:platform`])] as
+    Partial<PlatformOutputs> | undefined;
+  for (const [name, entry] of Object.entries(platform?.registry ?? {}))
+    if (!(name in own)) out.set(name, entry.team);
+  return out;
 }
 
 function tryGraph(

@@ -90,19 +90,25 @@ export interface MeshUrns {
  * URNs of a mesh named `meshName` in a stack, matching what the components register. The planner
  * and the tests find resources with these instead of spelling URNs.
  */
-export function meshUrns(stack: string, project: string, meshName: string): MeshUrns {
+export function meshUrns(
+  stack: string,
+  project: string,
+  meshName: string,
+  /** The top component: the single stack's mesh, or a platform's or team stack's component. */
+  meshType: string = TYPES.mesh,
+): MeshUrns {
   const child = (s: string) => childName(meshName, s);
   return {
-    mesh: () => urnOf(stack, project, [TYPES.mesh], meshName),
+    mesh: () => urnOf(stack, project, [meshType], meshName),
     service: (component, type, service) =>
-      urnOf(stack, project, [TYPES.mesh, TYPES[component], type], child(service)),
+      urnOf(stack, project, [meshType, TYPES[component], type], child(service)),
     vnet: () =>
-      urnOf(stack, project, [TYPES.mesh, TYPES.network, RESOURCE_TYPES.vnet], child("network")),
+      urnOf(stack, project, [meshType, TYPES.network, RESOURCE_TYPES.vnet], child("network")),
     assignment: (from, to, role) =>
       urnOf(
         stack,
         project,
-        [TYPES.mesh, TYPES.callee, RESOURCE_TYPES.appRoleAssignment],
+        [meshType, TYPES.callee, RESOURCE_TYPES.appRoleAssignment],
         `${child(from)}.${to}.${role}`,
       ),
   };
