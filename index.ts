@@ -53,6 +53,7 @@ function platformStack() {
     namePrefix: o.namePrefix,
     location: o.location,
     addressSpace: o.addressSpace,
+    vnets: o.vnets,
     tenantId: o.tenantId,
     vnetId: o.vnetId,
     registry: o.registry,
@@ -77,6 +78,8 @@ async function teamStack() {
     namePrefix: await read("namePrefix"),
     location: await read("location"),
     addressSpace: await read("addressSpace"),
+    // A platform deployed before several virtual networks existed has one, and no such output.
+    vnets: (await ref.getOutputDetails("vnets")).value ?? {},
     tenantId: await read("tenantId"),
     vnetId: await read("vnetId"),
     registry: await read("registry"),

@@ -42,6 +42,17 @@ export function generatedOrg(n: number, teams: number, fanout = 10): Record<stri
   if (!space.ok) throw new Error("bad address space");
   const name = (i: number) => `svc${String(i).padStart(5, "0")}`;
   const team = (i: number) => `team${String(i % teams).padStart(3, "0")}`;
+  // One VNet holds at most 3,000 subnets: caller k >= 3,000 goes in extra VNet floor(k / 3000).
+  const PER_VNET = 3000;
+  const vnets: Record<string, string> = {};
+  const subnetOf = (k: number) => {
+    const v = Math.floor(k / PER_VNET);
+    if (v === 0) return formatCidr(space.cidr.start + BigInt(k) * 16n, 28);
+    const cidr = parseCidr(`10.${80 + v}.0.0/16`);
+    if (!cidr.ok) throw new Error("bad vnet space");
+    vnets[`v${v}`] = cidr.cidr.text;
+    return formatCidr(cidr.cidr.start + BigInt(k % PER_VNET) * 16n, 28);
+  };
   const registry: Record<string, unknown> = {};
   const own: Array<Record<string, unknown>> = Array.from({ length: teams }, () => ({}));
   const inbound: unknown[][] = Array.from({ length: teams }, () => []);
@@ -53,9 +64,7 @@ export function generatedOrg(n: number, teams: number, fanout = 10): Record<stri
       team: team(i),
       kind: fn ? "function" : "app",
       maxInstances: 5,
-      ...(caller
-        ? { subnet: formatCidr(space.cidr.start + BigInt(callers.length) * 16n, 28) }
-        : {}),
+      ...(caller ? { subnet: subnetOf(callers.length) } : {}),
     };
     if (caller) callers.push(i);
     own[i % teams][name(i)] = { sku: fn ? "EP1" : "P1v3", roles: ["Call"] };
@@ -77,7 +86,7 @@ export function generatedOrg(n: number, teams: number, fanout = 10): Record<stri
       config: {
         "azure-native:location": "westeurope",
         "service-edges:namePrefix": "gen",
-        "service-edges:network": { addressSpace: "10.64.0.0/12" },
+        "service-edges:network": { addressSpace: "10.64.0.0/12", vnets },
         "service-edges:services": registry,
       },
     },

@@ -393,20 +393,24 @@ export function guardrailAssignmentName(prefix: string, ruleName: string): strin
   return `${prefix}-${ruleName}`;
 }
 
-/** What one mesh's assignments pass, from the ids Azure gave its VNet and resource groups. */
+/** What one mesh's assignments pass, from the ids Azure gave its virtual networks. */
 export function guardrailParameters(
   mesh: {
-    sites: ReadonlyArray<{ name: string; subnet?: string }>;
+    /** `vnet`: the virtual network holding the site's subnet ("" for the first). */
+    sites: ReadonlyArray<{ name: string; subnet?: string; vnet?: string }>;
     identityNames: readonly string[];
   },
-  vnetId: string,
+  /** Each virtual network's ARM id by name ("" for the first), or the first's alone. */
+  vnetIds: string | Readonly<Record<string, string>>,
 ): GuardrailParameters {
-  const subnetId = (subnet: string) => `${vnetId}/subnets/${subnet}`;
+  const ids = typeof vnetIds === "string" ? { "": vnetIds } : vnetIds;
+  const subnetId = (s: { subnet?: string; vnet?: string }) =>
+    `${ids[s.vnet ?? ""]}/subnets/${s.subnet!}`;
   const integrated = mesh.sites.filter((s) => s.subnet !== undefined);
   return {
     meshSiteNames: mesh.sites.map((s) => s.name),
-    meshSubnetIds: integrated.map((s) => subnetId(s.subnet!)),
-    subnetSites: integrated.map((s) => `${subnetId(s.subnet!)}|${s.name}`),
+    meshSubnetIds: integrated.map((s) => subnetId(s)),
+    subnetSites: integrated.map((s) => `${subnetId(s)}|${s.name}`),
     meshIdentityNames: [...mesh.identityNames],
   };
 }

@@ -51,6 +51,8 @@ export interface PlatformOutputs {
   namePrefix: string;
   location: string;
   addressSpace: string;
+  /** The extra virtual networks (`network.vnets`): name to address space. */
+  vnets: Record<string, string>;
   tenantId: string;
   vnetId: string;
   registry: Record<string, RegistryOutput>;
@@ -166,7 +168,7 @@ export class MeshPlatform extends pulumi.ComponentResource<{
         networkGroupId: networkGroup.id,
         identitiesGroupId: identitiesGroup.id,
         sharedGroups,
-        vnetId: network.vnetId,
+        vnetIds: network.vnetIds,
         opts: opts(moved),
       });
     }
@@ -205,6 +207,9 @@ export class MeshPlatform extends pulumi.ComponentResource<{
       namePrefix: prefix,
       location: graph.location,
       addressSpace: graph.addressSpace.text,
+      vnets: Object.fromEntries(
+        graph.vnets.filter((v) => v.name).map((v) => [v.name, v.space.text]),
+      ),
       tenantId: client.tenantId,
       vnetId: network.vnetId,
       registry: entries,
@@ -229,7 +234,7 @@ function platformGuardrails(
     networkGroupId: pulumi.Output<string>;
     identitiesGroupId: pulumi.Output<string>;
     sharedGroups: ReadonlyMap<string, resources.ResourceGroup>;
-    vnetId: pulumi.Output<string>;
+    vnetIds: Record<string, pulumi.Output<string>>;
     opts: pulumi.ComponentResourceOptions;
   },
 ): MeshGuardrails {
@@ -271,16 +276,17 @@ function platformGuardrails(
       subscriptionScope,
       groups,
       identityNames: names,
-      parameters: args.vnetId.apply((vnetId) =>
+      parameters: pulumi.all(args.vnetIds).apply((vnetIds) =>
         guardrailParameters(
           {
             sites: graph.services.map((s) => ({
               name: siteName(prefix, s.name),
               subnet: s.subnet ? subnetName(s.name) : undefined,
+              vnet: s.vnet,
             })),
             identityNames: names,
           },
-          vnetId,
+          vnetIds,
         ),
       ),
     },
@@ -340,7 +346,12 @@ export class MeshTeam extends pulumi.ComponentResource<{
           edges: args.edges ?? [],
         },
         p.registry,
-        { namePrefix: p.namePrefix, location: p.location, addressSpace: p.addressSpace },
+        {
+          namePrefix: p.namePrefix,
+          location: p.location,
+          addressSpace: p.addressSpace,
+          vnets: p.vnets,
+        },
       ),
     );
     const named = (local: string) => childName(name, local);

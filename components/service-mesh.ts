@@ -241,16 +241,17 @@ async function buildMesh(
         subscriptionScope: networkGroup.id.apply((id) => id.split("/").slice(0, 3).join("/")),
         groups: assigned,
         identityNames: graph.services.map((s) => siteName(prefix, s.name)),
-        parameters: network.vnetId.apply((vnetId) =>
+        parameters: pulumi.all(network.vnetIds).apply((vnetIds) =>
           guardrailParameters(
             {
               sites: graph.services.map((s) => ({
                 name: siteName(prefix, s.name),
                 subnet: s.subnet ? subnetName(s.name) : undefined,
+                vnet: s.vnet,
               })),
               identityNames: graph.services.map((s) => siteName(prefix, s.name)),
             },
-            vnetId,
+            vnetIds,
           ),
         ),
       },

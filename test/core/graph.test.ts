@@ -410,6 +410,73 @@ describe("config -> ServiceGraph", () => {
         "at most 512 access-restriction rules",
       );
     });
+    it("several virtual networks: each subnet in one of them, spaces apart, at most 3,000 subnets each", () => {
+      const withVnets = (vnets: Record<string, string>) => (_: Services, __: Edges, v: Values) =>
+        (v["service-edges:network"] = { addressSpace: "10.10.0.0/16", vnets });
+      const g = build({
+        ...clone(smallConfig()),
+        "service-edges:network": { addressSpace: "10.10.0.0/16", vnets: { b: "10.11.0.0/16" } },
+        "service-edges:services": {
+          ...(clone(smallConfig())["service-edges:services"] as Services),
+          a: { kind: "app", sku: "P1v3", maxInstances: 4, subnet: "10.11.0.0/28" },
+        },
+      });
+      assert.deepEqual(
+        g.vnets.map((v) => [v.name, v.space.text]),
+        [
+          ["", "10.10.0.0/16"],
+          ["b", "10.11.0.0/16"],
+        ],
+      );
+      assert.deepEqual(
+        g.services.map((x) => [x.name, x.vnet]),
+        [
+          ["a", "b"],
+          ["b", ""],
+          ["c", ""],
+        ],
+      );
+      expectOne(
+        issuesAfter(withVnets({ b: "10.10.128.0/17" })),
+        "service-edges:network.vnets.b",
+        "10.10.128.0/17 overlaps network.addressSpace (10.10.0.0/16)",
+        "its own range",
+      );
+      expectOne(
+        issuesAfter(withVnets({ "B!": "10.11.0.0/16" })),
+        "service-edges:network.vnets.B!",
+        "not a valid virtual network name",
+      );
+      expectOne(
+        issuesAfter((s, e, v) => {
+          withVnets({ b: "10.11.0.0/16" })(s, e, v);
+          s.a.subnet = "10.12.0.0/28";
+        }),
+        "service-edges:services.a.subnet",
+        "10.12.0.0/28 is outside the address space 10.10.0.0/16, 10.11.0.0/16",
+        "inside one virtual network's space",
+      );
+      const full = issuesAfter((s, _, v) => {
+        v["service-edges:network"] = { addressSpace: "10.0.0.0/12", vnets: { b: "10.16.0.0/12" } };
+        for (let i = 0; i < 3001; i++) {
+          s[`x${i}`] = {
+            kind: "app",
+            sku: "B1",
+            maxInstances: 1,
+            subnet: `10.${16 + (i >> 12)}.${(i >> 4) & 255}.${(i & 15) * 16}/28`,
+          };
+        }
+        s.a.subnet = "10.0.0.0/28";
+        s.c.subnet = "10.0.0.32/27";
+      });
+      // (3,001 services also overfill some resource groups: those issues are not the point here.)
+      expectOne(
+        full.filter((i) => i.path.startsWith("service-edges:network")),
+        "service-edges:network.vnets.b",
+        "3001 integration subnets are in virtual network b (10.16.0.0/12)",
+        "add another virtual network under service-edges:network.vnets",
+      );
+    });
     it("an unknown key, with the keys a service takes", () => {
       expectOne(
         issuesAfter((s) => (s.a.maxInstance = 3)),

@@ -369,3 +369,49 @@ describe("network layer under mocks", () => {
     );
   });
 });
+
+describe("several virtual networks", () => {
+  let plan: PlanResult;
+  before(async () => {
+    const v = smallConfig();
+    v["service-edges:network"] = { addressSpace: "10.10.0.0/16", vnets: { b: "10.11.0.0/16" } };
+    (v["service-edges:services"] as Record<string, Obj>).a.subnet = "10.11.0.0/28";
+    plan = await planOf(v);
+  });
+
+  it("puts each caller's subnet in the virtual network whose space holds it", () => {
+    const vnets = ofType(plan, T.vnet).map((r) => [
+      r.name,
+      r.inputs.virtualNetworkName,
+      (r.inputs.addressSpace as { addressPrefixes: string[] }).addressPrefixes,
+      (r.inputs.subnets as Array<{ name: string }>).map((x) => x.name),
+    ]);
+    assert.deepEqual(vnets, [
+      ["mesh-network", "edges-test-vnet", ["10.10.0.0/16"], ["snet-c"]],
+      ["mesh-network-b", "edges-test-vnet-b", ["10.11.0.0/16"], ["snet-a"]],
+    ]);
+    const b = one(plan, T.vnet, "network-b");
+    assert.equal(site(plan, "a").virtualNetworkSubnetId, `${b.id}/subnets/snet-a`);
+    // The callee admits a's subnet in vnet b, c's in the first.
+    const rules = (siteConfig(plan, "b").ipSecurityRestrictions as Obj[]).map(
+      (r) => r.vnetSubnetResourceId,
+    );
+    assert.deepEqual(rules, [
+      `${b.id}/subnets/snet-a`,
+      `${one(plan, T.vnet, "network").id}/subnets/snet-c`,
+    ]);
+    assert.deepEqual(plan.violations, []);
+  });
+
+  it("names each subnet by its own virtual network in the guardrails", () => {
+    const sub = ofType(plan, "azure-native:authorization:PolicyAssignment").find((a) =>
+      a.name.endsWith("mesh-subnet-only-its-site"),
+    )!;
+    const b = one(plan, T.vnet, "network-b").id;
+    const first = one(plan, T.vnet, "network").id;
+    assert.deepEqual(
+      (sub.inputs.parameters as { meshSubnetIds: { value: string[] } }).meshSubnetIds.value,
+      [`${b}/subnets/snet-a`, `${first}/subnets/snet-c`],
+    );
+  });
+});

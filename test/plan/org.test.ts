@@ -273,6 +273,44 @@ describe("one mesh across many stacks (--org)", function () {
     );
   });
 
+  it("a platform with a second virtual network: its callers integrate there, team stacks admit them", async () => {
+    const dir = orgWith((f) => {
+      const p = f["Pulumi.platform.yaml"];
+      p["service-edges:network"] = { addressSpace: "10.50.0.0/16", vnets: { b: "10.51.0.0/16" } };
+      (p["service-edges:services"] as Record<string, Record<string, unknown>>).web.subnet =
+        "10.51.0.0/27";
+    });
+    const p = await planOrg(dir, 2);
+    const vnets = p.resources
+      .filter((r) => r.type === T.vnet)
+      .sort((x, y) => (x.name < y.name ? -1 : 1));
+    assert.deepEqual(
+      vnets.map((v) => [v.stack, v.inputs.virtualNetworkName]),
+      [
+        ["platform", "acme-prod-vnet"],
+        ["platform", "acme-prod-vnet-b"],
+      ],
+    );
+    const b = vnets[1];
+    const orders = p.resources.find(
+      (r) => r.stack === "orders" && r.type === T.app && r.inputs.name === "acme-prod-orders",
+    )!;
+    const rules = (
+      orders.inputs.siteConfig as {
+        ipSecurityRestrictions: Array<{ vnetSubnetResourceId?: string }>;
+      }
+    ).ipSecurityRestrictions.map((r) => r.vnetSubnetResourceId);
+    assert.ok(rules.includes(`${b.id}/subnets/snet-web`), rules.join("\n"));
+    const web = p.resources.find(
+      (r) => r.stack === "storefront" && r.type === T.app && r.inputs.name === "acme-prod-web",
+    )!;
+    assert.equal(web.inputs.virtualNetworkSubnetId, `${b.id}/subnets/snet-web`);
+    assert.deepEqual(
+      p.stacks.map((s) => s.violations.length),
+      [0, 0, 0, 0],
+    );
+  });
+
   it("the registry names every service with its team and the stack that deploys it", () => {
     assert.deepEqual(
       plan.services.map((s) => `${s.name}:${s.team}:${s.stack}`),

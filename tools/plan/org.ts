@@ -223,6 +223,9 @@ function validateOrg(stacks: OrgStack[], platform: OrgStack): void {
         namePrefix: built.graph.namePrefix,
         location: built.graph.location,
         addressSpace: built.graph.addressSpace.text,
+        vnets: Object.fromEntries(
+          built.graph.vnets.filter((v) => v.name).map((v) => [v.name, v.space.text]),
+        ),
       });
     } catch (e) {
       if (!(e instanceof ConfigError)) throw e;

@@ -183,6 +183,7 @@ export function graphOf(
       namePrefix: p.namePrefix,
       location: p.location,
       addressSpace: p.addressSpace,
+      vnets: p.vnets,
     }).graph;
   }
   return buildServiceGraph(input);
@@ -373,7 +374,7 @@ export async function planStack(
         ingress: team ? "-" : describeIngress(s.ingress),
         urns: {
           plan: known(u.service("host", R.plan, s.name)),
-          subnet: s.subnet ? known(u.vnet()) : null,
+          subnet: s.subnet ? known(u.vnet(s.vnet)) : null,
           app: known(u.service("host", R.app, s.name)),
           identity: known(u.service("identity", R.userAssignedIdentity, s.name)),
           application: owner && known(u.service(owner, R.application, s.name)),

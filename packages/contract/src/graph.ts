@@ -24,6 +24,7 @@ import {
   FIELD_FIXES,
   edgeSchema,
   guardrailsSchema,
+  VNET_NAME,
   networkSchema,
   ownersSchema,
   serviceKeys,
@@ -127,6 +128,8 @@ export interface ServiceNode {
   secretRotation?: string;
   /** The integration subnet; present on every caller, optional on others. */
   subnet?: Cidr;
+  /** The virtual network holding the subnet: "" for the first, else its `network.vnets` name. */
+  vnet: string;
   /** App roles this service exposes; a service with roles is a callee. */
   roles: string[];
   /**
@@ -162,6 +165,7 @@ export interface ServiceNode {
 export interface RetiredService {
   name: string;
   subnet?: Cidr;
+  vnet?: string;
 }
 
 export interface Edge {
@@ -169,6 +173,12 @@ export interface Edge {
   to: string;
   /** Sorted, distinct. */
   roles: string[];
+}
+
+/** A virtual network of the mesh: "" for the first (`<prefix>-vnet`), else its name. */
+export interface VnetSpace {
+  name: string;
+  space: Cidr;
 }
 
 export interface ServiceGraph {
@@ -187,7 +197,13 @@ export interface ServiceGraph {
    * the deployer; empty by default.
    */
   owners: string[];
+  /** The first virtual network's address space. */
   addressSpace: Cidr;
+  /**
+   * Every virtual network: the first (`name` ""), then `network.vnets` by name. A caller's
+   * subnet is in the one whose space holds it (ServiceNode.vnet).
+   */
+  vnets: VnetSpace[];
   /** Sorted by name. */
   services: ServiceNode[];
   /**
@@ -393,20 +409,21 @@ function checkOwners(input: StackConfigInput, { add }: Issues): string[] {
 function checkNetwork(
   input: StackConfigInput,
   { add, push }: Issues,
-): { addressSpace?: Cidr; scmAllowedRanges: Cidr[] } {
+): { addressSpace?: Cidr; scmAllowedRanges: Cidr[]; vnets: VnetSpace[] } {
   const scmAllowedRanges: Cidr[] = [];
+  const vnets: VnetSpace[] = [];
   if (input.network === undefined) {
     add(
       ["network", "addressSpace"],
       "is missing",
       "pulumi config set --path 'service-edges:network.addressSpace' 10.40.0.0/16",
     );
-    return { scmAllowedRanges };
+    return { scmAllowedRanges, vnets };
   }
   const net = networkSchema.safeParse(input.network);
   if (!net.success) {
     for (const i of net.error.issues) push(zodIssue(["network"], i, input.network));
-    return { scmAllowedRanges };
+    return { scmAllowedRanges, vnets };
   }
   let addressSpace: Cidr | undefined;
   const parsed = parseCidr(net.data.addressSpace);
@@ -430,7 +447,38 @@ function checkNetwork(
       );
     else scmAllowedRanges.push(range.cidr);
   });
-  return { addressSpace, scmAllowedRanges };
+  if (addressSpace) vnets.push({ name: "", space: addressSpace });
+  for (const [name, text] of Object.entries(net.data.vnets)) {
+    const at = ["network", "vnets", name];
+    if (!VNET_NAME.test(name)) {
+      add(
+        at,
+        `${shown(name)} is not a valid virtual network name`,
+        "use 1-16 lowercase letters, digits or hyphens, starting with a letter (it names <prefix>-vnet-<name>)",
+      );
+      continue;
+    }
+    const range = parseCidr(text);
+    if (!range.ok) {
+      add(
+        at,
+        `${shown(text)} ${range.reason}`,
+        range.fix ?? "use a private IPv4 range such as 10.41.0.0/16",
+      );
+      continue;
+    }
+    const clash = vnets.find((v) => overlaps(v.space, range.cidr));
+    if (clash) {
+      add(
+        at,
+        `${range.cidr.text} overlaps ${clash.name ? `network.vnets.${clash.name}` : "network.addressSpace"} (${clash.space.text})`,
+        "give every virtual network its own range",
+      );
+      continue;
+    }
+    vnets.push({ name, space: range.cidr });
+  }
+  return { addressSpace, scmAllowedRanges, vnets };
 }
 
 function parseServices(
@@ -740,9 +788,11 @@ function checkSubnets(
   skus: ReadonlyMap<string, SkuFacts>,
   calleesOf: ReadonlyMap<string, string[]>,
   addressSpace: Cidr | undefined,
+  vnets: readonly VnetSpace[],
   { add }: Issues,
 ): Map<string, Cidr> {
   const subnets = new Map<string, Cidr>();
+  const spaces = vnets.length > 1 ? vnets.map((v) => v.space.text).join(", ") : addressSpace?.text;
   const withSubnet: Array<[string, Cidr]> = [];
   for (const [name, s] of raw) {
     if (s.subnet === undefined) continue;
@@ -757,11 +807,13 @@ function checkSubnets(
       continue;
     }
     const cidr = parsed.cidr;
-    if (addressSpace && !contains(addressSpace, cidr)) {
+    if (addressSpace && !vnets.some((v) => contains(v.space, cidr))) {
       add(
         at,
-        `${cidr.text} is outside the address space ${addressSpace.text}`,
-        `pick a range inside service-edges:network.addressSpace (${addressSpace.text})`,
+        `${cidr.text} is outside the address space ${spaces}`,
+        vnets.length > 1
+          ? `pick a range inside one virtual network's space (${spaces})`
+          : `pick a range inside service-edges:network.addressSpace (${addressSpace.text})`,
       );
       continue;
     }
@@ -812,12 +864,15 @@ function checkSubnets(
           : `set a valid service-edges:network.addressSpace first, then a /${prefix} inside it`,
     );
   }
-  if (withSubnet.length > MAX_SUBNETS_PER_VNET) {
-    add(
-      ["services"],
-      `declare ${withSubnet.length} integration subnets, but a virtual network holds at most ${MAX_SUBNETS_PER_VNET}`,
-      'give a subnet only to services that call others (only callers need one), or split the services into two meshes, each with its own network and namePrefix (MS Learn, "Azure subscription and service limits", Networking: 3,000 subnets per virtual network)',
-    );
+  for (const v of vnets) {
+    const held = withSubnet.filter(([, c]) => contains(v.space, c)).length;
+    if (held > MAX_SUBNETS_PER_VNET) {
+      add(
+        v.name ? ["network", "vnets", v.name] : ["services"],
+        `${held} integration subnets are in ${v.name ? `virtual network ${v.name}` : "the address space"} (${v.space.text}), but a virtual network holds at most ${MAX_SUBNETS_PER_VNET}`,
+        'add another virtual network under service-edges:network.vnets (name: address space) and put new callers\' subnets there (MS Learn, "Azure subscription and service limits", Networking: 3,000 subnets per virtual network)',
+      );
+    }
   }
 
   return subnets;
@@ -907,7 +962,7 @@ export function buildServiceGraph(
   const namePrefix = checkNamePrefix(input, ctx);
   const guardrails = checkGuardrails(input, ctx);
   const owners = checkOwners(input, ctx);
-  const { addressSpace, scmAllowedRanges } = checkNetwork(input, ctx);
+  const { addressSpace, scmAllowedRanges, vnets } = checkNetwork(input, ctx);
   const { raw: declaredServices, declared } = parseServices(input, namePrefix, ctx);
   // Retirement step 1: a retired service keeps its declared subnet (validated with every other
   // subnet, so nothing new can take it) and nothing else.
@@ -931,7 +986,8 @@ export function buildServiceGraph(
     (calleesOf.get(e.from) ?? calleesOf.set(e.from, []).get(e.from)!).push(e.to);
   }
   checkRuleLimits(callersOf, ingresses, ctx);
-  const subnets = checkSubnets(declaredServices, skus, calleesOf, addressSpace, ctx);
+  const subnets = checkSubnets(declaredServices, skus, calleesOf, addressSpace, vnets, ctx);
+  const vnetOf = (c: Cidr) => vnets.find((v) => contains(v.space, c))?.name ?? "";
   const places = options.places;
   const placed = placeServices(
     places ? new Map([...raw].filter(([name]) => places(name))) : raw,
@@ -951,6 +1007,7 @@ export function buildServiceGraph(
       clientSecret: s.clientSecret,
       ...(s.clientSecret ? { secretRotation: s.secretRotation ?? INITIAL_SECRET_ROTATION } : {}),
       subnet: subnets.get(name),
+      vnet: subnets.has(name) ? vnetOf(subnets.get(name)!) : "",
       roles: [...s.roles],
       retiredRoles: [...s.retiredRoles],
       easyAuth: s.easyAuth,
@@ -964,9 +1021,10 @@ export function buildServiceGraph(
     }))
     .sort((a, b) => (a.name < b.name ? -1 : 1));
   edges.sort((a, b) => (a.from < b.from ? -1 : a.from > b.from ? 1 : a.to < b.to ? -1 : 1));
-  const retired: RetiredService[] = [...retiredNames]
-    .sort()
-    .map((name) => ({ name, ...(subnets.has(name) ? { subnet: subnets.get(name)! } : {}) }));
+  const retired: RetiredService[] = [...retiredNames].sort().map((name) => ({
+    name,
+    ...(subnets.has(name) ? { subnet: subnets.get(name)!, vnet: vnetOf(subnets.get(name)!) } : {}),
+  }));
   return {
     location,
     scmAllowedRanges,
@@ -974,6 +1032,7 @@ export function buildServiceGraph(
     guardrails,
     owners,
     addressSpace: addressSpace!,
+    vnets,
     services,
     retired,
     edges,

@@ -38,8 +38,9 @@ export function serviceGroupName(prefix: string, label: string): string {
   return `${prefix}-${label}`;
 }
 
-export function vnetName(prefix: string): string {
-  return `${prefix}-vnet`;
+/** `vnet`: an extra virtual network's name (`network.vnets`); none for the first. */
+export function vnetName(prefix: string, vnet = ""): string {
+  return vnet ? `${prefix}-vnet-${vnet}` : `${prefix}-vnet`;
 }
 
 export function subnetName(service: string): string {

@@ -257,7 +257,13 @@ function teamCalls(
 export function buildTeamGraph(
   input: TeamConfigInput,
   registry: Readonly<Record<string, RegistryEntry>>,
-  platform: { namePrefix: string; location: string; addressSpace: string },
+  platform: {
+    namePrefix: string;
+    location: string;
+    addressSpace: string;
+    /** The platform's extra virtual networks, name to address space. */
+    vnets?: Record<string, string>;
+  },
 ): { graph: ServiceGraph; team: string; own: Set<string> } {
   const issues: ConfigIssue[] = [];
   const add = (segs: Array<string | number>, message: string, fix: string) =>
@@ -379,7 +385,7 @@ export function buildTeamGraph(
       location: platform.location,
       namePrefix: platform.namePrefix,
       guardrails: false,
-      network: { addressSpace: platform.addressSpace },
+      network: { addressSpace: platform.addressSpace, vnets: platform.vnets ?? {} },
       services,
       edges,
     },

@@ -95,7 +95,15 @@ export const ownersSchema = z.array(z.unknown());
 export const networkSchema = z.strictObject({
   addressSpace: z.string(),
   scmAllowedRanges: z.array(z.string()).default([]),
+  /**
+   * More virtual networks, by name, each with its own address space (one holds at most 3,000
+   * subnets): a caller's subnet goes in the one whose space holds it.
+   */
+  vnets: z.record(z.string(), z.string()).default({}),
 });
+
+/** Names of the extra virtual networks: `<prefix>-vnet-<name>`. */
+export const VNET_NAME = /^[a-z]([a-z0-9-]{0,14}[a-z0-9])?$/;
 
 export type RawService = z.infer<typeof serviceSchema>;
 export type RawEdge = z.infer<typeof edgeSchema>;

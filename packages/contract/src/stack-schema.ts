@@ -116,6 +116,8 @@ const NETWORK_HELP: Record<NetworkField, string> = {
     "The VNet's address space (a private IPv4 range, e.g. 10.40.0.0/16) that holds every caller's integration subnet.",
   scmAllowedRanges:
     "Ranges allowed to reach callees' deployment (SCM) sites, for build agents that deploy with az webapp deploy (a /8 at most each). Empty (default): the SCM sites follow the main rules.",
+  vnets:
+    "More virtual networks, name to address space (e.g. { b: 10.41.0.0/16 }), each <prefix>-vnet-<name>: one holds at most 3,000 subnets. A caller's subnet goes in the one whose space holds it; spaces never overlap.",
 };
 
 /** A preprocess coercion is a pipe whose input side is a transform. */

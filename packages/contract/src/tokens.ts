@@ -81,7 +81,8 @@ export interface MeshUrns {
   /** A service's resource held by one of the mesh's components. */
   service(component: keyof typeof TYPES, type: string, service: string): string;
   /** The VNet holding every integration subnet inline. */
-  vnet(): string;
+  /** The virtual network: the first, or an extra one by its `network.vnets` name. */
+  vnet(name?: string): string;
   /** The app role assignment of one (edge, role). */
   assignment(from: string, to: string, role: string): string;
 }
@@ -102,8 +103,13 @@ export function meshUrns(
     mesh: () => urnOf(stack, project, [meshType], meshName),
     service: (component, type, service) =>
       urnOf(stack, project, [meshType, TYPES[component], type], child(service)),
-    vnet: () =>
-      urnOf(stack, project, [meshType, TYPES.network, RESOURCE_TYPES.vnet], child("network")),
+    vnet: (name = "") =>
+      urnOf(
+        stack,
+        project,
+        [meshType, TYPES.network, RESOURCE_TYPES.vnet],
+        child(name ? `network-${name}` : "network"),
+      ),
     assignment: (from, to, role) =>
       urnOf(
         stack,
