@@ -1,12 +1,39 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as authorization from "@pulumi/azure-native/authorization";
-import { TYPES } from "@service-edges/contract";
+import { type ServiceGraph, TYPES, siteName, subnetName } from "@service-edges/contract";
 import {
   type GuardrailParameters,
   guardrailAssignmentName,
   guardrailDefinitionName,
+  guardrailParameters,
   guardrailRules,
 } from "./guardrail-rules";
+
+/** What a mesh's assignments name: every site, each caller's subnet in its own VNet, identities. */
+export function meshGuardrailParameters(
+  graph: ServiceGraph,
+  vnetIds: Record<string, pulumi.Output<string>>,
+): pulumi.Output<GuardrailParameters> {
+  const prefix = graph.namePrefix;
+  return pulumi.all(vnetIds).apply((ids) =>
+    guardrailParameters(
+      {
+        sites: graph.services.map((s) => ({
+          name: siteName(prefix, s.name),
+          subnet: s.subnet ? subnetName(s.name) : undefined,
+          vnet: s.vnet,
+        })),
+        identityNames: graph.services.map((s) => siteName(prefix, s.name)),
+      },
+      ids,
+    ),
+  );
+}
+
+/** `/subscriptions/<id>` of a resource in it (e.g. a resource group's id). */
+export function subscriptionOf(id: pulumi.Output<string>): pulumi.Output<string> {
+  return id.apply((x) => x.split("/").slice(0, 3).join("/"));
+}
 
 /** A resource group the guardrails are assigned to, and which of them it gets. */
 export interface GuardrailGroup {

@@ -18,11 +18,14 @@ import {
   type ServiceGraph,
   serviceGroupName,
   siteName,
-  subnetName,
   urnOf,
 } from "@service-edges/contract";
-import { guardrailParameters } from "./guardrail-rules";
-import { type GuardrailGroup, MeshGuardrails } from "./guardrails";
+import {
+  type GuardrailGroup,
+  MeshGuardrails,
+  meshGuardrailParameters,
+  subscriptionOf,
+} from "./guardrails";
 import type { AccessEntry, Network, ServiceOutputs } from "./args";
 import { MeshNetwork } from "./network";
 import {
@@ -250,7 +253,7 @@ function platformGuardrails(
     else (sitesIn.get(shared) ?? sitesIn.set(shared, []).get(shared)!).push(site);
     if (shared && registry[s.name].identityGroup === "shared") identitiesIn.add(shared);
   }
-  const subscriptionScope = args.networkGroupId.apply((id) => id.split("/").slice(0, 3).join("/"));
+  const subscriptionScope = subscriptionOf(args.networkGroupId);
   const groups: GuardrailGroup[] = [
     { label: "identities", id: args.identitiesGroupId, kind: "identities" },
     ...[...args.sharedGroups].flatMap(([label, rg]): GuardrailGroup[] => [
@@ -268,27 +271,14 @@ function platformGuardrails(
         ]
       : []),
   ];
-  const names = graph.services.map((s) => siteName(prefix, s.name));
   return new MeshGuardrails(
     name,
     {
       namePrefix: prefix,
       subscriptionScope,
       groups,
-      identityNames: names,
-      parameters: pulumi.all(args.vnetIds).apply((vnetIds) =>
-        guardrailParameters(
-          {
-            sites: graph.services.map((s) => ({
-              name: siteName(prefix, s.name),
-              subnet: s.subnet ? subnetName(s.name) : undefined,
-              vnet: s.vnet,
-            })),
-            identityNames: names,
-          },
-          vnetIds,
-        ),
-      ),
+      identityNames: graph.services.map((s) => siteName(prefix, s.name)),
+      parameters: meshGuardrailParameters(graph, args.vnetIds),
     },
     args.opts,
   );

@@ -18,13 +18,16 @@ import {
   networkGroupName,
   serviceGroupName,
   siteName,
-  subnetName,
 } from "@service-edges/contract";
 import type { AccessEntry, ServiceMeshArgs, ServiceOutputs } from "./args";
 import { childAliases, meshAliases } from "./aliases";
 import { CalleeApplication } from "./callee-application";
-import { guardrailParameters } from "./guardrail-rules";
-import { type GuardrailGroup, MeshGuardrails } from "./guardrails";
+import {
+  type GuardrailGroup,
+  MeshGuardrails,
+  meshGuardrailParameters,
+  subscriptionOf,
+} from "./guardrails";
 import { MeshNetwork } from "./network";
 import { ServiceHost } from "./service-host";
 import { ServiceIdentity } from "./service-identity";
@@ -238,22 +241,10 @@ async function buildMesh(
       {
         namePrefix: prefix,
         // The subscription the mesh's groups are in: /subscriptions/<id>/resourceGroups/...
-        subscriptionScope: networkGroup.id.apply((id) => id.split("/").slice(0, 3).join("/")),
+        subscriptionScope: subscriptionOf(networkGroup.id),
         groups: assigned,
         identityNames: graph.services.map((s) => siteName(prefix, s.name)),
-        parameters: pulumi.all(network.vnetIds).apply((vnetIds) =>
-          guardrailParameters(
-            {
-              sites: graph.services.map((s) => ({
-                name: siteName(prefix, s.name),
-                subnet: s.subnet ? subnetName(s.name) : undefined,
-                vnet: s.vnet,
-              })),
-              identityNames: graph.services.map((s) => siteName(prefix, s.name)),
-            },
-            vnetIds,
-          ),
-        ),
+        parameters: meshGuardrailParameters(graph, network.vnetIds),
       },
       { parent: mesh },
     );
