@@ -19,6 +19,8 @@ export class MeshNetwork extends pulumi.ComponentResource {
   readonly vnet: network.VirtualNetwork;
   readonly vnetId: pulumi.Output<string>;
   private readonly subnetNames: ReadonlySet<string>;
+  /** One Output per subnet, however many rules and settings name it. */
+  private readonly subnetIds = new Map<string, pulumi.Output<string>>();
 
   constructor(name: string, args: MeshNetworkArgs, opts?: pulumi.ComponentResourceOptions) {
     super(TYPES.network, name, {}, opts);
@@ -58,6 +60,11 @@ export class MeshNetwork extends pulumi.ComponentResource {
     if (!this.subnetNames.has(service)) {
       throw new pulumi.ResourceError(`service ${service} has no integration subnet`, this);
     }
-    return pulumi.interpolate`${this.vnet.id}/subnets/${subnetName(service)}`;
+    let id = this.subnetIds.get(service);
+    if (!id) {
+      id = pulumi.interpolate`${this.vnet.id}/subnets/${subnetName(service)}`;
+      this.subnetIds.set(service, id);
+    }
+    return id;
   }
 }
