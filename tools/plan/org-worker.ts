@@ -9,8 +9,9 @@ import * as fs from "node:fs";
 import { ConfigError } from "@service-edges/contract";
 import { runPlan } from "./run";
 import { readStackConfig } from "./stack-config";
+import { withoutStackTraces } from "./stack-traces";
 
-Error.stackTraceLimit = 0;
+withoutStackTraces();
 
 interface Job {
   file: string;
