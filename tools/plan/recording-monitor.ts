@@ -4,7 +4,6 @@
  * `mocks.newResource` never sees a resource's parent or dependencies, but the RegisterResource
  * request does; this monitor keeps them so the plan can report the real dependency graph.
  */
-import * as v8 from "node:v8";
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import { deserializeProperties, serializeProperties } from "@pulumi/pulumi/runtime/rpc";
@@ -48,73 +47,12 @@ export interface RegisteredResource {
   /** Read, not created: `Resource.get` or a `StackReference`. */
   read?: boolean;
   id?: string;
-  readonly inputs: Props;
-  readonly outputs: Props;
+  inputs: Props;
+  outputs: Props;
   dependencies: string[];
   propertyDependencies: Record<string, string[]>;
   /** The aliases the program gave it, as the SDK sent them. */
   aliases?: AliasSpec[];
-}
-
-/**
- * What a registration recorded, with its inputs and outputs kept serialised (V8's structured
- * serialisation: exact for the plain values `unwrapSecrets` leaves, `undefined` included) until
- * first read. The plan keeps every resource's inputs and outputs; as objects they would sit in
- * the heap the program is still allocating in, and every garbage collection during registration
- * would trace them again. A Buffer lives outside the traced heap.
- */
-class Recorded implements RegisteredResource {
-  urn: string;
-  type: string;
-  name: string;
-  parent?: string;
-  custom: boolean;
-  read?: boolean;
-  id?: string;
-  dependencies: string[];
-  propertyDependencies: Record<string, string[]>;
-  aliases?: AliasSpec[];
-  private packedInputs: Buffer | Props;
-  private packedOutputs: Buffer | Props;
-
-  constructor(
-    fields: Omit<RegisteredResource, "inputs" | "outputs">,
-    inputs: Props,
-    outputs: Props,
-  ) {
-    this.urn = fields.urn;
-    this.type = fields.type;
-    this.name = fields.name;
-    this.parent = fields.parent;
-    this.custom = fields.custom;
-    if (fields.read) this.read = fields.read;
-    this.id = fields.id;
-    this.dependencies = fields.dependencies;
-    this.propertyDependencies = fields.propertyDependencies;
-    if (fields.aliases) this.aliases = fields.aliases;
-    this.packedInputs = pack(inputs);
-    this.packedOutputs = pack(outputs);
-  }
-
-  get inputs(): Props {
-    if (Buffer.isBuffer(this.packedInputs)) this.packedInputs = unpack(this.packedInputs);
-    return this.packedInputs;
-  }
-
-  get outputs(): Props {
-    if (Buffer.isBuffer(this.packedOutputs)) this.packedOutputs = unpack(this.packedOutputs);
-    return this.packedOutputs;
-  }
-}
-
-/** An empty object is kept as one (nothing to save); anything else serialised. */
-function pack(value: Props): Buffer | Props {
-  for (const _ in value) return v8.serialize(value);
-  return value;
-}
-
-function unpack(buffer: Buffer): Props {
-  return v8.deserialize(buffer) as Props;
 }
 
 /** An alias from the request: a URN, or a spec with only what differs set. */
@@ -260,23 +198,19 @@ export class RecordingMonitor extends MockMonitor {
         state = { ...state, ...this.extras(type) };
       }
       const serializedState = await serializeProperties("", state);
-      this.registered.push(
-        new Recorded(
-          {
-            urn,
-            type,
-            name,
-            parent,
-            custom: true,
-            read: true,
-            id,
-            dependencies: [...new Set(req.getDependenciesList())],
-            propertyDependencies: {},
-          },
-          unwrapSecrets(props) as Props,
-          unwrapSecrets(state) as Props,
-        ),
-      );
+      this.registered.push({
+        urn,
+        type,
+        name,
+        parent,
+        custom: true,
+        read: true,
+        id,
+        inputs: unwrapSecrets(props) as Props,
+        outputs: unwrapSecrets(state) as Props,
+        dependencies: [...new Set(req.getDependenciesList())],
+        propertyDependencies: {},
+      });
       const response = new resproto.ReadResourceResponse();
       response.setUrn(urn);
       response.setProperties(
@@ -313,23 +247,21 @@ export class RecordingMonitor extends MockMonitor {
         propertyDependencies[k] = v.getUrnsList();
       });
       const aliases = req.getAliasesList();
-      this.registered.push(
-        new Recorded(
-          {
-            urn,
-            type,
-            name,
-            parent,
-            custom,
-            id: custom ? id : undefined,
-            dependencies: [...new Set(req.getDependenciesList())],
-            propertyDependencies,
-            ...(aliases.length > 0 ? { aliases: aliases.map(aliasOf) } : {}),
-          },
-          unwrapSecrets(inputs) as Props,
-          custom ? redact(unwrapSecrets(state) as Props, req.getAdditionalsecretoutputsList()) : {},
-        ),
-      );
+      this.registered.push({
+        urn,
+        type,
+        name,
+        parent,
+        custom,
+        id: custom ? id : undefined,
+        inputs: unwrapSecrets(inputs) as Props,
+        outputs: custom
+          ? redact(unwrapSecrets(state) as Props, req.getAdditionalsecretoutputsList())
+          : {},
+        dependencies: [...new Set(req.getDependenciesList())],
+        propertyDependencies,
+        ...(aliases.length > 0 ? { aliases: aliases.map(aliasOf) } : {}),
+      });
       const response = new resproto.RegisterResourceResponse();
       response.setUrn(urn);
       response.setId(id);
