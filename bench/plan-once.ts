@@ -8,10 +8,9 @@ import { readStackConfig, stackFile } from "../tools/plan/stack-config";
 import { PROJECT_DIR } from "../tools/plan/run";
 import { generatedMesh } from "./generate";
 import { dependencyDepth } from "../tools/plan/depth";
+import { withoutStackTraces } from "../tools/plan/stack-traces";
 
-Error.stackTraceLimit = 0;
-process.setSourceMapsEnabled(false);
-Error.prepareStackTrace = (err: Error) => `${err.name}: ${err.message}`;
+withoutStackTraces();
 const which = process.argv[2] ?? "dev";
 const config =
   which === "dev"

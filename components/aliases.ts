@@ -46,3 +46,41 @@ export function assignmentAliases(
   );
   return [{ name }, { name, parent: edgeGrant }];
 }
+
+/**
+ * Every azure-native resource carries aliases to the same type in each API-versioned module
+ * (`azure-native:authorization/v20220601:PolicyAssignment`, 23 on a policy assignment; the
+ * generated constructors merge them into the options, e.g. azure-native's
+ * `authorization/policyAssignment.js`: `const aliasOpts = { aliases: [{ type: ... }] }`). They only
+ * let a resource created from a versioned module move to the default one; the mesh has only ever
+ * used the default modules, so none can match. The SDK still turns each into a URN Output in every
+ * resource's constructor (`collapseAliasToUrn` in `@pulumi/pulumi/resource.js`), most of a
+ * resource's Outputs. The mesh's components drop them for their children (a transformation runs
+ * before the aliases are collapsed, and children inherit their parent's transformations); every
+ * other alias is kept.
+ */
+export const withoutVersionedTypeAliases: pulumi.ResourceTransformation = ({ props, opts }) => {
+  const aliases = opts.aliases;
+  if (!aliases?.length) return undefined;
+  const kept = aliases.filter((a) => !isVersionedTypeAlias(a));
+  return kept.length === aliases.length ? undefined : { props, opts: { ...opts, aliases: kept } };
+};
+
+const VERSIONED_TYPE = /^azure-native:[^:/]+\/v\d[^:]*:[^:]+$/;
+
+function isVersionedTypeAlias(a: pulumi.Input<string | pulumi.Alias>): boolean {
+  if (typeof a !== "object" || a === null || pulumi.Output.isInstance(a)) return false;
+  const keys = Object.keys(a);
+  const type = (a as pulumi.Alias).type;
+  return keys.length === 1 && typeof type === "string" && VERSIONED_TYPE.test(type);
+}
+
+/** A mesh component's options: its own, and the transformation its children inherit. */
+export function meshComponentOptions(
+  opts: pulumi.ComponentResourceOptions | undefined,
+): pulumi.ComponentResourceOptions {
+  return {
+    ...opts,
+    transformations: [...(opts?.transformations ?? []), withoutVersionedTypeAliases],
+  };
+}

@@ -25,6 +25,8 @@ export class MeshNetwork extends pulumi.ComponentResource {
   private readonly vnets = new Map<string, network.VirtualNetwork>();
   /** The virtual network of each service with a subnet. */
   private readonly vnetOf: ReadonlyMap<string, string>;
+  /** One Output per subnet, however many rules and settings name it. */
+  private readonly subnetIds = new Map<string, pulumi.Output<string>>();
 
   constructor(name: string, args: MeshNetworkArgs, opts?: pulumi.ComponentResourceOptions) {
     super(TYPES.network, name, {}, opts);
@@ -74,6 +76,11 @@ export class MeshNetwork extends pulumi.ComponentResource {
     if (vnet === undefined) {
       throw new pulumi.ResourceError(`service ${service} has no integration subnet`, this);
     }
-    return pulumi.interpolate`${this.vnets.get(vnet)!.id}/subnets/${subnetName(service)}`;
+    let id = this.subnetIds.get(service);
+    if (!id) {
+      id = pulumi.interpolate`${this.vnets.get(vnet)!.id}/subnets/${subnetName(service)}`;
+      this.subnetIds.set(service, id);
+    }
+    return id;
   }
 }

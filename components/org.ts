@@ -27,6 +27,7 @@ import {
   subscriptionOf,
 } from "./guardrails";
 import type { AccessEntry, Network, ServiceOutputs } from "./args";
+import { meshComponentOptions } from "./aliases";
 import { MeshNetwork } from "./network";
 import {
   type IdentityRef,
@@ -117,7 +118,7 @@ export class MeshPlatform extends pulumi.ComponentResource<{
     );
     const inputs = {};
     platformGraphs.set(inputs, built);
-    super(TYPES.platform, name, inputs, opts);
+    super(TYPES.platform, name, inputs, meshComponentOptions(opts));
     this.outputs = pulumi.output(this.getData().then((d) => d.outputs));
   }
 
@@ -315,7 +316,7 @@ export class MeshTeam extends pulumi.ComponentResource<{
   constructor(name: string, args: MeshTeamArgs, opts?: pulumi.ComponentResourceOptions) {
     const inputs = {};
     teamArgs.set(inputs, args);
-    super(TYPES.team, name, inputs, opts);
+    super(TYPES.team, name, inputs, meshComponentOptions(opts));
     const data = this.getData();
     this.services = pulumi.output(data.then((d) => d.services));
     this.accessMatrix = pulumi.output(data.then((d) => d.accessMatrix));

@@ -20,7 +20,7 @@ import {
   siteName,
 } from "@service-edges/contract";
 import type { AccessEntry, ServiceMeshArgs, ServiceOutputs } from "./args";
-import { childAliases, meshAliases } from "./aliases";
+import { childAliases, meshAliases, meshComponentOptions } from "./aliases";
 import { CalleeApplication } from "./callee-application";
 import {
   type GuardrailGroup,
@@ -34,9 +34,13 @@ import { ServiceIdentity } from "./service-identity";
 
 /**
  * Services registered before yielding to the event loop. Registering everything at once keeps
- * every resource's promise chains alive together; batches let each one settle first.
+ * every resource's promise chains alive together; batches let each one settle first. One service
+ * at a time: a service's registrations allocate a few tens of MB of short-lived promise chains,
+ * which then die within one young-generation collection; with five services in flight they
+ * outgrew it, survived to be copied and promoted, and young-generation collections took about a
+ * third of a 1,000-service plan.
  */
-const BATCH_SIZE = 5;
+const BATCH_SIZE = 1;
 
 /** Let registrations already started settle before starting more. */
 const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -140,7 +144,7 @@ export class ServiceMesh extends pulumi.ComponentResource<MeshOutputs> {
     const inputs = {};
     graphs.set(inputs, graph);
     super(TYPES.mesh, name, inputs, {
-      ...opts,
+      ...meshComponentOptions(opts),
       aliases: [...(opts?.aliases ?? []), ...meshAliases(name)],
     });
     // The children are registered by `initialize`; the outputs follow from what it returns.
@@ -391,7 +395,7 @@ export async function registerServices(ctx: ServicesContext): Promise<{
         )
       : undefined;
     if (callee) callees.set(s.name, callee);
-    const callerClientIds = s.callers.map((c) => pulumi.output(ctx.identityOf(c).clientId));
+    const callerClientIds = s.callers.map((c) => ctx.identityOf(c).clientId);
     const host = new ServiceHost(
       named(s.name),
       {
@@ -457,7 +461,7 @@ function appSettingsOf(
   service: string,
   tenantId: pulumi.Output<string>,
   identity: IdentityRef,
-  callerClientIds: pulumi.Output<string>[],
+  callerClientIds: pulumi.Input<string>[],
   callee: CalleeApplication | undefined,
 ): Record<string, pulumi.Input<string>> {
   const s = graph.byName.get(service)!;

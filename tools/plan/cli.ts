@@ -29,6 +29,7 @@ import { diffPlans, shortUrn } from "./diff";
 import { mockOverrides } from "./mock-file";
 import { readPolicyConfig } from "./policy-config";
 import { withProgress } from "./progress";
+import { withoutStackTraces } from "./stack-traces";
 import { MissingMockError } from "./recording-monitor";
 import { reviewPlans, reviewText } from "./review";
 import {
@@ -643,8 +644,9 @@ export function report(e: unknown, err: (s: string) => void): number {
 }
 
 if (require.main === module) {
-  // The SDK captures a stack trace for every internal promise; the plan never shows them.
-  if (!process.env.SERVICE_EDGES_DEBUG) Error.stackTraceLimit = 0;
+  // The SDK captures a stack trace for every internal promise and resource; the plan never
+  // shows them.
+  if (!process.env.SERVICE_EDGES_DEBUG) withoutStackTraces();
   // `npm run plan | head`: the reader went away; stop quietly, as other CLIs do.
   for (const stream of [process.stdout, process.stderr]) {
     stream.on("error", (e: NodeJS.ErrnoException) => {

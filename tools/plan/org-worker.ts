@@ -10,8 +10,9 @@ import { ConfigError } from "@service-edges/contract";
 import type { ExistingResource } from "./recording-monitor";
 import { runPlan } from "./run";
 import { readStackConfig } from "./stack-config";
+import { withoutStackTraces } from "./stack-traces";
 
-Error.stackTraceLimit = 0;
+withoutStackTraces();
 
 interface Job {
   file: string;
