@@ -26,7 +26,7 @@ const runs = Number(values.runs);
 /** The flags `npm start` and `npm run plan` use (package.json). */
 const NODE_FLAGS = [
   "--max-old-space-size=1024",
-  "--max-semi-space-size=64",
+  "--max-semi-space-size=32",
   "--conditions=service-edges-source",
   "--import",
   "tsx",
