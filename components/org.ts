@@ -15,7 +15,9 @@ import {
   childName,
   identitiesGroupName,
   networkGroupName,
+  type PlatformFacts,
   type ServiceGraph,
+  platformFacts,
   serviceGroupName,
   siteName,
   urnOf,
@@ -51,12 +53,7 @@ export interface RegistryOutput extends RegistryEntry {
 }
 
 /** The platform stack's outputs a team stack reads through its StackReference. */
-export interface PlatformOutputs {
-  namePrefix: string;
-  location: string;
-  addressSpace: string;
-  /** The extra virtual networks (`network.vnets`): name to address space. */
-  vnets: Record<string, string>;
+export interface PlatformOutputs extends Required<PlatformFacts> {
   tenantId: string;
   vnetId: string;
   registry: Record<string, RegistryOutput>;
@@ -208,12 +205,7 @@ export class MeshPlatform extends pulumi.ComponentResource<{
       await step();
     }
     const outputs = pulumi.output({
-      namePrefix: prefix,
-      location: graph.location,
-      addressSpace: graph.addressSpace.text,
-      vnets: Object.fromEntries(
-        graph.vnets.filter((v) => v.name).map((v) => [v.name, v.space.text]),
-      ),
+      ...platformFacts(graph),
       tenantId: client.tenantId,
       vnetId: network.vnetId,
       registry: entries,
@@ -337,12 +329,7 @@ export class MeshTeam extends pulumi.ComponentResource<{
           edges: args.edges ?? [],
         },
         p.registry,
-        {
-          namePrefix: p.namePrefix,
-          location: p.location,
-          addressSpace: p.addressSpace,
-          vnets: p.vnets,
-        },
+        p,
       ),
     );
     const named = (local: string) => childName(name, local);

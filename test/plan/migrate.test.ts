@@ -13,6 +13,7 @@ import {
   type Migration,
   moveState,
   planMigration,
+  readSingleStack,
   splitSingleStack,
 } from "../../tools/plan/migrate";
 import { orgStacks } from "../../tools/plan/org";
@@ -159,7 +160,7 @@ describe("moving a single stack into platform and team stacks (migrate)", functi
     let dir: string;
     before(async () => {
       dir = splitInto(DEV);
-      migration = await planMigration(DEV, dir, 2);
+      migration = await planMigration(readSingleStack(DEV), dir, 2);
     });
 
     it("moves every resource of the single stack but its mesh component, each to one stack", async () => {
@@ -220,7 +221,7 @@ describe("moving a single stack into platform and team stacks (migrate)", functi
       config: Config;
     };
     assert.equal(services(platform.config).web.identityGroup, "shared");
-    const m = await planMigration(single, dir, 2);
+    const m = await planMigration(readSingleStack(single), dir, 2);
     assert.deepEqual(m.blocking, []);
     // The platform's identities group is new (and empty): the only thing created.
     assert.deepEqual(
@@ -233,7 +234,7 @@ describe("moving a single stack into platform and team stacks (migrate)", functi
     const dir = splitInto(DEV, (f) => {
       delete services(f["Pulumi.platform.yaml"]).billing.sharedGroup;
     });
-    const m = await planMigration(DEV, dir, 2);
+    const m = await planMigration(readSingleStack(DEV), dir, 2);
     const orders = m.stacks.find((s) => s.name === "orders")!;
     assert.ok(orders.created.some((u) => u.endsWith("azure-native:web:WebApp::mesh-billing")));
     assert.ok(
@@ -251,7 +252,7 @@ describe("moving a single stack into platform and team stacks (migrate)", functi
     const dir = splitInto(DEV, (f) => {
       services(f["Pulumi.orders.yaml"]).orders.sku = "P1v2";
     });
-    await assert.rejects(planMigration(DEV, dir, 1), (e: unknown) => {
+    await assert.rejects(planMigration(readSingleStack(DEV), dir, 1), (e: unknown) => {
       assert.ok(e instanceof ConfigError);
       assert.deepEqual(
         e.issues.map((i) => formatIssue(i).replace(dir + path.sep, "")),
@@ -274,7 +275,7 @@ describe("moving a single stack into platform and team stacks (migrate)", functi
     const org = fs.mkdtempSync(path.join(os.tmpdir(), "gen-org-"));
     for (const s of splitSingleStack(readStackConfig(single, "gen"), teams).stacks)
       fs.writeFileSync(path.join(org, s.file), s.text);
-    const m = await planMigration(single, org, 2);
+    const m = await planMigration(readSingleStack(single), org, 2);
     assert.deepEqual(m.blocking, []);
     assert.deepEqual(m.access, { same: 160, lost: [], gained: [] });
     for (const s of m.stacks) assert.deepEqual([s.created, s.replaced, s.deleted], [[], [], []]);

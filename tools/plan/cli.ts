@@ -60,11 +60,16 @@ import {
   readJsonFile,
   readStackConfig,
   stackFile,
-  stackNameOf,
   stacksIn,
   withProjectDefaults,
 } from "./stack-config";
-import { migrationText, planMigration, readTeams, splitSingleStack } from "./migrate";
+import {
+  migrationText,
+  planMigration,
+  readSingleStack,
+  readTeams,
+  splitSingleStack,
+} from "./migrate";
 
 export const EXIT = { ok: 0, invalid: 1, violation: 2, denied: 3, drift: EXIT_MISMATCH } as const;
 
@@ -424,10 +429,10 @@ async function migrateCommand(
       "migrate: give --teams FILE --out DIR (write the stacks), or --org DIR (stacks already written)",
     );
   }
+  const old = readSingleStack(from);
   let dir = flags.org;
   if (flags.out) {
     if (!flags.teams) throw new UsageError("migrate --out DIR needs --teams FILE");
-    const old = readStackConfig(from, stackNameOf(from));
     const { stacks, secretsToSet } = splitSingleStack(old, readTeams(flags.teams), flags.platform);
     fs.mkdirSync(flags.out, { recursive: true });
     for (const s of stacks) fs.writeFileSync(path.join(flags.out, s.file), s.text);
@@ -440,7 +445,7 @@ async function migrateCommand(
   } else if (flags.teams || flags.platform) {
     throw new UsageError("--teams and --platform apply with --out");
   }
-  const m = await withProgress(registeredSoFar, () => planMigration(from, dir!, jobsOf(flags)));
+  const m = await withProgress(registeredSoFar, () => planMigration(old, dir!, jobsOf(flags)));
   out(flags.json ? JSON.stringify(m, null, 2) : migrationText(m, shown(dir!)));
   return m.blocking.length > 0 ? EXIT.violation : EXIT.ok;
 }

@@ -22,7 +22,7 @@ import * as path from "node:path";
 import YAML from "yaml";
 import {
   PROJECT,
-  REGISTRY_KEYS,
+  isRegistryKey,
   RESOURCE_TYPES,
   TEAM_NAME,
   TYPES,
@@ -31,7 +31,7 @@ import {
 import { type OrgStack, orgStacks, planOrgStacks } from "./org";
 import type { ExistingResource } from "./recording-monitor";
 import { type Review, reviewPlans } from "./review";
-import { type PlanResource, type PlanResult, graphOf, runPlan } from "./run";
+import { type PlanResource, type PlanResult, configInput, graphOf, runPlan } from "./run";
 import { type StackConfig, UsageError, readStackConfig, stackNameOf } from "./stack-config";
 
 const ns = (key: string) => `${PROJECT}:${key}`;
@@ -61,6 +61,15 @@ export function readTeams(file: string): Record<string, string[]> {
   return parsed as Record<string, string[]>;
 }
 
+/** The single stack a migration starts from (`--from FILE`): refused if it is an org's stack. */
+export function readSingleStack(file: string): StackConfig {
+  const config = readStackConfig(file, stackNameOf(file));
+  if (stackKindOf(configInput(config)) !== "single") {
+    throw new UsageError(`--from ${file}: not a single-stack mesh (it is already part of an org)`);
+  }
+  return config;
+}
+
 export interface SplitStack {
   name: string;
   file: string;
@@ -80,13 +89,7 @@ export function splitSingleStack(
   platformName = "platform",
 ): { stacks: SplitStack[]; secretsToSet: string[] } {
   const values = old.values;
-  if (
-    stackKindOf({ platform: values[ns("platform")], services: values[ns("services")] }) !== "single"
-  ) {
-    throw new UsageError(`${old.file} is not a single-stack mesh (it is already part of an org)`);
-  }
   const graph = graphOf(old);
-  if (!graph) throw new UsageError(`${old.file} has no service-edges graph`);
   if (graph.retired.length > 0) {
     throw new UsageError(
       `${old.file}: ${graph.retired.map((r) => r.name).join(", ")} ${graph.retired.length === 1 ? "is" : "are"} being retired; finish the retirement (remove the entry and deploy) before moving the mesh`,
@@ -138,9 +141,7 @@ export function splitSingleStack(
     const spec = raw[s.name] ?? {};
     registry[s.name] = {
       team: teamOf.get(s.name),
-      ...Object.fromEntries(
-        Object.entries(spec).filter(([k]) => (REGISTRY_KEYS as readonly string[]).includes(k)),
-      ),
+      ...Object.fromEntries(Object.entries(spec).filter(([k]) => isRegistryKey(k))),
       sharedGroup: s.placement,
       ...(graph.guardrails ? {} : { identityGroup: "shared" }),
     };
@@ -177,9 +178,7 @@ export function splitSingleStack(
           name,
           {
             ...Object.fromEntries(
-              Object.entries(raw[name] ?? {}).filter(
-                ([k]) => !(REGISTRY_KEYS as readonly string[]).includes(k),
-              ),
+              Object.entries(raw[name] ?? {}).filter(([k]) => !isRegistryKey(k)),
             ),
             ...(Object.keys(calls).length > 0 ? { calls } : {}),
           },
@@ -311,19 +310,15 @@ const edgeKey = (e: { from: string; to: string; roles: readonly string[] }) =>
   `${e.from} -> ${e.to} (${[...e.roles].sort().join(", ")})`;
 
 /**
- * Plans the single stack in `fromFile` and the org in `orgDir` against the moved state, and
- * reviews each new stack. Every stack's ids name one subscription and tenant (the old stack's).
+ * Plans the single stack `config` (readSingleStack) and the org in `orgDir` against the moved
+ * state, and reviews each new stack. Every stack's ids name one subscription and tenant (the old
+ * stack's).
  */
 export async function planMigration(
-  fromFile: string,
+  config: StackConfig,
   orgDir: string,
   jobs: number,
 ): Promise<Migration> {
-  const config = readStackConfig(fromFile, stackNameOf(fromFile));
-  const v = config.values;
-  if (stackKindOf({ platform: v[ns("platform")], services: v[ns("services")] }) !== "single") {
-    throw new UsageError(`--from ${fromFile}: not a single-stack mesh`);
-  }
   const old = await runPlan({ config, skipConfigChecks: true });
   const stacks = orgStacks(orgDir);
   const { moves, leftBehind } = moveState(old, stacks);

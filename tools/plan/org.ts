@@ -17,6 +17,7 @@ import {
   type StackKind,
   buildPlatformGraph,
   buildTeamGraph,
+  platformFacts,
   stackKindOf,
 } from "@service-edges/contract";
 import { type Review, reviewPlans, reviewSummary, reviewText } from "./review";
@@ -219,14 +220,7 @@ function validateOrg(stacks: OrgStack[], platform: OrgStack): void {
   const issues: ConfigIssue[] = [];
   for (const s of stacks.filter((x) => x.kind === "team")) {
     try {
-      buildTeamGraph(input(s), built.registry, {
-        namePrefix: built.graph.namePrefix,
-        location: built.graph.location,
-        addressSpace: built.graph.addressSpace.text,
-        vnets: Object.fromEntries(
-          built.graph.vnets.filter((v) => v.name).map((v) => [v.name, v.space.text]),
-        ),
-      });
+      buildTeamGraph(input(s), built.registry, platformFacts(built.graph));
     } catch (e) {
       if (!(e instanceof ConfigError)) throw e;
       issues.push(...at(s, e.issues));

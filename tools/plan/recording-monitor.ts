@@ -269,14 +269,9 @@ export class RecordingMonitor extends MockMonitor {
       const urn = urnFor(this.ctx.stack, this.project ?? pulumi.getProject(), parent, type, name);
       const inputs = deserializeProperties(req.getObject() as structproto.Struct) as Props;
       const custom = req.getCustom();
-      const aliases = req.getAliasesList();
-      const old = this.existing?.claim({
-        urn,
-        type,
-        name,
-        parent,
-        aliases: aliases.length > 0 ? aliases.map(aliasOf) : undefined,
-      });
+      const list = req.getAliasesList();
+      const aliases = list.length > 0 ? list.map(aliasOf) : undefined;
+      const old = this.existing?.claim({ urn, type, name, parent, aliases });
       const computed =
         custom && old
           ? { id: old.id ?? "", state: { ...old.outputs, ...inputs, id: old.id ?? "" } }
@@ -305,7 +300,7 @@ export class RecordingMonitor extends MockMonitor {
           : {},
         dependencies: [...new Set(req.getDependenciesList())],
         propertyDependencies,
-        ...(aliases.length > 0 ? { aliases: aliases.map(aliasOf) } : {}),
+        ...(aliases ? { aliases } : {}),
       });
       const response = new resproto.RegisterResourceResponse();
       response.setUrn(urn);

@@ -179,12 +179,7 @@ export function graphOf(
         },
       ]);
     }
-    return buildTeamGraph(input, p.registry, {
-      namePrefix: p.namePrefix,
-      location: p.location,
-      addressSpace: p.addressSpace,
-      vnets: p.vnets,
-    }).graph;
+    return buildTeamGraph(input, p.registry, p as PlatformOutputs).graph;
   }
   return buildServiceGraph(input);
 }

@@ -26,10 +26,12 @@ export const REGISTRY_KEYS = [
   "sharedGroup",
   "identityGroup",
 ] as const;
+/** Whether a service key is the platform's registry's (else a team stack's). */
+export function isRegistryKey(key: string): boolean {
+  return (REGISTRY_KEYS as readonly string[]).includes(key);
+}
 /** A team stack's service takes every other service key. */
-export const TEAM_SERVICE_KEYS = Object.keys(serviceSchema.shape).filter(
-  (k) => !(REGISTRY_KEYS as readonly string[]).includes(k),
-);
+export const TEAM_SERVICE_KEYS = Object.keys(serviceSchema.shape).filter((k) => !isRegistryKey(k));
 /** Team names: what a team's resource groups are named with. */
 export const TEAM_NAME = /^[a-z]([a-z0-9-]{0,14}[a-z0-9])?$/;
 
@@ -109,9 +111,7 @@ export function buildPlatformGraph(input: StackConfigInput): {
   for (const [name, spec] of Object.entries(
     (input.services ?? {}) as Record<string, Record<string, unknown>>,
   )) {
-    const extra = Object.keys(spec ?? {}).filter(
-      (k) => !(REGISTRY_KEYS as readonly string[]).includes(k),
-    );
+    const extra = Object.keys(spec ?? {}).filter((k) => !isRegistryKey(k));
     if (extra.length > 0) {
       add(
         ["services", name],
@@ -248,6 +248,25 @@ function teamCalls(
   return out;
 }
 
+/** What a team stack builds its graph with from its platform's (the platform stack's outputs). */
+export interface PlatformFacts {
+  namePrefix: string;
+  location: string;
+  addressSpace: string;
+  /** The platform's extra virtual networks, name to address space. */
+  vnets?: Record<string, string>;
+}
+
+/** The platform facts of a platform's graph, as its stack exports them. */
+export function platformFacts(graph: ServiceGraph): Required<PlatformFacts> {
+  return {
+    namePrefix: graph.namePrefix,
+    location: graph.location,
+    addressSpace: graph.addressSpace.text,
+    vnets: Object.fromEntries(graph.vnets.filter((v) => v.name).map((v) => [v.name, v.space.text])),
+  };
+}
+
 /**
  * A team stack's graph: its own services (their registry facts merged in) and the external
  * callers its inbound edges name (from the registry), validated across stacks first: every service
@@ -257,13 +276,7 @@ function teamCalls(
 export function buildTeamGraph(
   input: TeamConfigInput,
   registry: Readonly<Record<string, RegistryEntry>>,
-  platform: {
-    namePrefix: string;
-    location: string;
-    addressSpace: string;
-    /** The platform's extra virtual networks, name to address space. */
-    vnets?: Record<string, string>;
-  },
+  platform: PlatformFacts,
 ): { graph: ServiceGraph; team: string; own: Set<string> } {
   const issues: ConfigIssue[] = [];
   const add = (segs: Array<string | number>, message: string, fix: string) =>
@@ -307,9 +320,7 @@ export function buildTeamGraph(
       );
       continue;
     }
-    const moved = Object.keys(spec ?? {}).filter((k) =>
-      (REGISTRY_KEYS as readonly string[]).includes(k),
-    );
+    const moved = Object.keys(spec ?? {}).filter(isRegistryKey);
     for (const k of moved) {
       add(
         ["services", name, k],
@@ -415,8 +426,8 @@ export function buildTeamGraph(
   // A caller's calls into other teams' services: its MESH_CALLEES, beside its own stack's edges.
   for (const [from, targets] of calls) {
     const node = graph.byName.get(from)!;
-    const out = [...(graph.outgoing.get(from) ?? [])];
-    for (const t of targets) if (!own.has(t.to)) out.push(t);
+    // teamCalls keeps only other teams' callees: the stack's own edges already name its own.
+    const out = [...(graph.outgoing.get(from) ?? []), ...targets];
     out.sort((a, b) => (a.to < b.to ? -1 : 1));
     (graph.outgoing as Map<string, readonly Edge[]>).set(from, out);
     node.callees = [...new Set(out.map((e) => e.to))].sort();

@@ -80,7 +80,6 @@ export interface MeshUrns {
   mesh(): string;
   /** A service's resource held by one of the mesh's components. */
   service(component: keyof typeof TYPES, type: string, service: string): string;
-  /** The VNet holding every integration subnet inline. */
   /** The virtual network: the first, or an extra one by its `network.vnets` name. */
   vnet(name?: string): string;
   /** The app role assignment of one (edge, role). */
