@@ -8,9 +8,9 @@ import { EXIT_MISMATCH } from "../audit";
 import type { PlanResult } from "../run";
 import { UsageError, cliPath } from "../stack-config";
 import { type UsageReport, type Window, classifyUsage } from "./classify";
-import { buildDirectory } from "./directory";
+import { type MeshDirectory, buildDirectory } from "./directory";
 import { suggestYaml, usageText } from "./render";
-import { readUsageLogs } from "./tables";
+import { type UsageLogs, readUsageLogs } from "./tables";
 
 export interface UsageFlags {
   logs: string;
@@ -48,19 +48,24 @@ export function usageWindow(since = "30d", now?: string, today?: Date): Window {
   return { start: new Date(end.getTime() - Number(m[1]) * UNIT_MS[m[2]]), end };
 }
 
-/** The report, from a plan and the exported tables; the warnings are for stderr. */
-export function usageReport(
-  plan: PlanResult,
-  logsDir: string,
-  window: Window,
-): { report: UsageReport; warnings: string[]; dir: ReturnType<typeof buildDirectory> } {
+/** The exported tables in `logsDir`, and a warning for each one that is not there. */
+export function readLogs(logsDir: string): { logs: UsageLogs; warnings: string[] } {
   const { logs, missing } = readUsageLogs(logsDir);
   const warnings = missing.map(
     (t) =>
       `${t}.json is not in ${logsDir}: the layer it records shows no-data where only it could say`,
   );
+  return { logs, warnings };
+}
+
+/** The report, from a plan and the exported tables. */
+export function usageReport(
+  plan: PlanResult,
+  logs: UsageLogs,
+  window: Window,
+): { report: UsageReport; dir: MeshDirectory } {
   const dir = buildDirectory(plan);
-  return { report: classifyUsage(dir, logs, window, plan.stack), warnings, dir };
+  return { report: classifyUsage(dir, logs, window, plan.stack), dir };
 }
 
 export function addUsageCommand(
@@ -93,9 +98,11 @@ export function addUsageCommand(
     )
     .action(async (flags: UsageFlags) => {
       if (flags.json && flags.suggest) throw new UsageError("give --json or --suggest, not both");
+      // Bad flags and unreadable logs are refused before the stack is planned.
       const window = usageWindow(flags.since, flags.now);
+      const { logs, warnings } = readLogs(cliPath(flags.logs));
       const plan = await planOf(flags);
-      const { report, warnings, dir } = usageReport(plan, cliPath(flags.logs), window);
+      const { report, dir } = usageReport(plan, logs, window);
       for (const w of warnings) err(`warning: ${w}`);
       if (flags.json) out(JSON.stringify(report, null, 2));
       else if (flags.suggest) out(suggestYaml(report, dir));

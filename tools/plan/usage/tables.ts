@@ -33,17 +33,15 @@ export const TABLES = [
 ] as const;
 export type TableName = (typeof TABLES)[number];
 
-/** A column's text, or undefined for what `str(None)`, JSON null or an empty cell leave. */
-const text = z.preprocess(
-  (v) =>
-    v === null || v === undefined || v === "" || v === "None"
-      ? undefined
-      : typeof v === "number" || typeof v === "boolean"
-        ? String(v)
-        : v,
-  z.string().optional(),
-);
-const required = text.refine((v) => v !== undefined, { message: "is empty" });
+/** What `str(None)`, JSON null or an empty cell leave: no value; numbers and booleans as text. */
+const cell = (v: unknown) =>
+  v === null || v === undefined || v === "" || v === "None"
+    ? undefined
+    : typeof v === "number" || typeof v === "boolean"
+      ? String(v)
+      : v;
+const text = z.preprocess(cell, z.string().optional());
+const required = z.preprocess(cell, z.string({ error: "is empty" }));
 const time = z.preprocess(
   (v) => (typeof v === "string" ? v.trim() : v),
   z
