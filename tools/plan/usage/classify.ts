@@ -198,8 +198,9 @@ export function classifyUsage(
   each("AppServiceIPSecAuditLogs", logs.AppServiceIPSecAuditLogs, (r) =>
     network(r, /^allowed$/i.test(r.Result!)),
   );
-  // A request the access restrictions refuse is answered 403.503 (IIS's "rejected by IP address
-  // restriction"); any other row is a request that reached the site.
+  // A request the access restrictions refuse is answered 403.503 ("IP address rejected"; MS Learn
+  // archive, "IP Restrictions on Azure App Service as expected behavior", B. Perkins); any other
+  // row is a request that passed them.
   each("AppServiceHTTPLogs", logs.AppServiceHTTPLogs, (r) =>
     network(r, !(r.ScStatus === "403" && r.ScSubStatus === "503")),
   );
