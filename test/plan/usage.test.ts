@@ -361,6 +361,60 @@ describe("plan usage", function () {
     );
   });
 
+  it("reads a summarize count() export: each row stands for count_ rows", () => {
+    const dir = logsWith(["AppServiceIPSecAuditLogs"], (_t, rows) =>
+      rows.map((r) => ({
+        TableName: "PrimaryResult",
+        TimeGenerated: String(r.TimeGenerated).slice(0, 13) + ":00:00Z",
+        CIp: r.CIp,
+        CsHost: r.CsHost,
+        Result: r.Result,
+        _ResourceId: r._ResourceId,
+        count_: r.CIp === "10.40.0.4" ? "250" : "1",
+      })),
+    );
+    const r = report("30d", "2026-12-06", plan, dir);
+    const pairs = new Map(r.pairs.map((p) => [`${p.from}>${p.to}`, p]));
+    assert.deepEqual(pairs.get("web>orders")!.evidence.network, {
+      allowed: 500,
+      refused: 0,
+      last: "2026-12-06T17:00:00.000Z",
+    });
+    assert.equal(pairs.get("web>billing")!.evidence.network.refused, 250);
+    assert.equal(r.ignored.otherSites, 250);
+    assert.deepEqual(r.tables[0], {
+      table: "AppServiceIPSecAuditLogs",
+      rows: 17,
+      inWindow: 5 * 250 + 11,
+    });
+    assert.throws(
+      () =>
+        parseTable("AppServiceIPSecAuditLogs", [
+          { TimeGenerated: "2026-12-01T00:00:00Z", CIp: "1.2.3.4", Result: "Denied", count_: "x" },
+        ]),
+      (e: Error) => e.message === "AppServiceIPSecAuditLogs.json[0].count_ is not a count",
+    );
+  });
+
+  it("lists the first refused strangers per callee in the text and counts the rest", () => {
+    const dir = logsWith(["AppServiceIPSecAuditLogs"], (_t, rows) => {
+      const stranger = rows.find((r) => r.CIp === "203.0.113.7")!;
+      const more = Array.from({ length: 14 }, (_, i) => ({
+        ...stranger,
+        CIp: `203.0.113.${20 + i}`,
+      }));
+      return [...rows, ...more];
+    });
+    const r = report("30d", "2026-12-06", plan, dir);
+    assert.equal(r.pairs.filter((p) => p.from.startsWith("unknown 203.0.113.")).length, 15);
+    const text = usageText(r);
+    assert.equal((text.match(/│ unknown 203\.0\.113\.\d+ /g) ?? []).length, 10);
+    assert.match(
+      text,
+      /\n\.\.\. and 5 more unknown source\(s\) refused by orders \(--json lists them\)\n/,
+    );
+  });
+
   it("refuses a row without a column it needs, naming the row, the column and the export", () => {
     assert.throws(
       () =>

@@ -76,7 +76,15 @@ interface Sighting {
   to: string;
   allowed: boolean;
   time: Date;
+  /** Rows it stands for: `count_` of a `summarize count()` export, else 1. */
+  count: number;
   note?: string;
+}
+
+/** What the rows said about one pair, summed as they are read (a month of logs is many rows). */
+interface Seen {
+  layers: Record<LayerName, { allowed: number; refused: number; last: Date | null }>;
+  notes: Set<string>;
 }
 
 const UNKNOWN = "unknown ";
@@ -107,25 +115,46 @@ export function classifyUsage(
     selfCalls: 0,
   };
   const tables: UsageReport["tables"] = [];
-  const sightings: Sighting[] = [];
+  const seen = new Map<string, Seen>();
+  const record = (s: Sighting) => {
+    const key = pairKey(s.from, s.to);
+    let pair = seen.get(key);
+    if (!pair) {
+      const none = () => ({ allowed: 0, refused: 0, last: null });
+      pair = { layers: { network: none(), identity: none() }, notes: new Set() };
+      seen.set(key, pair);
+    }
+    const layer = pair.layers[s.layer];
+    if (s.allowed) layer.allowed += s.count;
+    else layer.refused += s.count;
+    if (!layer.last || s.time > layer.last) layer.last = s.time;
+    if (s.note) pair.notes.add(s.note);
+  };
   const ingress = new Map<string, { rows: number; addresses: Set<string> }>();
 
   const inWindow = (t: Date) => t >= window.start && t < window.end;
-  const serviceAt = (a: Cidr) => dir.subnets.find((s) => inside(s.cidr, a))?.service;
+  const addresses = new Map<string, Cidr | undefined>();
+  const owners = new Map<string, string | undefined>();
+  const serviceAt = (a: Cidr) => {
+    if (!owners.has(a.text))
+      owners.set(a.text, dir.subnets.find((s) => inside(s.cidr, a))?.service);
+    return owners.get(a.text);
+  };
 
   const network = (row: IpSecRow | HttpRow, allowed: boolean) => {
     const host = row.CsHost?.toLowerCase().replace(/:\d+$/, "");
     const byHost = host ? dir.hosts.get(host) : undefined;
-    const site = siteOf(row._ResourceId);
+    const site = byHost ? undefined : siteOf(row._ResourceId);
     const to = byHost?.service ?? (site ? dir.sites.get(site) : undefined);
-    if (!to) return void ignored.otherSites++;
+    if (!to) return void (ignored.otherSites += row.count_);
     const scm = byHost?.scm ?? false;
     const callee = dir.callees.get(to);
-    const address = addressOf(row.CIp!);
+    if (!addresses.has(row.CIp!)) addresses.set(row.CIp!, addressOf(row.CIp!));
+    const address = addresses.get(row.CIp!);
     let from = address ? serviceAt(address) : undefined;
     if (!from && address && callee) {
       if (scm && callee.scmRanges.some((r) => inside(r, address)))
-        return void ignored.deployments++;
+        return void (ignored.deployments += row.count_);
       const inMesh = dir.addressSpaces.some((r) => inside(r, address));
       const admitted =
         !scm &&
@@ -133,16 +162,17 @@ export function classifyUsage(
         (callee.ingressRanges.some((r) => inside(r, address)) || (callee.ingressTags && allowed));
       if (admitted) {
         const i = ingress.get(to) ?? { rows: 0, addresses: new Set<string>() };
-        i.rows++;
+        i.rows += row.count_;
         i.addresses.add(address.text);
         ingress.set(to, i);
         return;
       }
     }
     from ??= `${UNKNOWN}${address?.text ?? row.CIp}`;
-    if (from === to) return void ignored.selfCalls++;
-    sightings.push({
+    if (from === to) return void (ignored.selfCalls += row.count_);
+    record({
       layer: "network",
+      count: row.count_,
       from,
       to,
       allowed,
@@ -155,14 +185,15 @@ export function classifyUsage(
     const to =
       dir.calleeIds.get(row.ResourceIdentity?.toLowerCase() ?? "") ??
       dir.calleeIds.get(row.ResourceServicePrincipalId?.toLowerCase() ?? "");
-    if (!to) return void ignored.otherResources++;
+    if (!to) return void (ignored.otherResources += row.count_);
     const from =
       dir.callerIds.get(row.AppId?.toLowerCase() ?? "") ??
       dir.callerIds.get(row.ServicePrincipalId?.toLowerCase() ?? "") ??
       `${UNKNOWN}app ${row.AppId ?? row.ServicePrincipalId ?? "(no app id)"}`;
-    if (from === to) return void ignored.selfCalls++;
-    sightings.push({
+    if (from === to) return void (ignored.selfCalls += row.count_);
+    record({
       layer: "identity",
+      count: row.count_,
       from,
       to,
       // ResultType "0": the token was issued; anything else is the AADSTS error code.
@@ -179,7 +210,7 @@ export function classifyUsage(
     });
   };
 
-  const each = <T extends { TimeGenerated: Date }>(
+  const each = <T extends { TimeGenerated: Date; count_: number }>(
     table: TableName,
     rows: T[] | undefined,
     take: (row: T) => void,
@@ -187,10 +218,10 @@ export function classifyUsage(
     let n = 0;
     for (const row of rows ?? []) {
       if (!inWindow(row.TimeGenerated)) {
-        ignored.outsideWindow++;
+        ignored.outsideWindow += row.count_;
         continue;
       }
-      n++;
+      n += row.count_;
       take(row);
     }
     tables.push({ table, rows: rows ? rows.length : null, inWindow: n });
@@ -208,16 +239,10 @@ export function classifyUsage(
   each("AADServicePrincipalSignInLogs", logs.AADServicePrincipalSignInLogs, identity);
 
   const keys = new Set<string>([...dir.edges.keys()]);
-  for (const s of sightings) keys.add(pairKey(s.from, s.to));
+  for (const key of seen.keys()) keys.add(key);
   const pairs = [...keys].map((key) => {
     const [from, to] = key.split(">");
-    return pairOf(
-      dir,
-      logs,
-      from,
-      to,
-      sightings.filter((s) => s.from === from && s.to === to),
-    );
+    return pairOf(dir, logs, from, to, seen.get(key));
   });
   pairs.sort(
     (a, b) =>
@@ -238,13 +263,12 @@ export function classifyUsage(
   };
 }
 
-function evidenceOf(sightings: Sighting[], layer: LayerName): LayerEvidence {
-  const mine = sightings.filter((s) => s.layer === layer);
-  const last = mine.reduce<Date | null>((m, s) => (m && m >= s.time ? m : s.time), null);
+function evidenceOf(seen: Seen | undefined, layer: LayerName): LayerEvidence {
+  const l = seen?.layers[layer];
   return {
-    allowed: mine.filter((s) => s.allowed).length,
-    refused: mine.filter((s) => !s.allowed).length,
-    last: last ? last.toISOString() : null,
+    allowed: l?.allowed ?? 0,
+    refused: l?.refused ?? 0,
+    last: l?.last ? l.last.toISOString() : null,
   };
 }
 
@@ -262,15 +286,15 @@ function pairOf(
   logs: UsageLogs,
   from: string,
   to: string,
-  sightings: Sighting[],
+  seen: Seen | undefined,
 ): UsagePair {
   const roles = dir.edges.get(pairKey(from, to));
   const declared = roles !== undefined;
   const callee = dir.callees.get(to);
   const expected = isUnknown(from) ? undefined : dir.expected(from, to);
   const evidence = {
-    network: evidenceOf(sightings, "network"),
-    identity: evidenceOf(sightings, "identity"),
+    network: evidenceOf(seen, "network"),
+    identity: evidenceOf(seen, "identity"),
   };
   const notes: string[] = [];
   let hole = false;
@@ -325,10 +349,8 @@ function pairOf(
   else status = layers.includes("undeclared-allowed") ? "undeclared-allowed" : "undeclared-denied";
 
   if (status === "unused") notes.push(`declared (${roles!.join(", ")}) and not used in the window`);
-  if (sightings.some((s) => s.note === "scm"))
-    notes.push(`includes requests to ${to}'s scm (Kudu) site`);
-  for (const n of new Set(sightings.map((s) => s.note).filter((n) => n && n !== "scm")))
-    notes.push(n!);
+  for (const n of seen?.notes ?? [])
+    notes.push(n === "scm" ? `includes requests to ${to}'s scm (Kudu) site` : n);
   if (!declared && !isUnknown(from) && networkStatus === "unseen" && identityStatus !== "unseen")
     notes.push(`seen at the identity layer only: ${from} asked Entra for a token to ${to}`);
   return {

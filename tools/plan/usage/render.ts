@@ -8,6 +8,9 @@ import type { LayerEvidence, LayerStatus, UsagePair, UsageReport } from "./class
 
 const day = (iso: string) => iso.slice(0, 10);
 
+/** Refused unknown sources listed per callee in the text table. */
+export const STRANGERS_SHOWN = 10;
+
 function layerCell(status: LayerStatus, e: LayerEvidence): string {
   const counts = [e.allowed ? `${e.allowed} ok` : "", e.refused ? `${e.refused} refused` : ""]
     .filter(Boolean)
@@ -33,7 +36,16 @@ export function usageText(report: UsageReport): string {
     head: ["from", "to", "declared", "status", "network", "identity"],
     style: { head: [], border: [] },
   });
-  for (const p of report.pairs)
+  // Strangers a closed callee refused (internet scanners, mostly): the first few per callee in the
+  // table, the rest counted; --json lists them all.
+  const refusedStrangers = new Map<string, number>();
+  const shown = report.pairs.filter((p) => {
+    if (!p.from.startsWith("unknown ") || p.status !== "undeclared-denied") return true;
+    const n = (refusedStrangers.get(p.to) ?? 0) + 1;
+    refusedStrangers.set(p.to, n);
+    return n <= STRANGERS_SHOWN;
+  });
+  for (const p of shown)
     table.push([
       p.from,
       p.to,
@@ -43,7 +55,12 @@ export function usageText(report: UsageReport): string {
       layerCell(p.identity, p.evidence.identity),
     ]);
   lines.push(table.toString());
-  const noted = report.pairs.filter((p) => p.notes.length > 0);
+  for (const [to, n] of refusedStrangers)
+    if (n > STRANGERS_SHOWN)
+      lines.push(
+        `... and ${n - STRANGERS_SHOWN} more unknown source(s) refused by ${to} (--json lists them)`,
+      );
+  const noted = shown.filter((p) => p.notes.length > 0);
   if (noted.length) {
     lines.push("", "Notes:");
     for (const p of noted) for (const n of p.notes) lines.push(`  ${p.from} -> ${p.to}: ${n}`);

@@ -42,6 +42,15 @@ const cell = (v: unknown) =>
       : v;
 const text = z.preprocess(cell, z.string().optional());
 const required = z.preprocess(cell, z.string({ error: "is empty" }));
+/**
+ * `count_`: a `summarize count() by ...` export stands for that many rows (the way to read a month
+ * of a few hundred sites); absent, a row is one.
+ */
+const count = z.preprocess(
+  (v) =>
+    v === undefined || v === null || v === "None" ? 1 : typeof v === "string" ? Number(v) : v,
+  z.number({ error: "is not a count" }).int({ error: "is not a count" }).min(1),
+);
 const time = z.preprocess(
   (v) => (typeof v === "string" ? v.trim() : v),
   z
@@ -56,6 +65,7 @@ const ipSecRow = z.object({
   CsHost: text,
   Result: required,
   _ResourceId: text,
+  count_: count,
 });
 const httpRow = z.object({
   TimeGenerated: time,
@@ -64,6 +74,7 @@ const httpRow = z.object({
   ScStatus: required,
   ScSubStatus: text,
   _ResourceId: text,
+  count_: count,
 });
 const signInRow = z.object({
   TimeGenerated: time,
@@ -74,6 +85,7 @@ const signInRow = z.object({
   ResourceServicePrincipalId: text,
   ResultType: required,
   IPAddress: text,
+  count_: count,
 });
 
 export type IpSecRow = z.infer<typeof ipSecRow>;
