@@ -243,6 +243,19 @@ describe("plan usage", function () {
     );
   });
 
+  it("resolves --logs against the directory the command was run from (INIT_CWD)", async () => {
+    const saved = process.env.INIT_CWD;
+    process.env.INIT_CWD = tmp;
+    try {
+      const r = await cli("usage", "--logs", "exported");
+      assert.equal(r.code, 1);
+      assert.equal(r.stderr, `error: --logs ${path.join(tmp, "exported")}: no such directory`);
+    } finally {
+      if (saved === undefined) delete process.env.INIT_CWD;
+      else process.env.INIT_CWD = saved;
+    }
+  });
+
   it("--suggest prints the edges that would declare the undeclared calls between services", async () => {
     const r = await cli("usage", "--logs", FIX, "--now", "2026-12-06", "--suggest");
     assert.equal(r.code, 4);
