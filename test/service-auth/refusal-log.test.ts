@@ -5,6 +5,8 @@
  * (and so every line) is fixed; the e2e suite runs the same checks against the local issuer.
  */
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import { SignJWT, exportJWK, generateKeyPair, type CryptoKey, type JWTPayload } from "jose";
 import {
   REFUSAL_REASONS,
@@ -419,6 +421,19 @@ describe("service-auth: the refusal line", () => {
           "a route of billing requires role Invoices.Delete, which no allowed caller is granted; every call to it will get 403",
       }),
     ]);
+  });
+
+  it("the README shows the line as it is and explains every reason", async () => {
+    const readme = readFileSync(path.join(__dirname, "../../service-auth/README.md"), "utf8");
+    const example = /^```json\n(\{\n {2}"source": "service-auth",[\s\S]*?\n\})\n```$/m.exec(readme);
+    assert.ok(example, "service-auth/README.md has an example refusal line");
+    const shown = JSON.parse(example[1]) as Record<string, unknown>;
+    const { line } = await refuse(`Bearer ${await token()}`, ["Invoices.Write"]);
+    assert.deepEqual(Object.keys(shown), Object.keys(JSON.parse(line) as object));
+    assert.equal(shown.hint, TOKEN_CACHE_HINT);
+    for (const reason of REFUSAL_REASONS) {
+      assert.match(readme, new RegExp(`^\\| \`${reason}\`\\s+\\| \\d{3} `, "m"), reason);
+    }
   });
 
   describe("report-only (shadow enforcement)", () => {
