@@ -1,115 +1,38 @@
 /**
- * The refusal line, exactly: one JSON object per refused request for every reason, report-only
- * mode letting the request through with the same line, and no token in anything logged. Tokens
- * are signed here with a key whose JWKS the callee fetches through `jwks.fetch`, so every claim
- * (and so every line) is fixed; the e2e suite runs the same checks against the local issuer.
+ * The refusal line, exactly: one JSON object per refused request for every reason, the other
+ * lines, the default logger, the README's example, and no token in anything logged. Tokens are
+ * signed in the test (support/signed-tokens.ts), so every claim and so every line is fixed; the
+ * e2e suite runs the same checks against the local issuer. Report-only mode: report-only.test.ts.
  */
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { SignJWT, exportJWK, generateKeyPair, type CryptoKey, type JWTPayload } from "jose";
 import {
   REFUSAL_REASONS,
   TOKEN_CACHE_HINT,
   createMeshAuth,
-  meshCallerOf,
   type AuthOutcome,
-  type CalleeSettings,
   type MeshAuthOptions,
   type RefusalReason,
 } from "@service-edges/service-auth";
-import { get, listen } from "./support/http";
-
-const TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47";
-const OTHER_TENANT = "0badc0de-0000-4000-8000-00000000f00d";
-const ORDERS = "3c7f1a2b-0000-4000-8000-000000000001";
-const STRANGER = "3c7f1a2b-0000-4000-8000-0000000000ff";
-const BILLING_APP = "3c7f1a2b-0000-4000-8000-00000000b111";
-const ISSUER = `https://login.microsoftonline.com/${TENANT}/v2.0`;
-const GET_INVOICES = { method: "GET", path: "/invoices" };
-
-/** billing, called by orders with Invoices.Read only. */
-const settings = (over: Partial<CalleeSettings> = {}): CalleeSettings => ({
-  tenantId: TENANT,
-  serviceName: "billing",
-  audiences: ["api://billing", BILLING_APP],
-  allowedCallers: new Map([[ORDERS, { service: "orders", roles: ["Invoices.Read"] }]]),
-  ...over,
-});
-
-/** The whole line for a refusal in billing; `fields` from `status` on, in the line's order. */
-const refusalLine = (fields: Record<string, unknown>, enforced = true) =>
-  JSON.stringify({
-    source: "service-auth",
-    event: "refusal",
-    layer: "identity",
-    callee: "billing",
-    enforced,
-    wouldRefuse: true,
-    ...fields,
-  });
+import {
+  BILLING_APP,
+  GET_INVOICES,
+  ORDERS,
+  OTHER_TENANT,
+  STRANGER,
+  SignedTokens,
+  billingSettings,
+  refusalLine,
+} from "./support/signed-tokens";
 
 describe("service-auth: the refusal line", () => {
-  let signingKey: CryptoKey;
-  let otherKey: CryptoKey;
-  let jwks: { keys: object[] };
-  /** Every token signed here, to prove none reaches a log. */
-  const issued: string[] = [];
-  /** Everything any logger was given: messages, fields, console output. */
-  const everythingLogged: string[] = [];
-
+  let signed: SignedTokens;
   before(async () => {
-    const pair = await generateKeyPair("RS256", { extractable: true });
-    signingKey = pair.privateKey;
-    otherKey = (await generateKeyPair("RS256")).privateKey;
-    jwks = {
-      keys: [{ ...(await exportJWK(pair.publicKey)), kid: "k1", alg: "RS256", use: "sig" }],
-    };
+    signed = await SignedTokens.create();
   });
-
-  const jwksFetch = async () =>
-    new Response(JSON.stringify(jwks), { headers: { "content-type": "application/json" } });
-
-  /** A callee whose lines are collected (as JSON text) in `lines`. */
-  function callee(options: Partial<MeshAuthOptions> = {}) {
-    const lines: string[] = [];
-    const auth = createMeshAuth({
-      settings: settings(),
-      jwks: { fetch: jwksFetch },
-      logger: {
-        warn: (message, fields) => {
-          lines.push(JSON.stringify(fields));
-          everythingLogged.push(message, JSON.stringify(fields));
-        },
-      },
-      ...options,
-    });
-    return { auth, lines };
-  }
-
-  /** An app token from orders for billing (v2, Entra's shape), with `claims` changed. */
-  async function token(claims: JWTPayload = {}, key: CryptoKey = signingKey): Promise<string> {
-    const now = Math.floor(Date.now() / 1000);
-    const t = await new SignJWT({
-      iss: ISSUER,
-      aud: BILLING_APP,
-      tid: TENANT,
-      azp: ORDERS,
-      oid: "0a1b2c3d-0000-4000-8000-0000000000b1",
-      idtyp: "app",
-      ver: "2.0",
-      roles: ["Invoices.Read"],
-      uti: "uti-orders-1",
-      iat: now,
-      nbf: now,
-      exp: now + 3600,
-      ...claims,
-    })
-      .setProtectedHeader({ alg: "RS256", kid: "k1", typ: "JWT" })
-      .sign(key);
-    issued.push(t);
-    return t;
-  }
+  const token: SignedTokens["token"] = (...args) => signed.token(...args);
+  const callee: SignedTokens["callee"] = (...args) => signed.callee(...args);
 
   /** Checks one request and returns its outcome and the one line it wrote. */
   async function refuse(
@@ -169,7 +92,7 @@ describe("service-auth: the refusal line", () => {
   });
 
   it("bad-signature: our kid and claims, someone else's key (the claims are not trusted)", async () => {
-    expectRefusal(await refuse(`Bearer ${await token({}, otherKey)}`, ["Invoices.Read"]), {
+    expectRefusal(await refuse(`Bearer ${await token({}, signed.otherKey)}`, ["Invoices.Read"]), {
       status: 401,
       reason: "bad-signature",
       callerClientId: null,
@@ -381,14 +304,14 @@ describe("service-auth: the refusal line", () => {
     const warn = console.warn;
     console.warn = (...args: unknown[]) => void written.push(args);
     try {
-      const auth = createMeshAuth({ settings: settings(), jwks: { fetch: jwksFetch } });
+      const auth = createMeshAuth({ settings: billingSettings(), jwks: { fetch: signed.fetch } });
       await auth.check(`Bearer ${await token()}`, ["Invoices.Write"], GET_INVOICES);
     } finally {
       console.warn = warn;
     }
     assert.equal(written.length, 1);
     assert.equal(written[0].length, 1);
-    everythingLogged.push(String(written[0][0]));
+    signed.everythingLogged.push(String(written[0][0]));
     assert.equal(
       written[0][0],
       refusalLine({
@@ -436,161 +359,11 @@ describe("service-auth: the refusal line", () => {
     }
   });
 
-  describe("report-only (shadow enforcement)", () => {
-    it("MESH_ENFORCEMENT=shadow: check lets the refusal through, same line with enforced: false", async () => {
-      const { auth, lines } = callee({ settings: settings({ enforcement: "shadow" }) });
-      assert.equal(auth.enforcement, "shadow");
-      assert.equal(
-        lines.shift(),
-        JSON.stringify({
-          source: "service-auth",
-          event: "enforcement",
-          layer: "identity",
-          callee: "billing",
-          enforced: false,
-          setting: "shadow",
-          option: null,
-          detail:
-            'identity enforcement is report-only for billing: requests it would refuse are let through and logged with "enforced": false',
-        }),
-      );
-      const outcome = await auth.check(`Bearer ${await token()}`, ["Invoices.Write"], GET_INVOICES);
-      assert.equal(outcome.ok, true);
-      assert.equal(outcome.caller, undefined);
-      assert.equal(outcome.wouldRefuse?.status, 403);
-      assert.equal(outcome.wouldRefuse?.code, "missing-role");
-      assert.deepEqual(lines, [
-        refusalLine(
-          {
-            status: 403,
-            reason: "missing-role",
-            callerClientId: ORDERS,
-            callerService: "orders",
-            missingEdge: "no edge orders -> billing (Invoices.Write)",
-            hint: TOKEN_CACHE_HINT,
-            detail: "orders lacks role Invoices.Write in its token",
-            method: "GET",
-            path: "/invoices",
-            tokenId: "uti-orders-1",
-          },
-          false,
-        ),
-      ]);
-      // What enforcement admits is admitted as before, with its caller, and writes nothing.
-      const ok = await auth.check(`Bearer ${await token()}`, ["Invoices.Read"], GET_INVOICES);
-      assert.equal(ok.ok && ok.caller?.service, "orders");
-      assert.equal(lines.length, 1);
-    });
-
-    it("the middleware: every request reaches the handler; only admitted ones carry a caller", async () => {
-      const { auth, lines } = callee({ enforcement: "shadow" });
-      const write = auth.requireRoles("Invoices.Write");
-      const read = auth.requireRoles("Invoices.Read");
-      const server = await listen((req, res) => {
-        const route = req.url?.startsWith("/write") ? write : read;
-        void route(req, res, () => {
-          res.setHeader("content-type", "application/json");
-          res.end(JSON.stringify({ caller: meshCallerOf(req)?.service ?? null }));
-        });
-      });
-      try {
-        const before = lines.length;
-        const anonymous = await get(`${server.url}/write?secret=1`);
-        assert.deepEqual(
-          { status: anonymous.status, body: anonymous.body },
-          {
-            status: 200,
-            body: { caller: null },
-          },
-        );
-        const lacking = await get(`${server.url}/write`, `Bearer ${await token()}`);
-        assert.deepEqual(lacking.body, { caller: null });
-        const admitted = await get(`${server.url}/read`, `Bearer ${await token()}`);
-        assert.deepEqual(admitted.body, { caller: "orders" });
-
-        const written = lines.slice(before).map((l) => JSON.parse(l) as Record<string, unknown>);
-        assert.deepEqual(
-          written.map((l) => [l.enforced, l.wouldRefuse, l.status, l.reason, l.method, l.path]),
-          [
-            [false, true, 401, "no-token", "GET", "/write"],
-            [false, true, 403, "missing-role", "GET", "/write"],
-          ],
-        );
-      } finally {
-        await server.close();
-      }
-    });
-
-    it("a callee that cannot fetch its keys still serves in report-only mode", async () => {
-      const { auth, lines } = callee({
-        enforcement: "shadow",
-        jwks: { fetch: () => Promise.reject(new Error("connect ECONNREFUSED 127.0.0.1:9")) },
-      });
-      const outcome = await auth.check(`Bearer ${await token()}`, [], GET_INVOICES);
-      assert.equal(outcome.ok, true);
-      assert.equal(outcome.wouldRefuse?.code, "keys-unavailable");
-      assert.deepEqual(lines.slice(1), [
-        refusalLine(
-          {
-            status: 503,
-            reason: "keys-unavailable",
-            callerClientId: null,
-            callerService: null,
-            missingEdge: null,
-            hint: null,
-            detail: "cannot fetch the issuer's JWKS: connect ECONNREFUSED 127.0.0.1:9",
-            method: "GET",
-            path: "/invoices",
-            tokenId: null,
-          },
-          false,
-        ),
-      ]);
-    });
-
-    it("the option in code wins over MESH_ENFORCEMENT, and a startup line says so", async () => {
-      const { auth, lines } = callee({
-        settings: settings({ enforcement: "shadow" }),
-        enforcement: "enforced",
-      });
-      assert.equal(auth.enforcement, "enforced");
-      assert.equal(
-        lines[0],
-        JSON.stringify({
-          source: "service-auth",
-          event: "enforcement",
-          layer: "identity",
-          callee: "billing",
-          enforced: true,
-          setting: "shadow",
-          option: "enforced",
-          detail:
-            "identity enforcement is on for billing (set in code, MESH_ENFORCEMENT says shadow)",
-        }),
-      );
-      const outcome = await auth.check(undefined, [], GET_INVOICES);
-      assert.equal(outcome.ok, false);
-      assert.equal(JSON.parse(lines[1]).enforced, true);
-    });
-
-    it("enforced by default: no startup line", () => {
-      const { auth, lines } = callee();
-      assert.equal(auth.enforcement, "enforced");
-      assert.deepEqual(lines, []);
-    });
-  });
-
   // Last: after every other test of this file has logged.
   describe("no token in logs", () => {
     it("never logs a token, nor any part of one", () => {
-      assert.ok(issued.length >= 15 && everythingLogged.length >= 30);
-      for (const t of issued) {
-        for (const part of [t, ...t.split(".")]) {
-          for (const logged of everythingLogged) {
-            assert.ok(!logged.includes(part), `a token part leaked into: ${logged}`);
-          }
-        }
-      }
+      assert.ok(signed.issued.length >= 15 && signed.everythingLogged.length >= 30);
+      signed.assertNoTokenLogged();
     });
   });
 });
