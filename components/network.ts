@@ -1,6 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as network from "@pulumi/azure-native/network";
 import { TYPES, type ServiceGraph, subnetName, vnetName } from "@service-edges/contract";
+import {
+  type PrivateEndpointSecurity,
+  privateEndpointSecurity,
+  privateEndpointSubnetArgs,
+} from "./private-endpoints";
 
 export interface MeshNetworkArgs {
   graph: ServiceGraph;
@@ -27,6 +32,8 @@ export class MeshNetwork extends pulumi.ComponentResource {
   private readonly vnetOf: ReadonlyMap<string, string>;
   /** One Output per subnet, however many rules and settings name it. */
   private readonly subnetIds = new Map<string, pulumi.Output<string>>();
+  /** With private endpoints: the application security groups and NSGs. */
+  readonly privateEndpointSecurity?: PrivateEndpointSecurity;
 
   constructor(name: string, args: MeshNetworkArgs, opts?: pulumi.ComponentResourceOptions) {
     super(TYPES.network, name, {}, opts);
@@ -39,7 +46,22 @@ export class MeshNetwork extends pulumi.ComponentResource {
     const kept = [...integrated, ...graph.retired.filter((s) => s.subnet)].sort((a, b) =>
       a.name < b.name ? -1 : 1,
     );
+    const pe = graph.privateEndpoints;
+    if (pe) {
+      this.privateEndpointSecurity = privateEndpointSecurity(
+        this,
+        name,
+        graph,
+        args.resourceGroupName,
+      );
+    }
     for (const v of graph.vnets) {
+      // Private-endpoint subnets stay inline too, after the integration subnets.
+      const peSubnets = (pe?.subnets ?? [])
+        .filter((s) => s.vnet === v.name)
+        .map((s) =>
+          privateEndpointSubnetArgs(s, this.privateEndpointSecurity!.nsgIds.get(s.name)!),
+        );
       this.vnets.set(
         v.name,
         new network.VirtualNetwork(
@@ -49,25 +71,54 @@ export class MeshNetwork extends pulumi.ComponentResource {
             virtualNetworkName: vnetName(graph.namePrefix, v.name),
             location: graph.location,
             addressSpace: { addressPrefixes: [v.space.text] },
-            subnets: kept
-              .filter((s) => (s.vnet ?? "") === v.name)
-              .map((s) => ({
-                name: subnetName(s.name),
-                addressPrefix: s.subnet!.text,
-                // Regional VNet Integration needs the subnet delegated to App Service plans.
-                delegations: [{ name: "app-service", serviceName: "Microsoft.Web/serverFarms" }],
-                // A callee's vnet rule only matches traffic that arrives over this service endpoint.
-                serviceEndpoints: [{ service: "Microsoft.Web" }],
-              })),
+            subnets: [
+              ...kept
+                .filter((s) => (s.vnet ?? "") === v.name)
+                .map((s) => ({
+                  name: subnetName(s.name),
+                  addressPrefix: s.subnet!.text,
+                  // Regional VNet Integration needs the subnet delegated to App Service plans.
+                  delegations: [{ name: "app-service", serviceName: "Microsoft.Web/serverFarms" }],
+                  // A callee's vnet rule only matches traffic that arrives over this service endpoint.
+                  serviceEndpoints: [{ service: "Microsoft.Web" }],
+                })),
+              ...peSubnets,
+            ],
           },
           { parent: this },
         ),
       );
     }
+    if (pe && graph.vnets.length > 1) this.peerVnets(name, args);
     this.vnet = this.vnets.get("")!;
     this.vnetId = this.vnet.id;
     this.vnetIds = Object.fromEntries([...this.vnets].map(([k, v]) => [k, v.id]));
     this.registerOutputs({ vnetId: this.vnetId });
+  }
+
+  /**
+   * With private endpoints, a caller reaches a callee's endpoint across VNets only when they are
+   * peered (peering is not transitive, so every pair, both ways). Peered VNets count as
+   * VirtualNetwork, which is why each endpoint subnet's NSG ends with an explicit Deny.
+   */
+  private peerVnets(name: string, args: MeshNetworkArgs): void {
+    const names = [...this.vnets.keys()];
+    for (const a of names)
+      for (const b of names) {
+        if (a === b) continue;
+        new network.VirtualNetworkPeering(
+          `${name}-${a || "main"}-to-${b || "main"}`,
+          {
+            resourceGroupName: args.resourceGroupName,
+            virtualNetworkName: this.vnets.get(a)!.name,
+            virtualNetworkPeeringName: `to-${vnetName(args.graph.namePrefix, b)}`,
+            remoteVirtualNetwork: { id: this.vnets.get(b)!.id },
+            allowVirtualNetworkAccess: true,
+            allowForwardedTraffic: false,
+          },
+          { parent: this },
+        );
+      }
   }
 
   /** The ARM id of a service's integration subnet. */

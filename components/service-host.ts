@@ -75,6 +75,8 @@ export interface ServiceHostArgs {
   easyAuth?: CalleeAuth;
   /** Ranges (build agents) allowed to reach its SCM (deployment) site. */
   scmAllowedRanges?: readonly string[];
+  /** network.inbound privateEndpoints: Disabled (its private endpoint is the only way in). */
+  publicNetworkAccess?: "Enabled" | "Disabled";
 }
 
 /**
@@ -144,9 +146,9 @@ export class ServiceHost extends pulumi.ComponentResource {
           userAssignedIdentities: [args.identityId],
         },
         keyVaultReferenceIdentity: args.identityId,
-        // Service-endpoint rules only apply to public ingress, so it stays enabled; a private
-        // endpoint would bypass every rule below.
-        publicNetworkAccess: "Enabled",
+        // Service-endpoint rules only apply to public ingress, so it stays enabled in that mode;
+        // with private endpoints it is off (site and SCM), and the endpoint subnet's NSG filters.
+        publicNetworkAccess: args.publicNetworkAccess ?? "Enabled",
         // Declared ingress, for reviewers, the policy pack and audits reading the site in Azure.
         ...(service.ingress.kind !== "none"
           ? { tags: { [INGRESS_TAG]: describeIngress(service.ingress).slice(0, 256) } }

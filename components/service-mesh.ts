@@ -16,6 +16,7 @@ import {
   isCallee,
   isCaller,
   networkGroupName,
+  publicAccessOff,
   serviceGroupName,
   siteName,
 } from "@service-edges/contract";
@@ -29,6 +30,7 @@ import {
   subscriptionOf,
 } from "./guardrails";
 import { MeshNetwork } from "./network";
+import { MeshPrivateEndpoints } from "./private-endpoints";
 import { ServiceHost } from "./service-host";
 import { ServiceIdentity } from "./service-identity";
 
@@ -287,6 +289,21 @@ async function buildMesh(
     identityOf: (service) => identityRef(identities.get(service)!),
     subnetIdOf: (service) => network.subnetId(service),
   });
+  const security = network.privateEndpointSecurity;
+  if (security) {
+    // After the sites: each endpoint connects to its site by id.
+    new MeshPrivateEndpoints(
+      named("private-endpoints"),
+      {
+        graph,
+        resourceGroupName: networkGroup.name,
+        vnetIds: network.vnetIds,
+        siteIdOf: (service) => services[service].apply((o) => o.appId),
+        asgIds: security.asgIds,
+      },
+      { parent: mesh },
+    );
+  }
   const accessMatrix = accessMatrixOf(graph, callees);
   const clientSecrets = pulumi.secret(
     pulumi.all(
@@ -412,6 +429,7 @@ export async function registerServices(ctx: ServicesContext): Promise<{
           : undefined,
         appSettings: appSettingsOf(graph, s.name, tenantId, identity, callerClientIds, callee),
         scmAllowedRanges: graph.scmAllowedRanges.map((c) => c.text),
+        ...(publicAccessOff(graph.inbound) ? { publicNetworkAccess: "Disabled" as const } : {}),
         // Every callee keeps its auth settings: authsettingsV2 has no DELETE, so dropping the
         // resource would leave Easy Auth on (pulumi-azure-native, defaultResourcesState.go lists
         // only v1 authsettings); easyAuth: false writes platform.enabled: false instead.

@@ -33,6 +33,11 @@ import {
 import { acceptedSkuNames, refusedSkuReason, type SkuFacts, skuFacts } from "./skus";
 import { type Ingress, NO_INGRESS, ingressRuleCount, parseIngress } from "./ingress";
 import { instancesFitting, subnetPrefixFor } from "./sizing";
+import {
+  type InboundMode,
+  type PrivateEndpointPlan,
+  planPrivateEndpoints,
+} from "./private-endpoints";
 
 /** A service's language stack, as App Service spells it on Linux. */
 export interface Runtime {
@@ -204,6 +209,15 @@ export interface ServiceGraph {
    * subnet is in the one whose space holds it (ServiceNode.vnet).
    */
   vnets: VnetSpace[];
+  /**
+   * How callees are reached (`network.inbound`): serviceEndpoints (access restrictions on public
+   * sites), privateEndpoints (public access off, an NSG per private-endpoint subnet), or both.
+   */
+  inbound: InboundMode;
+  /** With private endpoints: their subnets, placement and NSG rules (private-endpoints.ts). */
+  privateEndpoints?: PrivateEndpointPlan;
+  /** With private endpoints: an existing privatelink.azurewebsites.net zone to register in. */
+  privateDnsZoneId?: string;
   /** Sorted by name. */
   services: ServiceNode[];
   /**
@@ -988,6 +1002,29 @@ export function buildServiceGraph(
   checkRuleLimits(callersOf, ingresses, ctx);
   const subnets = checkSubnets(declaredServices, skus, calleesOf, addressSpace, vnets, ctx);
   const vnetOf = (c: Cidr) => vnets.find((v) => contains(v.space, c))?.name ?? "";
+  const net = networkSchema.safeParse(input.network);
+  const inbound: InboundMode = net.success ? net.data.inbound : "serviceEndpoints";
+  const privateEndpoints = planPrivateEndpoints(
+    {
+      inbound,
+      subnetTexts: net.success ? net.data.privateEndpointSubnets : [],
+      services: new Map(
+        [...raw].map(([name, s]) => [
+          name,
+          {
+            roles: s.roles,
+            ingress: ingresses.get(name)!,
+            callers: [...(callersOf.get(name) ?? [])].sort(),
+            pin: s.privateEndpointSubnet,
+          },
+        ]),
+      ),
+      callerSubnets: subnets,
+      vnets,
+      scmAllowedRanges,
+    },
+    ctx.add,
+  );
   const places = options.places;
   const placed = placeServices(
     places ? new Map([...raw].filter(([name]) => places(name))) : raw,
@@ -1031,6 +1068,11 @@ export function buildServiceGraph(
     namePrefix,
     guardrails,
     owners,
+    inbound,
+    ...(privateEndpoints ? { privateEndpoints } : {}),
+    ...(net.success && net.data.privateDnsZoneId
+      ? { privateDnsZoneId: net.data.privateDnsZoneId }
+      : {}),
     addressSpace: addressSpace!,
     vnets,
     services,

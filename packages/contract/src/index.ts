@@ -9,3 +9,4 @@ export * from "./skus";
 export * from "./tokens";
 export * from "./ingress";
 export * from "./org";
+export * from "./private-endpoints";

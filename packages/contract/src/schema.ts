@@ -4,6 +4,7 @@
  * Pure: no Pulumi imports.
  */
 import { z } from "zod";
+import { INBOUND_MODES } from "./private-endpoints";
 
 /** `pulumi config set --path ... 6` stores a number, a hand edit may store "6": accept both. */
 const integer = z.preprocess(
@@ -51,6 +52,8 @@ export const serviceSchema = z.strictObject({
   deploy: z.enum(["package", "zip", "none"]).optional(),
   /** With AzureFrontDoor.Backend in ingress: the Front Door profile whose requests are let in. */
   frontDoorId: z.string().optional(),
+  /** network.inbound privateEndpoints: which of network.privateEndpointSubnets holds its endpoint. */
+  privateEndpointSubnet: z.string().optional(),
   appSettings: z
     .record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String))
     .default({}),
@@ -100,6 +103,12 @@ export const networkSchema = z.strictObject({
    * subnets): a caller's subnet goes in the one whose space holds it.
    */
   vnets: z.record(z.string(), z.string()).default({}),
+  /** How callees are reached: service endpoints (default) or private endpoints (private-endpoints.ts). */
+  inbound: z.enum(INBOUND_MODES).default("serviceEndpoints"),
+  /** With private endpoints: the subnets that hold them, each with its NSG. */
+  privateEndpointSubnets: z.array(z.string()).default([]),
+  /** With private endpoints: an existing privatelink.azurewebsites.net zone (a hub's) to use. */
+  privateDnsZoneId: z.string().optional(),
 });
 
 /** Names of the extra virtual networks: `<prefix>-vnet-<name>`. */

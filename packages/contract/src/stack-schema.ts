@@ -100,6 +100,8 @@ const SERVICE_HELP: Record<ServiceField, string> = {
     "Who may reach it from outside the mesh. Default none: every site denies inbound but for its callers' subnets. public: an internet-facing front door. Or a list of IPv4 ranges (at most a /8 each) and service tags, e.g. [AzureFrontDoor.Backend, 203.0.113.0/24].",
   frontDoorId:
     "With AzureFrontDoor.Backend in ingress: the Front Door profile's id (a GUID); its rule then also requires the X-Azure-FDID header, so only your Front Door gets in.",
+  privateEndpointSubnet:
+    "With network.inbound privateEndpoints (or serviceAndPrivateEndpoints), on a callee or a service with ingress: which of network.privateEndpointSubnets holds its private endpoint (default: the first listed). Pin new services to a later subnet when the first is full; changing it on a deployed service replaces its private endpoint.",
   appSettings:
     "The team's own app settings, name to value (values become text). Not MESH_*, AZURE_CLIENT_ID or Functions host settings: the program writes those. Secrets as Key Vault references: @Microsoft.KeyVault(SecretUri=...).",
 };
@@ -118,6 +120,12 @@ const NETWORK_HELP: Record<NetworkField, string> = {
     "Ranges allowed to reach callees' deployment (SCM) sites, for build agents that deploy with az webapp deploy (a /8 at most each). Empty (default): the SCM sites follow the main rules.",
   vnets:
     "More virtual networks, name to address space (e.g. { b: 10.41.0.0/16 }), each <prefix>-vnet-<name>: one holds at most 3,000 subnets. A caller's subnet goes in the one whose space holds it; spaces never overlap.",
+  inbound:
+    "How callees are reached. serviceEndpoints (default): public network access on, access restrictions admit each callee's callers' subnets over the Microsoft.Web service endpoint. privateEndpoints: public network access off on every site; each callee has a private endpoint whose subnet's NSG admits exactly its callers' subnets (TCP 443), DNS through privatelink.azurewebsites.net. serviceAndPrivateEndpoints: both at once, the step between the two in either direction (README, Day-2 operations).",
+  privateEndpointSubnets:
+    "With private endpoints: the subnets (a.b.c.d/prefix, inside a mesh virtual network, overlapping nothing) that hold them, each with its own NSG. One holds at most 100 endpoints (an NSG's rules name at most 100 application security groups): a /25 each. Services go in the first unless pinned with privateEndpointSubnet.",
+  privateDnsZoneId:
+    "With private endpoints: the resource id of an existing privatelink.azurewebsites.net zone (a landing zone's hub zone, already linked to the mesh VNets) that the endpoints register in. Unset: the mesh creates the zone in its network group and links it to every mesh VNet.",
 };
 
 /** A preprocess coercion is a pipe whose input side is a transform. */

@@ -20,6 +20,8 @@ export const TYPES = {
   callee: `${PACKAGE}:mesh:CalleeApplication`,
   host: `${PACKAGE}:mesh:ServiceHost`,
   guardrails: `${PACKAGE}:mesh:MeshGuardrails`,
+  /** network.inbound with private endpoints: the endpoints and their private DNS. */
+  privateEndpoints: `${PACKAGE}:mesh:MeshPrivateEndpoints`,
   /** One mesh across many stacks: the platform stack's component, and a team stack's. */
   platform: `${PACKAGE}:index:MeshPlatform`,
   team: `${PACKAGE}:index:MeshTeam`,
@@ -59,6 +61,14 @@ export const RESOURCE_TYPES = {
   randomUuid: "random:index/randomUuid:RandomUuid",
   /** A caller's disconnect step (components/service-host.ts): runs only on delete. */
   command: "command:local:Command",
+  /** network.inbound with private endpoints (components/private-endpoints.ts). */
+  privateEndpoint: "azure-native:network:PrivateEndpoint",
+  privateDnsZoneGroup: "azure-native:network:PrivateDnsZoneGroup",
+  applicationSecurityGroup: "azure-native:network:ApplicationSecurityGroup",
+  networkSecurityGroup: "azure-native:network:NetworkSecurityGroup",
+  privateDnsZone: "azure-native:privatedns:PrivateZone",
+  privateDnsZoneLink: "azure-native:privatedns:VirtualNetworkLink",
+  vnetPeering: "azure-native:network:VirtualNetworkPeering",
 } as const;
 
 /** A child's logical name, from its parent component's name (so two meshes never collide). */
