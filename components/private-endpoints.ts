@@ -197,7 +197,11 @@ export class MeshPrivateEndpoints extends pulumi.ComponentResource {
           resourceGroupName: rg,
           privateEndpointName: privateEndpointName(prefix, service),
           location: graph.location,
-          subnet: { id: pulumi.interpolate`${args.vnetIds[subnet.vnet]}/subnets/${subnet.name}` },
+          // The reference says what the VNet declares (the SDK would fill in "Disabled" otherwise).
+          subnet: {
+            id: pulumi.interpolate`${args.vnetIds[subnet.vnet]}/subnets/${subnet.name}`,
+            privateEndpointNetworkPolicies: "NetworkSecurityGroupEnabled",
+          },
           customNetworkInterfaceName: privateEndpointNicName(prefix, service),
           privateLinkServiceConnections: [
             {
