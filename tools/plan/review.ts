@@ -14,6 +14,7 @@ import * as path from "node:path";
 import { RESOURCE_TYPES as R } from "@service-edges/contract";
 import { adopt } from "./adoption";
 import { type InputChange, inputChanges, shortUrn } from "./diff";
+import { inboundModeBlocking } from "./review-inbound";
 import type { PlanResource, PlanResult, PlanViolation } from "./run";
 
 export type Op = "create" | "update" | "replace" | "delete";
@@ -508,6 +509,8 @@ function blockingOf(
       });
     }
   }
+  // Moving between network.inbound modes in an order that refuses declared calls.
+  blocking.push(...inboundModeBlocking(base, head, adopted, steps));
   return blocking;
 }
 
