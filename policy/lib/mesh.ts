@@ -13,7 +13,7 @@
  * Pure: no Pulumi imports. Works on `PolicyResource`s of `AnalyzeStack` and on the offline
  * runner's resources alike.
  */
-import { normalizeId, rgScopedId, scopeFreeId } from "./arm";
+import { normalizeId, parseSiteId, rgScopedId, scopeFreeId } from "./arm";
 import { MESH_SETTINGS, T, label } from "./types";
 import {
   Plain,
@@ -492,6 +492,16 @@ export class Mesh {
       }
     }
     this.sites = new Index(sites);
+    // A slot whose site is not known by name yet (preview: the site's name is an output) is
+    // grouped with the one site its `name` comes from.
+    for (const s of sites) {
+      if (!s.slot || s.appKey !== s.res.urn) continue;
+      const parents = new Set<SiteNode>();
+      for (const d of depsOf(s.res, "name")) {
+        for (const n of sites) if (!n.slot && n.res.urn === d) parents.add(n);
+      }
+      if (parents.size === 1) s.appKey = [...parents][0].appKey;
+    }
     this.plans = new Index(plans);
     this.subnets = new Index(subnets);
     this.identities = new Index(identities);
@@ -623,9 +633,7 @@ function siteNode(base: {
 }): SiteNode {
   const { res, p } = base;
   const slot = res.type === T.webAppSlot;
-  const rg = asString(p["resourceGroupName"] ?? p["resourceGroup"]);
-  const siteName = asString(p["name"]);
-  const slotName = slot ? asString(p["slot"]) : undefined;
+  const { rg, siteName, slotName } = siteNames(p, slot);
   const scopeIds = slot
     ? scopeIdOf(rg, "Microsoft.Web", "sites", siteName, "slots", slotName)
     : scopeIdOf(rg, "Microsoft.Web", "sites", siteName);
@@ -644,6 +652,35 @@ function siteNode(base: {
     integrationSubnet: ref(res, p, "virtualNetworkSubnetId"),
     rules: rulesOf(res, p),
   };
+}
+
+/**
+ * A site's resource group, site name and slot name. A slot's inputs name its site (`name`) and
+ * slot (`slot`), but what ARM reads back (and the planner's mocks) names a slot
+ * `{site}/{slot}` and carries `resourceGroup` and the full `id`
+ * (`.../sites/{site}/slots/{slot}`): take the parts from whichever is there, so that a read-back
+ * slot is still grouped with its site.
+ */
+function siteNames(
+  p: PlainObject,
+  slot: boolean,
+): { rg: Tri<string>; siteName: Tri<string>; slotName: Tri<string> } {
+  let rg = asString(p["resourceGroupName"] ?? p["resourceGroup"]);
+  let siteName = asString(p["name"]);
+  let slotName = slot ? asString(p["slot"]) : undefined;
+  const id = knownString(asString(p["id"]));
+  const parsed = id ? parseSiteId(id) : undefined;
+  if (parsed && (parsed.slot !== undefined) === slot) {
+    if (!knownString(rg)) rg = parsed.resourceGroup;
+    if (!knownString(siteName) || siteName.includes("/")) siteName = parsed.site;
+    if (slot && !knownString(slotName)) slotName = parsed.slot;
+  }
+  if (slot && typeof siteName === "string" && siteName.includes("/")) {
+    const [site, name] = siteName.split("/", 2);
+    siteName = site;
+    if (!knownString(slotName)) slotName = name;
+  }
+  return { rg, siteName, slotName };
 }
 
 export function rulesOf(res: StackResourceLike, p: PlainObject): Rule[] | typeof UNKNOWN {
