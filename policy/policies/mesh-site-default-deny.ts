@@ -16,7 +16,8 @@ export const meshSiteDefaultDeny: SitePolicy = {
     "private endpoint, callee app settings or Easy Auth, or a slot of such a site) must deny " +
     "unmatched traffic (ipSecurityRestrictionsDefaultAction: Deny), hold no Allow rule, alone " +
     "or together with others, for all or nearly all addresses (0.0.0.0/0, Any, a /7 or wider, " +
-    "0.0.0.0/1 + 128.0.0.0/1, the Internet or AzureCloud tags, Front Door without its " +
+    "0.0.0.0/1 + 128.0.0.0/1, the Internet or AzureCloud tags, multi-tenant tags such as " +
+    "AppService or ApiManagement, Front Door without its " +
     "X-Azure-FDID check), and restrict its SCM (Kudu) site too (scmIpSecurityRestrictionsUseMain: " +
     "true, or its own Deny default).",
   enforcementLevel: "mandatory",

@@ -43,7 +43,12 @@ const OPEN_SLOT = [
     `scmIpSecurityRestrictionsUseMain is unset and scmIpSecurityRestrictionsDefaultAction is ` +
     `unset. Fix: set siteConfig.scmIpSecurityRestrictionsUseMain to true (or give the SCM site ` +
     `its own "Deny" default).`,
-].map((message) => ({ policy: POLICY, enforcementLevel: "mandatory" as const, urn: SLOT, message }));
+].map((message) => ({
+  policy: POLICY,
+  enforcementLevel: "mandatory" as const,
+  urn: SLOT,
+  message,
+}));
 
 describe("deployment slots of mesh sites", () => {
   it("passes a closed slot read back as {site}/{slot}", () =>
