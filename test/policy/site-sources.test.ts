@@ -291,6 +291,39 @@ describe("sites, slots and endpoints however they are written", () => {
         ),
       ));
 
+    it("judges a site written as Microsoft.Web/sites: closed passes, Allow default refused", async () => {
+      const site = (action: string) =>
+        resource("azure-native:resources:Resource", "ledger-site", {
+          resourceGroupName: RG,
+          resourceProviderNamespace: "Microsoft.Web",
+          parentResourcePath: "",
+          resourceType: "sites",
+          resourceName: "app-ledger",
+          properties: {
+            siteConfig: {
+              ipSecurityRestrictions: [
+                { action: "Allow", priority: 100, vnetSubnetResourceId: ORDERS_SUBNET_ID },
+              ],
+              ipSecurityRestrictionsDefaultAction: action,
+              scmIpSecurityRestrictionsUseMain: true,
+            },
+          },
+        });
+      await assertNoViolation(plus(baseline(), site("Deny")));
+      await assertHasViolation(
+        plus(baseline(), site("Allow")),
+        v(
+          DENY,
+          "azure-native:resources:Resource",
+          "ledger-site",
+          `Resource "ledger-site" (Microsoft.Web/sites/app-ledger) has subnet access rules but ` +
+            `its unmatched-traffic action (properties.siteConfig.ipSecurityRestrictionsDefaultAction) ` +
+            `is "Allow", so callers outside the admitted subnets get through. Fix: set ` +
+            `properties.siteConfig.ipSecurityRestrictionsDefaultAction to "Deny".`,
+        ),
+      );
+    });
+
     it("refuses a private endpoint written as Microsoft.Network/privateEndpoints", () =>
       assertHasViolation(
         plus(
@@ -347,6 +380,47 @@ describe("sites, slots and endpoints however they are written", () => {
             `properties.ipSecurityRestrictionsDefaultAction to "Deny".`,
         ),
       ));
+  });
+
+  it("refuses a template's private endpoint to a site, passes one to storage", async () => {
+    const endpoint = (target: string, group: string) =>
+      deployment({
+        resources: [
+          {
+            type: "Microsoft.Network/privateEndpoints",
+            apiVersion: "2024-05-01",
+            name: "pe-billing",
+            properties: {
+              subnet: { id: `${ORDERS_SUBNET_ID}-endpoints` },
+              privateLinkServiceConnections: [
+                {
+                  name: "billing",
+                  properties: { privateLinkServiceId: target, groupIds: [group] },
+                },
+              ],
+            },
+          },
+        ],
+      });
+    const storage = `${SUB}/resourceGroups/${RG}/providers/Microsoft.Storage/storageAccounts/st`;
+    await assertNoViolation(plus(baseline(), endpoint(storage, "blob")));
+    await assertHasViolation(
+      plus(baseline(), endpoint(BILLING_APP_ID, "sites")),
+      v(
+        PE,
+        "azure-native:resources:Deployment",
+        "ledger-template",
+        `Deployment "ledger-template" resource properties.template.resources[0] ` +
+          `(Microsoft.Network/privateEndpoints "pe-billing") connects to App Service site ` +
+          `"app-billing" through properties.privateLinkServiceConnections. App Service access ` +
+          `restrictions and NSGs never filter traffic that arrives through a private endpoint, so ` +
+          `every host with network line of sight to the endpoint could call the site. Fix: remove ` +
+          `the private endpoint, and let callers reach the site on its public endpoint only once ` +
+          `that endpoint is closed: ipSecurityRestrictionsDefaultAction "Deny", the SCM site ` +
+          `restricted too, and subnet (vnetSubnetResourceId) rules that admit only the callers' ` +
+          `integration subnets.`,
+      ),
+    );
   });
 
   describe("what the pack cannot read, where a mesh site could be its target", () => {
