@@ -69,10 +69,16 @@ const CLASSIC_SLOT_SWIFT = `${CLASSIC}slotVirtualNetworkSwiftConnection:SlotVirt
 const CLASSIC_ENDPOINT = "azure:privatelink/endpoint:Endpoint";
 
 /** One classic `ipRestriction` as azure-native's `IpSecurityRestriction`. */
+/** A field of a classic rule; the provider's state keeps unused ones as "" (Terraform's zero value). */
+function field(o: PlainObject, k: string): Plain | undefined {
+  const v = o[k];
+  return v === "" || v === null ? undefined : v;
+}
+
 function classicRule(raw: Plain): Plain {
   const o = asObject(raw);
   if (o === undefined || isUnknown(o)) return o ?? null;
-  const tag = asString(o["serviceTag"]);
+  const tag = asString(field(o, "serviceTag"));
   const headers = at(o, "headers");
   const h = Array.isArray(headers) ? headers[0] : headers;
   const fdids = at(h ?? undefined, "xAzureFdids");
@@ -83,10 +89,9 @@ function classicRule(raw: Plain): Plain {
   if (tag !== undefined) {
     out["ipAddress"] = tag;
     out["tag"] = isUnknown(tag) ? UNKNOWN : "ServiceTag";
-  } else if (o["ipAddress"] !== undefined) out["ipAddress"] = o["ipAddress"];
-  if ("virtualNetworkSubnetId" in o && o["virtualNetworkSubnetId"] !== null) {
-    out["vnetSubnetResourceId"] = o["virtualNetworkSubnetId"];
-  }
+  } else if (field(o, "ipAddress") !== undefined) out["ipAddress"] = o["ipAddress"];
+  const subnet = field(o, "virtualNetworkSubnetId");
+  if (subnet !== undefined) out["vnetSubnetResourceId"] = subnet;
   if (isUnknown(h) || isUnknown(fdids)) out["headers"] = UNKNOWN;
   else if (fdids !== undefined && fdids !== null) out["headers"] = { "X-Azure-FDID": fdids };
   return out;

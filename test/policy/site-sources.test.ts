@@ -162,6 +162,44 @@ describe("sites, slots and endpoints however they are written", () => {
         ),
       ));
 
+    it("reads the provider's state, where a rule's unused fields are empty strings", async () => {
+      const rule = (r: object) => ({
+        action: "Allow",
+        priority: 100,
+        name: "",
+        ipAddress: "",
+        serviceTag: "",
+        virtualNetworkSubnetId: "",
+        headers: [],
+        ...r,
+      });
+      const site = (rules: object[]) =>
+        resource("azure:appservice/linuxWebApp:LinuxWebApp", "ledger-app", {
+          resourceGroupName: RG,
+          name: "app-ledger",
+          siteConfig: { ...CLASSIC_CLOSED, ipRestrictions: rules },
+        });
+      // A public site: an address rule is not a subnet rule, so it is no mesh site.
+      await assertNoViolation(plus(baseline(), site([rule({ ipAddress: "0.0.0.0/0" })])));
+      await assertHasViolation(
+        plus(
+          baseline(),
+          site([
+            rule({ virtualNetworkSubnetId: ORDERS_SUBNET_ID }),
+            rule({ ipAddress: "0.0.0.0/0" }),
+          ]),
+        ),
+        v(
+          DENY,
+          "azure:appservice/linuxWebApp:LinuxWebApp",
+          "ledger-app",
+          `LinuxWebApp "ledger-app" allows any source in siteConfig.ipRestrictions[1] (ipAddress ` +
+            `"0.0.0.0/0"), which opens the site to every caller. Fix: remove that rule; admit ` +
+            `callers only by their integration subnet (virtualNetworkSubnetId).`,
+        ),
+      );
+    });
+
     it("passes a closed LinuxWebAppSlot of a mesh site, refuses an unrestricted one", async () => {
       const slot = (siteConfig: object) =>
         resource("azure:appservice/linuxWebAppSlot:LinuxWebAppSlot", "billing-staging", {
