@@ -362,6 +362,46 @@ describe("sites, slots and endpoints however they are written", () => {
       );
     });
 
+    it("counts a subnet its configuration admits as an integration subnet", async () => {
+      const other = resource("azure-native:network:Subnet", "other-subnet", {
+        resourceGroupName: RG,
+        virtualNetworkName: "vnet-mesh",
+        subnetName: "snet-other",
+        addressPrefix: "10.40.1.0/27",
+        serviceEndpoints: [{ service: "Microsoft.Web" }],
+      });
+      const admitting = (subnets: OfflineResource[]) =>
+        plus(
+          baseline(),
+          ...subnets,
+          config({
+            ipSecurityRestrictionsDefaultAction: "Deny",
+            ipSecurityRestrictions: [
+              {
+                action: "Allow",
+                priority: 100,
+                vnetSubnetResourceId: `${ORDERS_SUBNET_ID.replace("snet-orders", "snet-other")}`,
+              },
+            ],
+          }),
+        );
+      await assertNoViolation(admitting([other]), "integration-subnet-service-endpoint");
+      await assertHasViolation(
+        admitting(mutate([other], "other-subnet", (p) => delete p.serviceEndpoints)),
+        {
+          policy: "integration-subnet-service-endpoint",
+          enforcementLevel: "mandatory",
+          urn: urn("azure-native:network:Subnet", "other-subnet"),
+          message:
+            `Subnet "other-subnet" is admitted by an access rule of Resource ` +
+            `"billing-web-config" (Microsoft.Web/sites/app-billing/config/web) but has no ` +
+            `Microsoft.Web service endpoint, so its calls reach App Service from public ` +
+            `addresses and subnet access rules never match them. Fix: add { service: ` +
+            `"Microsoft.Web" } to the subnet's serviceEndpoints.`,
+        },
+      );
+    });
+
     it("refuses a private endpoint written as Microsoft.Network/privateEndpoints", () =>
       assertHasViolation(
         plus(
