@@ -12,6 +12,8 @@
 import { parseSiteId } from "./arm";
 import type { StackResourceLike } from "./mesh";
 import { SitePaths, SourcedResource, label } from "./sources";
+
+const short = (type: string) => type.split(":").pop() ?? type;
 import { T } from "./types";
 import {
   Plain,
@@ -206,7 +208,15 @@ function classicSite(r: StackResourceLike, p: PlainObject): SourcedResource {
     key: r.urn,
     label: label(r.type, r.name),
     source: r,
-    paths: CLASSIC_PATHS,
+    paths: CLASSIC_WITHOUT_DEFAULT_ACTION.has(r.type)
+      ? {
+          ...CLASSIC_PATHS,
+          defaultActionNote:
+            `${short(r.type)} is deprecated and has no ipRestrictionDefaultAction: replace it ` +
+            `with LinuxWebApp or WindowsWebApp (LinuxFunctionApp, WindowsFunctionApp, or their ` +
+            `slot types), which have`,
+        }
+      : CLASSIC_PATHS,
   };
 }
 

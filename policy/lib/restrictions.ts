@@ -233,7 +233,8 @@ function mainDefaultFinding(
       (sub === true
         ? "."
         : `, and admit each caller with a subnet rule (${paths.subnetField}) for its ` +
-          `integration subnet.`),
+          `integration subnet.`) +
+      (paths.defaultActionNote ? ` (${paths.defaultActionNote} it.)` : ""),
   };
 }
 

@@ -49,6 +49,8 @@ export interface SitePaths {
   scmDefaultAction: string;
   scmUseMain: string;
   subnetField: string;
+  /** Said after a fix that sets the default action, when the type as written cannot. */
+  defaultActionNote?: string;
 }
 
 export const NATIVE_PATHS: SitePaths = {

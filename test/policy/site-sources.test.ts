@@ -136,6 +136,32 @@ describe("sites, slots and endpoints however they are written", () => {
         ),
       ));
 
+    it("refuses a deprecated AppService mesh site, which cannot set a default action", () =>
+      assertHasViolation(
+        plus(
+          baseline(),
+          resource("azure:appservice/appService:AppService", "ledger-app", {
+            resourceGroupName: RG,
+            name: "app-ledger",
+            siteConfig: {
+              ipRestrictions: [{ virtualNetworkSubnetId: ORDERS_SUBNET_ID, priority: 100 }],
+              scmUseMainIpRestriction: true,
+            },
+          }),
+        ),
+        v(
+          DENY,
+          "azure:appservice/appService:AppService",
+          "ledger-app",
+          `AppService "ledger-app" has subnet access rules but its unmatched-traffic action ` +
+            `(siteConfig.ipRestrictionDefaultAction) is unset, so refusing callers outside the ` +
+            `admitted subnets rests on an implicit platform default. Fix: set ` +
+            `siteConfig.ipRestrictionDefaultAction to "Deny". (AppService is deprecated and has ` +
+            `no ipRestrictionDefaultAction: replace it with LinuxWebApp or WindowsWebApp ` +
+            `(LinuxFunctionApp, WindowsFunctionApp, or their slot types), which have it.)`,
+        ),
+      ));
+
     it("refuses a multi-tenant service tag in a classic rule (serviceTag)", () =>
       assertHasViolation(
         plus(
