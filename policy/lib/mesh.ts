@@ -14,7 +14,14 @@
  * runner's resources alike.
  */
 import { normalizeId, parseSiteId, rgScopedId, scopeFreeId } from "./arm";
-import { NATIVE_PATHS, SitePaths, SourcedResource, Unreadable, sourced } from "./sources";
+import {
+  NATIVE_PATHS,
+  SitePaths,
+  SourcedResource,
+  Unreadable,
+  mayDeclareSites,
+  sourced,
+} from "./sources";
 import { MESH_SETTINGS, T } from "./types";
 import {
   Plain,
@@ -1163,7 +1170,7 @@ export function meshSites(mesh: Mesh): SiteNode[] {
  * site of any provider, a site configuration, or the sites of an ARM template.
  */
 export function sitesAlone(r: StackResourceLike): { mesh: Mesh; sites: SiteNode[] } {
-  const mesh = new Mesh([r]);
+  const mesh = new Mesh(mayDeclareSites(r.type) ? [r] : []);
   return { mesh, sites: [...mesh.sites.nodes, ...mesh.siteWriters] };
 }
 

@@ -297,6 +297,18 @@ function deployment(
   templateResources(r, body, rgName, out, at_);
 }
 
+/** Whether a resource of this type may declare a site (a resource policy's fast path). */
+export function mayDeclareSites(type: string): boolean {
+  return (
+    type === T.webApp ||
+    type === T.webAppSlot ||
+    type.startsWith("azure:appservice/") ||
+    type === "azure-native:resources:Resource" ||
+    DEPLOYMENTS.has(type) ||
+    DEPLOYMENT_STACKS.has(type)
+  );
+}
+
 /** Every resource of the stack in the pack's shape, and what the pack cannot read. */
 export function sourced(resources: readonly StackResourceLike[]): Sourced {
   const out: Sourced = { resources: [], unreadable: [] };
