@@ -115,7 +115,7 @@ export function templateResources(
         ([k, e]) => [`.${k}`, e],
       );
   for (const [where, e] of entries) {
-    walk(r, e, scope, rg, out, `${at}template.resources${where}`, undefined);
+    walk(r, e, scope, rg, out, `${at}resources${where}`, undefined);
   }
 }
 
@@ -192,7 +192,7 @@ function walk(
     // The nested template's own expressions are evaluated in its own scope, as ARM does.
     const nested = asObject(o["properties"]);
     if (nested && !isUnknown(nested)) {
-      templateResources(r, nested, inner, out, `${path}.properties.`, scope);
+      templateResources(r, nested, inner, out, `${path}.properties.template.`, scope);
     }
     return;
   }

@@ -294,7 +294,7 @@ function deployment(
     });
     return;
   }
-  templateResources(r, body, rgName, out, at_);
+  templateResources(r, body, rgName, out, `${at_}template.`);
 }
 
 /** Whether a resource of this type may declare a site (a resource policy's fast path). */
@@ -303,6 +303,7 @@ export function mayDeclareSites(type: string): boolean {
     type === T.webApp ||
     type === T.webAppSlot ||
     type.startsWith("azure:appservice/") ||
+    CLASSIC_DEPLOYMENTS.has(type) ||
     type === "azure-native:resources:Resource" ||
     DEPLOYMENTS.has(type) ||
     DEPLOYMENT_STACKS.has(type)
@@ -340,8 +341,55 @@ export function sourceOne(r: StackResourceLike, out: Sourced): void {
     }
     return;
   }
+  if (CLASSIC_DEPLOYMENTS.has(r.type)) {
+    classicDeployment(r, plainProps(r.props), out);
+    return;
+  }
   const classic = classicResource(r);
   if (classic) out.resources.push(classic);
+}
+
+/** The classic provider's template deployments: the template and parameters as JSON text. */
+const CLASSIC_DEPLOYMENTS = new Set([
+  "azure:core/resourceGroupTemplateDeployment:ResourceGroupTemplateDeployment",
+  "azure:core/subscriptionTemplateDeployment:SubscriptionTemplateDeployment",
+  "azure:core/tenantTemplateDeployment:TenantTemplateDeployment",
+]);
+
+function classicDeployment(r: StackResourceLike, p: PlainObject, out: Sourced): void {
+  const rg = p["resourceGroupName"] ?? "any";
+  const spec = asString(p["templateSpecVersionId"]);
+  if (typeof spec === "string" && spec !== "") {
+    out.unreadable.push({
+      source: r,
+      label: label(r.type, r.name),
+      what: "a linked template",
+      why: "its template is a template spec (templateSpecVersionId), which the pack cannot read",
+      resourceGroup: "any",
+      fix: "put the template in-line (templateContent) with literal names and settings, or declare those resources with azure-native's web and network types",
+    });
+    return;
+  }
+  const parse = (v: Plain | undefined): Plain | undefined => {
+    if (typeof v !== "string") return isUnknown(v) ? UNKNOWN : undefined;
+    try {
+      return plainProps({ v: JSON.parse(v) as unknown })["v"];
+    } catch {
+      return undefined;
+    }
+  };
+  const template = parse(p["templateContent"]);
+  if (template === undefined || isUnknown(template)) return;
+  const parameters = parse(p["parametersContent"]);
+  // parametersContent is a parameters file's body or its `parameters` object alone.
+  const given = asObject(at(parameters, "parameters") ?? parameters);
+  templateResources(
+    r,
+    { template, ...(given && !isUnknown(given) ? { parameters: given } : {}) },
+    typeof rg === "string" ? rg : "any",
+    out,
+    "templateContent ",
+  );
 }
 
 /** `/resourcegroups/{rg}/providers/microsoft.web/sites/{site}[/slots/{slot}]`. */

@@ -486,6 +486,38 @@ describe("sites, slots and endpoints however they are written", () => {
       ));
   });
 
+  it("reads the classic provider's template deployment (templateContent, parametersContent)", async () => {
+    const classic = (action: string) => {
+      const d = bicepLedger({ ipSecurityRestrictionsDefaultAction: action });
+      const body = d.props.properties as { template: object; parameters: object };
+      return resource(
+        "azure:core/resourceGroupTemplateDeployment:ResourceGroupTemplateDeployment",
+        "ledger-template",
+        {
+          resourceGroupName: RG,
+          deploymentMode: "Incremental",
+          templateContent: JSON.stringify(body.template),
+          parametersContent: JSON.stringify(body.parameters),
+        },
+      );
+    };
+    await assertNoViolation(plus(baseline(), classic("Deny")));
+    await assertHasViolation(
+      plus(baseline(), classic("Allow")),
+      v(
+        DENY,
+        "azure:core/resourceGroupTemplateDeployment:ResourceGroupTemplateDeployment",
+        "ledger-template",
+        `ResourceGroupTemplateDeployment "ledger-template" resource templateContent ` +
+          `resources[0].resources[0] (Microsoft.Web/sites/config "app-ledger/web") has subnet ` +
+          `access rules but its unmatched-traffic action ` +
+          `(properties.ipSecurityRestrictionsDefaultAction) is "Allow", so callers outside the ` +
+          `admitted subnets get through. Fix: set ` +
+          `properties.ipSecurityRestrictionsDefaultAction to "Deny".`,
+      ),
+    );
+  });
+
   it("refuses a template's private endpoint to a site, passes one to storage", async () => {
     const endpoint = (target: string, group: string) =>
       deployment({
