@@ -1165,12 +1165,15 @@ export function meshSites(mesh: Mesh): SiteNode[] {
   return mesh.sites.nodes.filter((s) => meshSite(mesh, s).mesh === true);
 }
 
+const NO_SITES = new Mesh([]);
+
 /**
  * The mesh of one resource alone, as a resource policy sees it, and the sites it declares: a
  * site of any provider, a site configuration, or the sites of an ARM template.
  */
 export function sitesAlone(r: StackResourceLike): { mesh: Mesh; sites: SiteNode[] } {
-  const mesh = new Mesh(mayDeclareSites(r.type) ? [r] : []);
+  if (!mayDeclareSites(r.type)) return { mesh: NO_SITES, sites: [] };
+  const mesh = new Mesh([r]);
   return { mesh, sites: [...mesh.sites.nodes, ...mesh.siteWriters] };
 }
 
