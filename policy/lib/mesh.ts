@@ -1079,6 +1079,13 @@ export function meshSite(mesh: Mesh, site: SiteNode): MeshSiteVerdict {
       if (tv.mesh === true) reasons.push({ kind: "config-of", site: target.node.label });
       else if (isUnknown(tv.mesh)) unknown = true;
     } else if (target.kind === "unknown") unknown = true;
+    else if (site.slot) {
+      // The configuration of a slot the stack does not declare: a slot of a mesh site is one.
+      const parent = mesh.sites.nodes.find((s) => !s.slot && s.appKey === site.appKey);
+      const pv = parent ? meshSite(mesh, parent).mesh : false;
+      if (parent && pv === true) reasons.push({ kind: "slot-of", site: parent.label });
+      else if (isUnknown(pv)) unknown = true;
+    }
     const verdict: MeshSiteVerdict = {
       mesh: reasons.length > 0 ? true : unknown ? UNKNOWN : false,
       reasons,

@@ -388,6 +388,34 @@ describe("sites, slots and endpoints however they are written", () => {
       );
     });
 
+    it("judges a slot's configuration (slots/{slot}/config/web) as a slot of its mesh site", async () => {
+      const slotConfig = (properties: object) =>
+        generic("billing-staging-config", "slots/staging/config", "web", properties);
+      await assertNoViolation(
+        plus(
+          baseline(),
+          slotConfig({
+            ipSecurityRestrictionsDefaultAction: "Deny",
+            scmIpSecurityRestrictionsUseMain: true,
+          }),
+        ),
+      );
+      await assertHasViolation(
+        plus(baseline(), slotConfig({ scmIpSecurityRestrictionsUseMain: true })),
+        v(
+          DENY,
+          "azure-native:resources:Resource",
+          "billing-staging-config",
+          `Resource "billing-staging-config" (Microsoft.Web/sites/app-billing/slots/staging/config/web) ` +
+            `is a mesh site (a deployment slot of WebApp "billing-app") but its unmatched-traffic ` +
+            `action (properties.ipSecurityRestrictionsDefaultAction) is unset, so the platform ` +
+            `lets every caller in: the list holds no rule. Fix: set ` +
+            `properties.ipSecurityRestrictionsDefaultAction to "Deny", and admit each caller with ` +
+            `a subnet rule (vnetSubnetResourceId) for its integration subnet.`,
+        ),
+      );
+    });
+
     it("counts a subnet its configuration admits as an integration subnet", async () => {
       const other = resource("azure-native:network:Subnet", "other-subnet", {
         resourceGroupName: RG,
