@@ -20,6 +20,7 @@ import {
   platformFacts,
   stackKindOf,
 } from "@service-edges/contract";
+import { deployPlan, subnetsInUseBlocking } from "./org-review";
 import { type Review, reviewPlans, reviewSummary, reviewText } from "./review";
 import {
   type PlanResource,
@@ -220,7 +221,10 @@ function validateOrg(stacks: OrgStack[], platform: OrgStack): void {
   const issues: ConfigIssue[] = [];
   for (const s of stacks.filter((x) => x.kind === "team")) {
     try {
-      buildTeamGraph(input(s), built.registry, platformFacts(built.graph));
+      buildTeamGraph(input(s), built.registry, platformFacts(built.graph), {
+        sameChange: true,
+        platformName: platform.name,
+      });
     } catch (e) {
       if (!(e instanceof ConfigError)) throw e;
       issues.push(...at(s, e.issues));
@@ -457,14 +461,21 @@ export interface OrgReview {
     change: "added" | "deleted" | "changed";
     review: Review;
   }>;
-  /** The stacks to deploy, in order: the platform first when it changed, then the teams. */
+  /**
+   * The stacks to deploy, in order: the platform first when it changed (team stacks read its
+   * outputs), then the teams; but when the platform removes something, the team stacks that
+   * delete go before it.
+   */
   deployOrder: string[];
+  /** The team stacks that deploy before the platform (they delete what it then removes). */
+  beforePlatform: string[];
 }
 
 /**
  * A PR across an org: both orgs planned, then each stack reviewed as the engine will run it;
- * stacks without changes are left out. The platform deploys first (team stacks read its outputs);
- * team stacks do not depend on each other.
+ * stacks without changes are left out. Azure's refusals that only show across stacks (a subnet
+ * the platform drops while a team's site is integrated in it) block the platform's review; team
+ * stacks do not depend on each other.
  */
 export async function reviewOrg(
   baseDir: string,
@@ -475,26 +486,44 @@ export async function reviewOrg(
   const head = await planOrgStacks(headDir, jobs);
   const names = [...new Set([...base.plans.keys(), ...head.plans.keys()])];
   const stacks: OrgReview["stacks"] = [];
+  const inUse = subnetsInUseBlocking(base, head);
   for (const name of names) {
     const b = base.plans.get(name);
     const h = head.plans.get(name);
     const review = reviewPlans(b ?? emptyPlan(name), h ?? emptyPlan(name));
-    if (review.resources.length === 0 && review.access.length === 0) continue;
     const kind = (head.kinds.get(name) ?? base.kinds.get(name))!.kind as "platform" | "team";
+    if (kind === "platform") review.blocking.push(...inUse);
+    if (review.resources.length === 0 && review.access.length === 0) continue;
     stacks.push({ name, kind, change: !b ? "added" : !h ? "deleted" : "changed", review });
   }
   stacks.sort((a, b) =>
     a.kind === b.kind ? (a.name < b.name ? -1 : 1) : a.kind === "platform" ? -1 : 1,
   );
-  return { stacks, deployOrder: stacks.filter((s) => s.change !== "deleted").map((s) => s.name) };
+  const order = deployPlan(
+    stacks.map((s) => ({ ...s, deleted: s.change === "deleted" })),
+    base,
+    head,
+    inUse.length > 0,
+  );
+  for (const s of stacks) s.review.blocking.push(...(order.blocking.get(s.name) ?? []));
+  return { stacks, deployOrder: order.order, beforePlatform: order.beforePlatform };
 }
 
 /** An org review as text: the deploy order first, then each stack's review. */
 export function orgReviewText(r: OrgReview): string {
   const out: string[] = [];
   if (r.stacks.length === 0) return "No stack changes.";
+  const platform = r.stacks.find((s) => s.kind === "platform" && s.change !== "deleted");
+  const why =
+    r.deployOrder.length <= 1
+      ? ""
+      : r.beforePlatform.length > 0
+        ? ` (${r.beforePlatform.join(", ")} first: ${r.beforePlatform.length === 1 ? "it deletes" : "they delete"} what the platform then removes; then the platform${r.deployOrder.length > r.beforePlatform.length + 1 ? ", then the other teams in any order" : ""})`
+        : platform
+          ? " (the platform first: team stacks read its outputs; the teams in any order)"
+          : " (in any order: team stacks do not depend on each other)";
   out.push(
-    `Deploy order: ${r.deployOrder.length ? r.deployOrder.map((s, i) => `${i + 1}. ${s}`).join("  ") : "nothing to deploy"}${r.deployOrder.length > 1 && r.stacks[0].kind === "platform" ? " (the platform first: team stacks read its outputs; the teams in any order)" : r.deployOrder.length > 1 ? " (in any order: team stacks do not depend on each other)" : ""}`,
+    `Deploy order: ${r.deployOrder.length ? r.deployOrder.map((s, i) => `${i + 1}. ${s}`).join("  ") : "nothing to deploy"}${why}`,
   );
   for (const s of r.stacks) {
     out.push("", `== ${s.kind} stack ${s.name} (${s.change}): ${reviewSummary(s.review)}`);
