@@ -17,13 +17,8 @@ import {
   formatIssue,
 } from "@service-edges/contract";
 import { touchedStacks } from "../../tools/ci/org-stacks";
-import {
-  type OrgPlan,
-  type OrgReview,
-  orgReviewText,
-  planOrg,
-  reviewOrg,
-} from "../../tools/plan/org";
+import { type OrgPlan, planOrg } from "../../tools/plan/org";
+import { type OrgReview, orgReviewText, reviewOrg } from "../../tools/plan/org-review";
 import type { Review } from "../../tools/plan/review";
 import { ROOT, T, planCli } from "../fixtures";
 
@@ -428,12 +423,18 @@ describe("one mesh across many stacks (--org)", function () {
         Record<string, unknown>
       >;
       s.billing.subnet = "10.50.1.0/28";
+      // orders also revokes an edge (a delete), which need not wait: the platform removes nothing.
+      const o = f["Pulumi.orders.yaml"];
+      o["service-edges:edges"] = (
+        o["service-edges:edges"] as Array<{ from: string; to: string }>
+      ).filter((e) => !(e.from === "reports" && e.to === "billing"));
     });
     const r = await reviewOrg(ORG, head, 2);
-    assert.equal(r.deployOrder[0], "platform");
     assert.ok(r.stacks[0].review.resources.some((x) => x.type === T.vnet && x.op === "update"));
+    assert.ok(r.stacks[1].review.steps.some((x) => x.op === "delete"));
     // billing now integrates into its new subnet: its team's stack deploys after the platform.
-    assert.ok(r.deployOrder.includes("orders"));
+    assert.deepEqual(r.deployOrder, ["platform", "orders"]);
+    assert.deepEqual(r.beforePlatform, []);
     const cli = planCli("--org", head, "--base", ORG);
     assert.equal(cli.code, 0, cli.stderr);
     assert.match(cli.stdout, /^Deploy order: 1\. platform {2}2\. orders \(the platform first/);
@@ -551,6 +552,45 @@ describe("one mesh across many stacks (--org)", function () {
       assert.deepEqual(
         platform.resources.map((x) => [x.type, x.op, x.changes.map((c) => c.path)]),
         [[T.vnet, "update", ["subnets[snet-reports]"]]],
+      );
+    });
+
+    it("step 1 with a new service of the same team: that stack would deploy both before and after the platform, refused", async () => {
+      const head = orgWith((f) => {
+        retired(f);
+        services(f, "Pulumi.platform.yaml").search = {
+          team: "storefront",
+          kind: "app",
+          maxInstances: 2,
+          subnet: "10.50.0.128/28",
+        };
+        services(f, "Pulumi.storefront.yaml").search = { sku: "P1v3" };
+      });
+      const r = await reviewOrg(ORG, head, 2);
+      assert.deepEqual(r.deployOrder, ["orders", "storefront", "platform"]);
+      const storefront = r.stacks.find((x) => x.name === "storefront")!.review;
+      assert.deepEqual(
+        storefront.blocking.map((b) => b.message),
+        [
+          "storefront deletes resources, so it deploys before the platform, which removes what they use; but it also uses search, which the platform adds or changes in this change and storefront reads only once the platform is deployed. Fix: split the change: first the part that adds or changes search (deploy the platform, then storefront), then the removal.",
+        ],
+      );
+      assert.deepEqual(
+        r.stacks.filter((x) => x.name !== "storefront").flatMap((x) => x.review.blocking),
+        [],
+      );
+    });
+
+    it("a caller's subnet re-addressed in the registry while its site stays integrated: refused, with a new service as the fix", async () => {
+      const head = orgWith((f) => {
+        services(f, "Pulumi.platform.yaml").web.subnet = "10.50.1.0/27";
+      });
+      const r = await reviewOrg(ORG, head, 2);
+      assert.deepEqual(
+        r.stacks.find((x) => x.name === "platform")!.review.blocking.map((b) => b.message),
+        [
+          "subnet snet-web is changed (10.50.0.0/27 -> 10.50.1.0/27) in acme-prod-vnet while acme-prod-web (team stack storefront) is integrated in it: Azure refuses the platform's VNet update while the site is integrated (\"Subnet snet-web is in use by .../serviceAssociationLinks/AppServiceLink\", Azure/deployment-stacks#150), and the site stays integrated in it. Fix: a subnet's address cannot change while an app is integrated in it; add the service again under a new name with the new subnet, move its edges, and retire web in two deployments.",
+        ],
       );
     });
 

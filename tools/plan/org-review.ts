@@ -1,28 +1,21 @@
 /**
- * What an org review adds to each stack's own review: Azure's refusals that only show across
- * stacks (the platform's VNet drops a subnet a team stack's site is integrated in), and the order
- * the stacks deploy in (deletes in the team stacks before the platform removes what they used).
+ * `npm run plan -- --org DIR --base BASE`: a PR across an org, each changed stack reviewed as its
+ * engine will run it (review.ts), plus what only shows across stacks: Azure's refusals (the
+ * platform's VNet drops a subnet a team stack's site is integrated in), and the order the stacks
+ * deploy in (deletes in the team stacks before the platform removes what they used).
  */
 import * as path from "node:path";
 import { PROJECT, RESOURCE_TYPES as R } from "@service-edges/contract";
-import type { Review } from "./review";
-import type { PlanResource, PlanResult } from "./run";
-import type { StackConfig } from "./stack-config";
+import { DEFAULT_JOBS, type OrgStack, planOrgStacks } from "./org";
+import { type Review, reviewPlans, reviewSummary, reviewText } from "./review";
+import { type PlanResource, type PlanResult, emptyPlan } from "./run";
 
 type Obj = Record<string, unknown>;
-
-/** A stack of the org as the review sees it (org.ts OrgStack, without the planner's fields). */
-export interface ReviewedStack {
-  name: string;
-  kind: "platform" | "team";
-  file: string;
-  config: StackConfig;
-}
 
 /** One side of the review: each stack's plan and its stack file, by stack name. */
 export interface OrgSide {
   plans: ReadonlyMap<string, PlanResult>;
-  kinds: ReadonlyMap<string, ReviewedStack>;
+  kinds: ReadonlyMap<string, OrgStack>;
 }
 
 const subnetsOf = (vnet: PlanResource | undefined) =>
@@ -70,14 +63,24 @@ export function subnetsInUseBlocking(base: OrgSide, head: OrgSide): Review["bloc
           const teamFile = path.basename(team.file);
           const vnetName = String(vnet.inputs.virtualNetworkName ?? vnet.name);
           const siteName = String(site.inputs.name ?? site.name);
+          const stays = head.plans
+            .get(stack)
+            ?.resources.some(
+              (r) =>
+                r.type === R.app &&
+                r.inputs.name === site.inputs.name &&
+                String(r.inputs.virtualNetworkSubnetId).toLowerCase() === subnetId,
+            );
           out.push({
             urn: headVnet?.urn ?? vnet.urn,
             message:
-              `subnet ${name} is ${resized ? `resized (${String(old.addressPrefix)} -> ${String(now.addressPrefix)})` : "removed"} from ${vnetName} while ${siteName} (team stack ${stack}) is integrated in it: ` +
+              `subnet ${name} is ${resized ? `changed (${String(old.addressPrefix)} -> ${String(now.addressPrefix)}) in` : "removed from"} ${vnetName} while ${siteName} (team stack ${stack}) is integrated in it: ` +
               `Azure refuses the platform's VNet update while the site is integrated ("Subnet ${name} is in use by .../serviceAssociationLinks/AppServiceLink", Azure/deployment-stacks#150), ` +
-              `and in one change nothing makes the platform wait for ${stack} to disconnect and delete the site (team stacks read the platform as deployed and deploy on their own). ` +
+              (stays
+                ? "and the site stays integrated in it. "
+                : `and in one change nothing makes the platform wait for ${stack} to disconnect and delete the site (team stacks read the platform as deployed and deploy on their own). `) +
               (resized
-                ? `Fix: a subnet's size cannot change while an app is integrated; give the service a new subnet (a new service name) and retire ${service} in two deployments.`
+                ? `Fix: a subnet's address cannot change while an app is integrated in it; add the service again under a new name with the new subnet, move its edges, and retire ${service} in two deployments.`
                 : `Fix: retire ${service} in two deployments: first set service-edges:services.${service}.retired: true in both ${platformFile} and ${teamFile} (keep both entries), remove every edge and calls naming ${service}, and deploy the team stacks, then the platform: its site is disconnected, then deleted, its identity deleted, and the subnet stays; then remove both entries and deploy again.`),
           });
         }
@@ -94,7 +97,7 @@ const deletes = (r: Review) => r.steps.some((s) => s.op === "delete" || s.op ===
  * edges name) that the platform adds or changes in this change: the stack reads them only once
  * the platform is deployed.
  */
-function usesNewRegistry(team: ReviewedStack, base: OrgSide, head: OrgSide): string[] {
+function usesNewRegistry(team: OrgStack, base: OrgSide, head: OrgSide): string[] {
   const registryOf = (side: OrgSide) =>
     (side.plans.get(platformOf(side)!.name)?.outputs.registry ?? {}) as Record<string, Obj>;
   const before = registryOf(base);
@@ -165,4 +168,82 @@ export function deployPlan(
     ...teams.filter((s) => !before.includes(s)).map((s) => s.name),
   ];
   return { order, beforePlatform: before.map((s) => s.name), blocking };
+}
+
+export interface OrgReview {
+  stacks: Array<{
+    name: string;
+    kind: "platform" | "team";
+    change: "added" | "deleted" | "changed";
+    review: Review;
+  }>;
+  /**
+   * The stacks to deploy, in order: the platform first when it changed (team stacks read its
+   * outputs), then the teams; but when the platform removes something, the team stacks that
+   * delete go before it.
+   */
+  deployOrder: string[];
+  /** The team stacks that deploy before the platform (they delete what it then removes). */
+  beforePlatform: string[];
+}
+
+/**
+ * A PR across an org: both orgs planned, then each stack reviewed as the engine will run it;
+ * stacks without changes are left out. Azure's refusals that only show across stacks (a subnet
+ * the platform drops while a team's site is integrated in it) block the platform's review; team
+ * stacks do not depend on each other.
+ */
+export async function reviewOrg(
+  baseDir: string,
+  headDir: string,
+  jobs = DEFAULT_JOBS,
+): Promise<OrgReview> {
+  const base = await planOrgStacks(baseDir, jobs);
+  const head = await planOrgStacks(headDir, jobs);
+  const names = [...new Set([...base.plans.keys(), ...head.plans.keys()])];
+  const stacks: OrgReview["stacks"] = [];
+  const inUse = subnetsInUseBlocking(base, head);
+  for (const name of names) {
+    const b = base.plans.get(name);
+    const h = head.plans.get(name);
+    const review = reviewPlans(b ?? emptyPlan(name), h ?? emptyPlan(name));
+    const kind = (head.kinds.get(name) ?? base.kinds.get(name))!.kind as "platform" | "team";
+    if (kind === "platform") review.blocking.push(...inUse);
+    if (review.resources.length === 0 && review.access.length === 0) continue;
+    stacks.push({ name, kind, change: !b ? "added" : !h ? "deleted" : "changed", review });
+  }
+  stacks.sort((a, b) =>
+    a.kind === b.kind ? (a.name < b.name ? -1 : 1) : a.kind === "platform" ? -1 : 1,
+  );
+  const order = deployPlan(
+    stacks.map((s) => ({ ...s, deleted: s.change === "deleted" })),
+    base,
+    head,
+    inUse.length > 0,
+  );
+  for (const s of stacks) s.review.blocking.push(...(order.blocking.get(s.name) ?? []));
+  return { stacks, deployOrder: order.order, beforePlatform: order.beforePlatform };
+}
+
+/** An org review as text: the deploy order first, then each stack's review. */
+export function orgReviewText(r: OrgReview): string {
+  const out: string[] = [];
+  if (r.stacks.length === 0) return "No stack changes.";
+  const platform = r.stacks.find((s) => s.kind === "platform" && s.change !== "deleted");
+  const why =
+    r.deployOrder.length <= 1
+      ? ""
+      : r.beforePlatform.length > 0
+        ? ` (${r.beforePlatform.join(", ")} first: ${r.beforePlatform.length === 1 ? "it deletes" : "they delete"} what the platform then removes; then the platform${r.deployOrder.length > r.beforePlatform.length + 1 ? ", then the other teams in any order" : ""})`
+        : platform
+          ? " (the platform first: team stacks read its outputs; the teams in any order)"
+          : " (in any order: team stacks do not depend on each other)";
+  out.push(
+    `Deploy order: ${r.deployOrder.length ? r.deployOrder.map((s, i) => `${i + 1}. ${s}`).join("  ") : "nothing to deploy"}${why}`,
+  );
+  for (const s of r.stacks) {
+    out.push("", `== ${s.kind} stack ${s.name} (${s.change}): ${reviewSummary(s.review)}`);
+    out.push(reviewText(s.review));
+  }
+  return out.join("\n");
 }
