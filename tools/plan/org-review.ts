@@ -128,8 +128,12 @@ export interface DeployPlan {
  * The deploy order of a changed org. Creates and updates need the platform first (team stacks
  * read its outputs); but the engine runs a stack's deletes at its end (pulumi/pulumi #9979), so
  * when the platform removes something (an identity, a subnet), the team stacks that delete run
- * before it: their sites, plans and assignments go while what they used still exists. A team
- * stack that both deletes and uses what the platform adds in the same change cannot be ordered.
+ * before it: their sites, plans and assignments go while what they used still exists. (A caller's
+ * principal deleted first takes its app role assignments with it, and the callee team's stack
+ * then fails to delete them: the azuread provider's delete fails on any error, 404 included —
+ * hashicorp/terraform-provider-azuread, internal/services/approleassignments/
+ * app_role_assignment_resource.go, appRoleAssignmentResourceDelete.) A team stack that both
+ * deletes and uses what the platform adds in the same change cannot be ordered.
  */
 export function deployPlan(
   changed: ReadonlyArray<{
