@@ -307,6 +307,7 @@ function describePackOverGrpc(
         [
           ["no-private-endpoint-callee", "mandatory", resource],
           ["mesh-site-default-deny", "mandatory", resource],
+          ["mesh-site-changes-readable", "mandatory", stack],
           ["assignment-required", "mandatory", stack],
           ["distinguishable-callers", "mandatory", stack],
           ["no-shared-caller-identity", "mandatory", stack],
@@ -423,6 +424,20 @@ function describePackOverGrpc(
             (p) => (p.siteConfig.scmIpSecurityRestrictionsUseMain = false),
           ),
         "billing-app",
+      ],
+      [
+        "mesh-site-changes-readable",
+        () =>
+          plus(
+            baseline(),
+            resource("azure-native:resources:Deployment", "billing-template", {
+              resourceGroupName: RG,
+              properties: {
+                mode: "Incremental",
+                templateLink: { uri: "https://example.com/site.json" },
+              },
+            }),
+          ),
       ],
       [
         "assignment-required",
