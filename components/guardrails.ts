@@ -57,7 +57,21 @@ export interface MeshGuardrailsArgs {
   >;
   /** The user-assigned identities' names (the identities-scope rule). */
   identityNames: readonly string[];
+  /** Rules not deployed (see PRIVATE_ENDPOINT_MODE_OMITS). */
+  omit?: readonly string[];
 }
+
+/**
+ * The rules that refuse the private-endpoint layer itself (its endpoints, their auto-approved
+ * connections, public access Disabled): with network.inbound serviceAndPrivateEndpoints or
+ * privateEndpoints they are not deployed. Already in the step between the modes, so that the
+ * public-access rule is gone before the sites turn public access off.
+ */
+export const PRIVATE_ENDPOINT_MODE_OMITS = [
+  "no-private-endpoint-to-mesh-site-by-name",
+  "no-private-endpoint-approval",
+  "mesh-site-public-network-access",
+] as const;
 
 /**
  * Guardrails outside Pulumi: one custom Azure Policy definition per rule (guardrail-rules.ts),
@@ -82,7 +96,8 @@ export class MeshGuardrails extends pulumi.ComponentResource {
     const parameters = pulumi.output(args.parameters);
     this.definitions = new Map();
     this.assignments = [];
-    for (const r of guardrailRules()) {
+    const omitted = new Set(args.omit ?? []);
+    for (const r of guardrailRules().filter((r) => !omitted.has(r.name))) {
       const definition = new authorization.PolicyDefinition(
         `${name}-${r.name}`,
         {

@@ -15,6 +15,7 @@ import {
   identitiesGroupName,
   isCallee,
   isCaller,
+  hasPrivateEndpoints,
   networkGroupName,
   publicAccessOff,
   serviceGroupName,
@@ -26,6 +27,7 @@ import { CalleeApplication } from "./callee-application";
 import {
   type GuardrailGroup,
   MeshGuardrails,
+  PRIVATE_ENDPOINT_MODE_OMITS,
   meshGuardrailParameters,
   subscriptionOf,
 } from "./guardrails";
@@ -251,6 +253,7 @@ async function buildMesh(
         groups: assigned,
         identityNames: graph.services.map((s) => siteName(prefix, s.name)),
         parameters: meshGuardrailParameters(graph, network.vnetIds),
+        ...(hasPrivateEndpoints(graph.inbound) ? { omit: PRIVATE_ENDPOINT_MODE_OMITS } : {}),
       },
       { parent: mesh },
     );
