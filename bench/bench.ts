@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --runs N --sizes dev,100,1000 --floor PATH]`: plan time and peak memory of
+ * `npm run bench [-- --runs N --sizes dev,100,1000,private1000 --floor PATH]`: plan time and peak memory of
  * the dev stack (end to end, as `npm start` runs it) and of generated meshes, min/median of
  * several runs, side by side with the Pulumi runtime's floor for the same resource types
  * (`../shared/bench/floor.js`: the SDK's MockMonitor, batched registrations, nothing else), per
@@ -15,7 +15,8 @@ const root = path.resolve(__dirname, "..");
 const { values } = parseArgs({
   options: {
     runs: { type: "string", default: "5" },
-    sizes: { type: "string", default: "dev,100,1000" },
+    // private1000: the 1,000-service mesh in private mode (network.inbound: privateEndpoints).
+    sizes: { type: "string", default: "dev,100,1000,private1000" },
     floor: {
       type: "string",
       default: process.env.SERVICE_EDGES_FLOOR ?? path.resolve(root, "../shared/bench/floor.js"),
@@ -128,12 +129,13 @@ const kibPerResource = (mib: number, n: number) => Math.round((mib * 1024) / n);
 
 const medians = new Map<string, number>();
 for (const which of values.sizes.split(",")) {
-  const n = which === "1000" ? Math.min(runs, 3) : runs;
+  const services = which.replace(/^private/, "");
+  const n = services === "1000" ? Math.min(runs, 3) : runs;
   const withFloor = hasFloor && which !== "dev";
   const samples: Sample[] = [];
   const floors: Sample[] = [];
   for (let i = 0; i < n; i++) {
-    if (withFloor) floors.push(floorOnce(which));
+    if (withFloor) floors.push(floorOnce(services));
     samples.push(once(which));
   }
   const planMs = median(samples.map((s) => s.planMs));
@@ -141,7 +143,11 @@ for (const which of values.sizes.split(",")) {
   const resources = samples[0].resources;
   medians.set(which, planMs);
   table.push([
-    which === "dev" ? "dev stack" : `${which} services`,
+    which === "dev"
+      ? "dev stack"
+      : which.startsWith("private")
+        ? `${services} services, private endpoints`
+        : `${which} services`,
     String(resources),
     String(samples[0].depth),
     String(n),

@@ -4,7 +4,18 @@
  */
 import { formatCidr, parseCidr } from "@service-edges/contract";
 
-export function generatedMesh(n: number, fanout = 10): Record<string, unknown> {
+/** Private mode: service i's endpoint subnet, a /25 from 10.72.0.0 (above every /28 used). */
+function peSubnet(i: number): string {
+  const start = parseCidr("10.72.0.0/25");
+  if (!start.ok) throw new Error("bad endpoint range");
+  return formatCidr(start.cidr.start + BigInt(Math.floor(i / 100)) * 128n, 25);
+}
+
+export function generatedMesh(
+  n: number,
+  fanout = 10,
+  inbound: "serviceEndpoints" | "privateEndpoints" = "serviceEndpoints",
+): Record<string, unknown> {
   const space = parseCidr("10.64.0.0/12");
   if (!space.ok) throw new Error("bad address space");
   const name = (i: number) => `svc${String(i).padStart(4, "0")}`;
@@ -17,14 +28,20 @@ export function generatedMesh(n: number, fanout = 10): Record<string, unknown> {
       maxInstances: 5,
       subnet: formatCidr(space.cidr.start + BigInt(i) * 16n, 28),
       roles: ["Call"],
+      // Private mode: 100 endpoints per subnet (an NSG's rules name at most 100 ASGs).
+      ...(inbound === "privateEndpoints" ? { privateEndpointSubnet: peSubnet(i) } : {}),
     };
     for (let k = 1; k <= Math.min(fanout, n - 1); k++) {
       edges.push({ from: name(i), to: name((i + k) % n), roles: ["Call"] });
     }
   }
+  const peSubnets = [...new Set(Object.keys(services).map((_, i) => peSubnet(i)))];
   return {
     "azure-native:location": "westeurope",
-    "service-edges:network": { addressSpace: "10.64.0.0/12" },
+    "service-edges:network": {
+      addressSpace: "10.64.0.0/12",
+      ...(inbound === "privateEndpoints" ? { inbound, privateEndpointSubnets: peSubnets } : {}),
+    },
     "service-edges:services": services,
     "service-edges:edges": edges,
   };

@@ -1,6 +1,7 @@
 /**
  * One plan in a fresh process, for the benchmark: prints {ms, maxRssMiB, resources} as JSON.
- * argv: "dev" or a service count for a generated mesh.
+ * argv: "dev", a service count for a generated mesh, or `private<count>` for one in private mode
+ * (network.inbound: privateEndpoints).
  */
 import "../tools/plan/lazy-sdk-deps";
 import { runPlan } from "../tools/plan/run";
@@ -15,7 +16,13 @@ const which = process.argv[2] ?? "dev";
 const config =
   which === "dev"
     ? readStackConfig(stackFile(PROJECT_DIR, "dev"), "dev")
-    : { stack: `gen${which}`, file: "<generated>", values: generatedMesh(Number(which)) };
+    : which.startsWith("private")
+      ? {
+          stack: `gen${which}`,
+          file: "<generated>",
+          values: generatedMesh(Number(which.slice("private".length)), 10, "privateEndpoints"),
+        }
+      : { stack: `gen${which}`, file: "<generated>", values: generatedMesh(Number(which)) };
 const t0 = performance.now();
 runPlan({ config }).then((plan) => {
   const ms = performance.now() - t0;
