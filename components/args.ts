@@ -22,12 +22,29 @@ export const IdentityKind = {
 } as const;
 export type IdentityKind = (typeof IdentityKind)[keyof typeof IdentityKind];
 
+/** How callees are reached (README, "Two network layers"). */
+export const InboundMode = {
+  /** Public network access on; access restrictions admit each callee's callers' subnets (default). */
+  serviceEndpoints: "serviceEndpoints",
+  /** Public network access off; each callee's private endpoint, filtered by its subnet's NSG. */
+  privateEndpoints: "privateEndpoints",
+  /** Both at once: the step between the two, in either direction. */
+  serviceAndPrivateEndpoints: "serviceAndPrivateEndpoints",
+} as const;
+export type InboundMode = (typeof InboundMode)[keyof typeof InboundMode];
+
 /** The virtual network that holds every caller's integration subnet. */
 export interface Network {
   /** The VNet's address space, e.g. 10.40.0.0/16. Every caller's subnet lies inside it. */
   addressSpace: string;
   /** Ranges (build agents) allowed to reach the callees' SCM (deployment) sites. */
   scmAllowedRanges?: string[];
+  /** How callees are reached (default serviceEndpoints). */
+  inbound?: InboundMode;
+  /** With private endpoints: the subnets that hold them (a /25 holds 100), each with its NSG. */
+  privateEndpointSubnets?: string[];
+  /** With private endpoints: an existing privatelink.azurewebsites.net zone to register in. */
+  privateDnsZoneId?: string;
 }
 
 /** How code reaches a service, so the program owns the settings deployments depend on. */
@@ -86,6 +103,8 @@ export interface Service {
   ingress?: string[];
   /** With AzureFrontDoor.Backend in ingress: the Front Door profile's id (X-Azure-FDID). */
   frontDoorId?: string;
+  /** With private endpoints: which of network.privateEndpointSubnets holds its endpoint. */
+  privateEndpointSubnet?: string;
   /** How code reaches it (default: package for Function apps on Elastic Premium, else none). */
   deploy?: DeployMode;
   /** The team's own app settings (no secrets: reference Key Vault instead). */

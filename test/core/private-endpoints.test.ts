@@ -5,6 +5,7 @@ import {
   DENY_ALL_PRIORITY,
   NSG_LIMITS,
   allocatePriorities,
+  buildPlatformGraph,
   buildServiceGraph,
 } from "@service-edges/contract";
 import { type Values, clone, smallConfig } from "../fixtures";
@@ -257,13 +258,13 @@ describe("private endpoints: the contract's plan", () => {
     it("a service tag in ingress in private mode", () => {
       const i = one(
         issuesAfter((s) => {
-          s.a.ingress = ["ApiManagement.WestEurope", "10.50.0.0/24"];
+          s.a.ingress = ["AzureTrafficManager", "10.50.0.0/24"];
         }),
       );
       assert.equal(i.path, "service-edges:services.a.ingress[0]");
       assert.equal(
         i.message,
-        "the service tag ApiManagement.WestEurope reaches sites over their public endpoint, which network.inbound: privateEndpoints turns off",
+        "the service tag AzureTrafficManager reaches sites over their public endpoint, which network.inbound: privateEndpoints turns off",
       );
     });
 
@@ -272,6 +273,34 @@ describe("private endpoints: the contract's plan", () => {
       (v["service-edges:network"] as Net).inbound = "serviceAndPrivateEndpoints";
       (v["service-edges:services"] as Services).a.ingress = "public";
       assert.equal(build(v).inbound, "serviceAndPrivateEndpoints");
+    });
+
+    it("private endpoints in a platform stack (the org components build service endpoints only)", () => {
+      let issues: ConfigIssue[] = [];
+      try {
+        buildPlatformGraph({
+          stack: "platform",
+          location: "westeurope",
+          network: {
+            addressSpace: "10.50.0.0/16",
+            inbound: "privateEndpoints",
+            privateEndpointSubnets: ["10.50.1.0/25"],
+          },
+          services: { a: { team: "t", kind: "app", maxInstances: 1, subnet: "10.50.0.0/28" } },
+        });
+      } catch (e) {
+        issues = [...(e as ConfigError).issues];
+      }
+      assert.deepEqual(
+        issues.map((i) => [i.path, i.message, i.fix]),
+        [
+          [
+            "service-edges:network.inbound",
+            "privateEndpoints is not supported in a mesh across many stacks yet",
+            "remove it (serviceEndpoints); private endpoints work in a single-stack mesh",
+          ],
+        ],
+      );
     });
 
     it("more callees than one NSG can name, and says how many more subnets the mesh needs", () => {

@@ -182,6 +182,13 @@ export function buildPlatformGraph(input: StackConfigInput): {
   let graph: ServiceGraph | undefined;
   try {
     graph = buildServiceGraph({ ...input, services, edges: [] }, { places: () => false });
+    // The org components (MeshPlatform, MeshTeam) build the service-endpoint layer only.
+    if (graph.inbound !== "serviceEndpoints")
+      issues.push({
+        path: "service-edges:network.inbound",
+        message: `${graph.inbound} is not supported in a mesh across many stacks yet`,
+        fix: "remove it (serviceEndpoints); private endpoints work in a single-stack mesh",
+      });
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     issues.push(...e.issues);
