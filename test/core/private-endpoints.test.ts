@@ -233,6 +233,21 @@ describe("private endpoints: the contract's plan", () => {
       );
     });
 
+    it("a privateDnsZoneId that is not a privatelink.azurewebsites.net zone", () => {
+      const i = one(
+        issuesAfter(
+          (_s, net) =>
+            (net.privateDnsZoneId =
+              "/subscriptions/x/resourceGroups/hub/providers/Microsoft.Network/privateDnsZones/privatelink.blob.core.windows.net"),
+        ),
+      );
+      assert.equal(i.path, "service-edges:network.privateDnsZoneId");
+      assert.equal(
+        i.message,
+        '"/subscriptions/x/resourceGroups/hub/providers/Microsoft.Network/privateDnsZones/privatelink.blob.core.windows.net" is not the resource id of a privatelink.azurewebsites.net zone',
+      );
+    });
+
     it("private-endpoint subnets in serviceEndpoints mode", () => {
       const i = one(issuesAfter((_s, net) => delete net.inbound));
       assert.equal(i.path, "service-edges:network.privateEndpointSubnets");

@@ -1022,6 +1022,7 @@ export function buildServiceGraph(
       callerSubnets: subnets,
       vnets,
       scmAllowedRanges,
+      privateDnsZoneId: net.success ? net.data.privateDnsZoneId : undefined,
     },
     ctx.add,
   );

@@ -154,6 +154,8 @@ export interface PrivateEndpointInput {
   callerSubnets: ReadonlyMap<string, Cidr>;
   vnets: ReadonlyArray<{ name: string; space: Cidr }>;
   scmAllowedRanges: readonly Cidr[];
+  /** `network.privateDnsZoneId`, as written. */
+  privateDnsZoneId?: string;
 }
 
 type Add = (segs: Array<string | number>, message: string, fix: string) => void;
@@ -187,6 +189,18 @@ export function planPrivateEndpoints(
     .map(([n]) => n)
     .sort();
   refuseUnreachableIngress(input, add);
+  if (
+    input.privateDnsZoneId !== undefined &&
+    !new RegExp(
+      `^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\\.Network/privateDnsZones/${SITES_PRIVATE_DNS_ZONE.replace(/\./g, "\\.")}$`,
+      "i",
+    ).test(input.privateDnsZoneId)
+  )
+    add(
+      ["network", "privateDnsZoneId"],
+      `${JSON.stringify(input.privateDnsZoneId)} is not the resource id of a ${SITES_PRIVATE_DNS_ZONE} zone`,
+      `use the zone's id: az network private-dns zone show -g <group> -n ${SITES_PRIVATE_DNS_ZONE} --query id, or remove it (the mesh creates its own zone)`,
+    );
   const used = [...input.callerSubnets.values()];
   const first = input.vnets[0]?.space;
   const hint = (prefix: number, extra: readonly Cidr[] = []) => {
@@ -413,7 +427,10 @@ function checkCapacity(
       add(
         at,
         `${subnet.cidr.text} has ${Math.max(0, usableAddresses(subnet.cidr.prefix))} usable addresses (5 are reserved), but ${subnet.services.length} private endpoints are placed in it (one address each)`,
-        `use a /${prefixHolding(subnet.services.length)} or larger${hint(prefixHolding(subnet.services.length))}, or ${pin}`,
+        `use a /${prefixHolding(subnet.services.length)} or larger${hint(
+          prefixHolding(subnet.services.length),
+          subnets.map((s) => s.cidr),
+        )}, or ${pin}`,
       );
     }
   });
