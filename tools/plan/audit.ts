@@ -44,6 +44,7 @@ import {
   isCallee,
   siteName,
 } from "@service-edges/contract";
+import { integrationSubnetOf, sitesInMeshSubnetsNotTheirOwner } from "./audit-subnet-owners";
 import { graphOf } from "./run";
 import { type StackConfig, UsageError, readJsonFile } from "./stack-config";
 
@@ -420,6 +421,9 @@ export function readSites(file: string): (sites: Sites) => void {
     const at = (sites: Sites) => sites.get(parsed.name, parsed.slot);
     if (/^\/config\/web$/i.test(parsed.rest) || type.endsWith("/config")) {
       ops.push((sites) => sites.apply(at(sites), {}, props));
+    } else if (integrationSubnetOf(parsed.rest, props) !== undefined) {
+      const subnet = integrationSubnetOf(parsed.rest, props);
+      if (subnet) ops.push((sites) => void (at(sites).subnetId = subnet));
     } else if (/^\/privateendpointconnections\//i.test(parsed.rest)) {
       const c = endpointConnection(v);
       ops.push((sites) => sites.addEndpoint(at(sites), c));
@@ -926,6 +930,7 @@ class Auditor {
         this.entry(e.from, s.name).declared = e.roles;
     }
     for (const s of graph.services) this.network(s);
+    this.findings.push(...sitesInMeshSubnetsNotTheirOwner(graph, this.d.sites.all.values()));
     this.identityGrants();
     this.settleNetwork();
     const order = (f: Finding) =>
