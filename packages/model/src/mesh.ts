@@ -1,0 +1,133 @@
+/**
+ * The mesh: the deployed resources (deployed.ts) bound to service names through the mesh's
+ * naming (`@service-edges/contract`): a service's site, plan and user-assigned identity share its
+ * physical name `<prefix>-<service>` (siteName); its callee application has the identifier URI
+ * `api://<tenant>/<prefix>-<service>` (identifierUriFor); its app registration, when it has one,
+ * is the other application named `<prefix>-<service>`. Pure: no Pulumi imports.
+ */
+import { identifierUriFor, siteName } from "@service-edges/contract";
+import {
+  type Application,
+  type Deployed,
+  type Grant,
+  type ModelResource,
+  type ServicePrincipal,
+  type Site,
+  readDeployed,
+} from "./deployed";
+import { sameText } from "./unknown";
+
+export type PrincipalKind = "managed identity" | "app registration" | "callee application";
+
+/** A service's Entra side: its callee application and its caller principals. */
+export interface ServiceEntra {
+  /** The callee application (with its app roles), if the service is called with tokens. */
+  app?: Application;
+  /** The callee application's service principal. */
+  sp?: ServicePrincipal;
+  /** The user-assigned managed identity's principal id. */
+  managedIdentity?: string;
+  /** The service principal of the service's app registration (a caller that is no Azure app). */
+  registration?: ServicePrincipal;
+}
+
+export interface MeshOptions {
+  /** The stack's name prefix (`namePrefix`): site `<prefix>-<service>`. */
+  namePrefix: string;
+  services: readonly string[];
+}
+
+export class MeshModel {
+  /** Principal id (lower-cased) -> the service it belongs to. */
+  readonly principals = new Map<string, { service: string; kind: PrincipalKind }>();
+  private readonly entraByService = new Map<string, ServiceEntra>();
+
+  constructor(
+    readonly deployed: Deployed,
+    readonly namePrefix: string,
+    readonly services: readonly string[],
+  ) {
+    for (const s of services) {
+      const e = this.bindEntra(s);
+      this.entraByService.set(s, e);
+      if (e.managedIdentity) {
+        this.principals.set(e.managedIdentity, { service: s, kind: "managed identity" });
+      }
+      if (e.registration) {
+        this.principals.set(e.registration.objectId, { service: s, kind: "app registration" });
+      }
+      if (e.sp) this.principals.set(e.sp.objectId, { service: s, kind: "callee application" });
+    }
+  }
+
+  /** The service's physical name: its site's, plan's and identity's. */
+  physical(service: string): string {
+    return siteName(this.namePrefix, service);
+  }
+
+  site(service: string, slot?: string): Site | undefined {
+    return this.deployed.sites.find(this.physical(service), slot);
+  }
+
+  /** The slots of the service's site. */
+  slots(service: string): Site[] {
+    const name = this.physical(service).toLowerCase();
+    return [...this.deployed.sites.all.values()].filter(
+      (s) => s.slot !== undefined && s.name.toLowerCase() === name,
+    );
+  }
+
+  /** The service whose site is integrated into this subnet. */
+  serviceOfSubnet(subnetId: string): string | undefined {
+    for (const s of this.services) {
+      const site = this.site(s);
+      if (site?.subnetId && sameText(site.subnetId, subnetId)) return s;
+    }
+    return undefined;
+  }
+
+  entra(service: string): ServiceEntra {
+    return this.entraByService.get(service) ?? {};
+  }
+
+  get grants(): readonly Grant[] {
+    return this.deployed.grants;
+  }
+
+  private bindEntra(service: string): ServiceEntra {
+    const physical = this.physical(service);
+    const uris = new Set(
+      [...this.deployed.tenants].map((t) =>
+        identifierUriFor(t, this.namePrefix, service).toLowerCase(),
+      ),
+    );
+    const uriPattern = new RegExp(
+      `^api://[^/]+/${physical.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`,
+      "i",
+    );
+    const apps = this.deployed.applications;
+    const app =
+      apps.find((a) => a.identifierUris.some((u) => uris.has(u.toLowerCase()))) ??
+      apps.find((a) => a.identifierUris.some((u) => uriPattern.test(u))) ??
+      apps.find((a) => sameText(a.displayName, physical) && a.roles.size > 0);
+    const spOf = (a: Application | undefined) =>
+      a?.clientId
+        ? this.deployed.servicePrincipals.find((p) => sameText(p.clientId, a.clientId))
+        : undefined;
+    const registrationApp = apps.find((a) => a !== app && sameText(a.displayName, physical));
+    const mi = this.deployed.identities.get(physical.toLowerCase());
+    const sp = spOf(app);
+    const registration = spOf(registrationApp);
+    return {
+      ...(app ? { app } : {}),
+      ...(sp ? { sp } : {}),
+      ...(mi?.principalId ? { managedIdentity: mi.principalId } : {}),
+      ...(registration ? { registration } : {}),
+    };
+  }
+}
+
+/** The mesh from a list of resources (planned, or a state export's). */
+export function readMesh(resources: readonly ModelResource[], options: MeshOptions): MeshModel {
+  return new MeshModel(readDeployed(resources), options.namePrefix, options.services);
+}
