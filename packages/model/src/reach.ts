@@ -180,3 +180,38 @@ export function reach(model: MeshModel, caller: string, callee: string): Reach {
     identity,
   };
 }
+
+/**
+ * The pairs a rule or a grant names specifically: the callee's access restrictions name the
+ * caller's integration subnet, or one of the caller's principals holds an app role assignment on
+ * the callee. (Pairs admitted only because a site admits everyone are not listed: every service
+ * is such a pair.)
+ */
+export function namedPairs(model: MeshModel): Array<{ caller: string; callee: string }> {
+  const out = new Map<string, { caller: string; callee: string }>();
+  const add = (caller: string, callee: string) => {
+    if (caller !== callee) out.set(`${caller}\u0000${callee}`, { caller, callee });
+  };
+  for (const callee of model.services) {
+    const site = model.site(callee);
+    for (const rules of [site?.rules]) {
+      if (!Array.isArray(rules)) continue;
+      for (const r of rules) {
+        const subnet =
+          typeof r === "object" && r !== null
+            ? (r as Record<string, unknown>).vnetSubnetResourceId
+            : undefined;
+        const owner = typeof subnet === "string" ? model.serviceOfSubnet(subnet) : undefined;
+        if (owner) add(owner, callee);
+      }
+    }
+    const sp = model.entra(callee).sp;
+    if (!sp) continue;
+    for (const g of model.grants) {
+      if (!sameText(g.resourceId, sp.objectId)) continue;
+      const who = model.principals.get(g.principalId.toLowerCase());
+      if (who && who.kind !== "callee application") add(who.service, callee);
+    }
+  }
+  return [...out.values()];
+}
