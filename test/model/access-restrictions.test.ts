@@ -301,7 +301,14 @@ describe("model: App Service access restrictions, one decision", () => {
     const withUnknown = (action: "Allow" | "Deny") => ({
       ...rules,
       rules: [
-        { name: "pending", index: 1, priority: 10, action, source: UNKNOWN, headers: {} },
+        {
+          name: "pending",
+          index: 1,
+          priority: 10,
+          action,
+          source: UNKNOWN as typeof UNKNOWN,
+          headers: {},
+        },
         ...(rules.rules as never[]),
       ],
     });
