@@ -67,7 +67,7 @@ function assertService(plan: PlanResult, service: string): void {
   if (plan.services.some((x) => x.name === service)) return;
   throw new UnknownServiceError(
     plan.services.length === 0
-      ? `unknown service "${service}": the plan has no mesh services (its stack config declares none under services). Fix: plan the stack that declares it (--stack NAME or --config FILE)`
+      ? `unknown service "${service}": the plan has no mesh services (the program registered no mesh sites: its stack config declares no services, or the program uses no ServiceMesh). Fix: plan the stack that declares it (--stack NAME, --config FILE or --program FILE)`
       : `unknown service "${service}"; the stack has ${plan.services.map((x) => x.name).join(", ")}`,
   );
 }

@@ -128,16 +128,17 @@ export function runAudit(flags: AuditFlags, config: StackConfig, out: (s: string
   }
   if (flags.json && flags.format) throw new UsageError("give --json or --format, not both");
   if (!flags.state) throw new UsageError("audit needs --state FILE (pulumi stack export)");
-  // Files are read and named as given: no absolute path in the report or its markdown.
+  // The CLI resolved the files against where it was run; the report names them from there, as
+  // the user wrote them (no absolute path in the text or the markdown).
   const state = readState(flags.state);
   const assignments = flags.assignments ? readAssignments(flags.assignments) : undefined;
   const applySites = flags.sites ? readSites(flags.sites) : undefined;
   const report = audit({ config, state, assignments, sites: applySites });
   const sources = [
-    `state ${flags.state}`,
+    `state ${shownPath(flags.state)}`,
     `config ${shownPath(config.file)}`,
-    ...(flags.assignments ? [`assignments ${flags.assignments}`] : []),
-    ...(flags.sites ? [`sites ${flags.sites}`] : []),
+    ...(flags.assignments ? [`assignments ${shownPath(flags.assignments)}`] : []),
+    ...(flags.sites ? [`sites ${shownPath(flags.sites)}`] : []),
   ].join(", ");
   if (flags.json) out(JSON.stringify(report, null, 2));
   else if (flags.format === "markdown") out(auditMarkdown(report, sources));
