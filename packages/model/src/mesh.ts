@@ -77,13 +77,35 @@ export class MeshModel {
     );
   }
 
+  private subnetOwners?: Map<string, string>;
+
   /** The service whose site is integrated into this subnet. */
   serviceOfSubnet(subnetId: string): string | undefined {
-    for (const s of this.services) {
-      const site = this.site(s);
-      if (site?.subnetId && sameText(site.subnetId, subnetId)) return s;
+    if (!this.subnetOwners) {
+      this.subnetOwners = new Map();
+      for (const s of this.services) {
+        const id = this.site(s)?.subnetId;
+        if (id && !this.subnetOwners.has(id.toLowerCase()))
+          this.subnetOwners.set(id.toLowerCase(), s);
+      }
     }
-    return undefined;
+    return this.subnetOwners.get(subnetId.toLowerCase());
+  }
+
+  private grantsBySp?: Map<string, Grant[]>;
+
+  /** The app role assignments on one service principal (its `appRoleAssignedTo`). */
+  grantsOn(spObjectId: string): readonly Grant[] {
+    if (!this.grantsBySp) {
+      this.grantsBySp = new Map();
+      for (const g of this.deployed.grants) {
+        const key = g.resourceId.toLowerCase();
+        const list = this.grantsBySp.get(key);
+        if (list) list.push(g);
+        else this.grantsBySp.set(key, [g]);
+      }
+    }
+    return this.grantsBySp.get(spObjectId.toLowerCase()) ?? [];
   }
 
   entra(service: string): ServiceEntra {

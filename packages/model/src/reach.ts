@@ -143,8 +143,8 @@ export function identityReach(model: MeshModel, caller: string, callee: string):
   let via: PrincipalKind | undefined;
   let defaultAccess = false;
   for (const [principal, kind] of principals) {
-    for (const g of model.grants) {
-      if (!sameText(g.principalId, principal) || !sameText(g.resourceId, spId)) continue;
+    for (const g of model.grantsOn(spId)) {
+      if (!sameText(g.principalId, principal)) continue;
       if (ZERO_ROLE.test(g.appRoleId)) defaultAccess = true;
       const role = target.app.roles.get(g.appRoleId.toLowerCase());
       if (!role || !role.enabled) continue;
@@ -207,8 +207,7 @@ export function namedPairs(model: MeshModel): Array<{ caller: string; callee: st
     }
     const sp = model.entra(callee).sp;
     if (!sp) continue;
-    for (const g of model.grants) {
-      if (!sameText(g.resourceId, sp.objectId)) continue;
+    for (const g of model.grantsOn(sp.objectId)) {
       const who = model.principals.get(g.principalId.toLowerCase());
       if (who && who.kind !== "callee application") add(who.service, callee);
     }
