@@ -212,6 +212,42 @@ describe("model: the mesh read from resources, and reach per layer", () => {
     );
   });
 
+  it("a caller of another stack: its subnet and principal from the platform's registry", () => {
+    // A team stack holds the callee; the caller's site and identity live in other stacks, and
+    // the team stack reads them through its StackReference to the platform.
+    const own = resources().filter(
+      (r) =>
+        !(r.p.name === "p-orders" || r.p.resourceName === "p-orders") &&
+        r.type !== "azure-native:network:VirtualNetwork",
+    );
+    const platform = modelResource({
+      urn: "urn:pulumi:inv::p::pulumi:pulumi:StackReference::org/platform",
+      type: "pulumi:pulumi:StackReference",
+      inputs: { name: "org/platform" },
+      outputs: {
+        outputs: {
+          tenantId: TENANT,
+          registry: {
+            orders: {
+              subnetId: subnet("orders"),
+              managedPrincipalId: "00000000-0000-4000-8000-000000000001",
+              principalObjectId: "00000000-0000-4000-8000-000000000001",
+            },
+          },
+        },
+      },
+    });
+    const m = readMesh([...own, platform], {
+      namePrefix: "p",
+      services: ["billing", "orders", "web"],
+    });
+    assert.equal(
+      said(m, "orders", "billing"),
+      "network true by rule orders; identity true by grant [Invoices.Write]",
+    );
+    assert.equal(m.serviceOfSubnet(subnet("orders")), "orders");
+  });
+
   it("binds sites, identities and the callee's application to service names", () => {
     const m = mesh();
     assert.equal(m.site("billing")?.name, "p-billing");

@@ -230,7 +230,23 @@ export interface Deployed {
   servicePrincipals: ServicePrincipal[];
   grants: Grant[];
   tenants: Set<string>;
+  /**
+   * Services of the org's registry that live in other stacks, as a team stack reads them from
+   * the platform's outputs through its StackReference (`registry`, components/org.ts): their
+   * integration subnet and their principals.
+   */
+  registry: Map<string, RegistryEntry>;
 }
+
+export interface RegistryEntry {
+  subnetId?: string;
+  /** The managed identity's principal id. */
+  managedPrincipalId?: string;
+  /** The principal the service's edges are granted to (its registration's, or its identity's). */
+  principalObjectId?: string;
+}
+
+const STACK_REFERENCE = "pulumi:pulumi:StackReference";
 
 function siteOf(r: ModelResource): { name: string; slot?: string } | undefined {
   const fromId = r.id ? parseSiteId(r.id) : undefined;
@@ -262,6 +278,7 @@ export function readDeployed(resources: readonly ModelResource[]): Deployed {
     servicePrincipals: [],
     grants: [],
     tenants: new Set(),
+    registry: new Map(),
   };
   const appsByObjectId = new Map<string, Application>();
   const looseRoles: Array<{ applicationId: string; role: AppRole }> = [];
@@ -396,6 +413,22 @@ export function readDeployed(resources: readonly ModelResource[]): Deployed {
               : {}),
         });
         const tid = str(p.applicationTenantId);
+        if (tid) d.tenants.add(tid);
+        break;
+      }
+      case STACK_REFERENCE: {
+        const outputs = isObj(p.outputs) ? p.outputs : {};
+        const registry = isObj(outputs.registry) ? outputs.registry : {};
+        for (const [service, e] of Object.entries(registry)) {
+          if (!isObj(e)) continue;
+          const id = (k: string) => (str(e[k]) ? lower(e[k] as string) : undefined);
+          d.registry.set(service, {
+            ...(str(e.subnetId) ? { subnetId: e.subnetId as string } : {}),
+            ...(id("managedPrincipalId") ? { managedPrincipalId: id("managedPrincipalId") } : {}),
+            ...(id("principalObjectId") ? { principalObjectId: id("principalObjectId") } : {}),
+          });
+        }
+        const tid = str(outputs.tenantId);
         if (tid) d.tenants.add(tid);
         break;
       }

@@ -84,7 +84,7 @@ export class MeshModel {
     if (!this.subnetOwners) {
       this.subnetOwners = new Map();
       for (const s of this.services) {
-        const id = this.site(s)?.subnetId;
+        const id = this.site(s)?.subnetId ?? this.deployed.registry.get(s)?.subnetId;
         if (id && !this.subnetOwners.has(id.toLowerCase()))
           this.subnetOwners.set(id.toLowerCase(), s);
       }
@@ -139,11 +139,18 @@ export class MeshModel {
     const registrationApp = apps.find((a) => a !== app && sameText(a.displayName, physical));
     const mi = this.deployed.identities.get(physical.toLowerCase());
     const sp = spOf(app);
-    const registration = spOf(registrationApp);
+    // A service of another stack: its principals as the platform's registry names them.
+    const entry = this.deployed.registry.get(service);
+    const managedIdentity = mi?.principalId ?? entry?.managedPrincipalId;
+    const registration =
+      spOf(registrationApp) ??
+      (entry?.principalObjectId && entry.principalObjectId !== managedIdentity
+        ? { objectId: entry.principalObjectId }
+        : undefined);
     return {
       ...(app ? { app } : {}),
       ...(sp ? { sp } : {}),
-      ...(mi?.principalId ? { managedIdentity: mi.principalId } : {}),
+      ...(managedIdentity ? { managedIdentity } : {}),
       ...(registration ? { registration } : {}),
     };
   }

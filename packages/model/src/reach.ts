@@ -73,7 +73,15 @@ const both = (a: Verdict, b: Verdict): Verdict =>
 export function egressOf(model: MeshModel, caller: string): { egress: Egress; request: Request } {
   const everyone: Request = { from: EVERY_ADDRESS[0] };
   const site: Site | undefined = model.site(caller);
-  if (!site) return { egress: { kind: "public", why: "no-site" }, request: everyone };
+  if (!site) {
+    // A caller of another stack (an org's team stack): integrated into the subnet the platform's
+    // registry gives it, as the mesh's component integrates and routes every caller.
+    const subnetId = model.deployed.registry.get(caller)?.subnetId;
+    if (!subnetId) return { egress: { kind: "public", why: "no-site" }, request: everyone };
+    const sub = model.deployed.subnets.get(subnetId.toLowerCase());
+    const subnetName = sub?.name ?? subnetId.split("/").pop()!;
+    return { egress: { kind: "subnet", subnetId, subnetName }, request: { subnetId } };
+  }
   if (!site.subnetId)
     return { egress: { kind: "public", why: "no-integration" }, request: everyone };
   const sub = model.deployed.subnets.get(site.subnetId.toLowerCase());
