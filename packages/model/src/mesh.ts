@@ -15,7 +15,6 @@ import {
   type Site,
   readDeployed,
 } from "./deployed";
-import { sameText } from "./unknown";
 
 export type PrincipalKind = "managed identity" | "app registration" | "callee application";
 
@@ -116,27 +115,58 @@ export class MeshModel {
     return this.deployed.grants;
   }
 
+  private appIndex?: {
+    /** Identifier URI (lower-cased) -> application. */
+    byUri: Map<string, Application>;
+    /** The site name an `api://<tenant>/<name>` URI ends with (lower-cased) -> application. */
+    byUriName: Map<string, Application>;
+    /** Display name (lower-cased) -> applications. */
+    byName: Map<string, Application[]>;
+    /** Client id (lower-cased) -> service principal. */
+    spByClient: Map<string, ServicePrincipal>;
+  };
+
+  /** The Entra objects by the keys the mesh's naming gives (one pass, not one per service). */
+  private apps() {
+    if (this.appIndex) return this.appIndex;
+    const byUri = new Map<string, Application>();
+    const byUriName = new Map<string, Application>();
+    const byName = new Map<string, Application[]>();
+    for (const a of this.deployed.applications) {
+      for (const u of a.identifierUris) {
+        const key = u.toLowerCase();
+        if (!byUri.has(key)) byUri.set(key, a);
+        const m = /^api:\/\/[^/]+\/([^/]+)$/.exec(key);
+        if (m && !byUriName.has(m[1])) byUriName.set(m[1], a);
+      }
+      if (a.displayName) {
+        const key = a.displayName.toLowerCase();
+        byName.set(key, [...(byName.get(key) ?? []), a]);
+      }
+    }
+    const spByClient = new Map<string, ServicePrincipal>();
+    for (const p of this.deployed.servicePrincipals) {
+      if (p.clientId && !spByClient.has(p.clientId.toLowerCase())) {
+        spByClient.set(p.clientId.toLowerCase(), p);
+      }
+    }
+    this.appIndex = { byUri, byUriName, byName, spByClient };
+    return this.appIndex;
+  }
+
   private bindEntra(service: string): ServiceEntra {
     const physical = this.physical(service);
-    const uris = new Set(
-      [...this.deployed.tenants].map((t) =>
-        identifierUriFor(t, this.namePrefix, service).toLowerCase(),
-      ),
-    );
-    const uriPattern = new RegExp(
-      `^api://[^/]+/${physical.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`,
-      "i",
-    );
-    const apps = this.deployed.applications;
+    const index = this.apps();
+    const named = index.byName.get(physical.toLowerCase()) ?? [];
     const app =
-      apps.find((a) => a.identifierUris.some((u) => uris.has(u.toLowerCase()))) ??
-      apps.find((a) => a.identifierUris.some((u) => uriPattern.test(u))) ??
-      apps.find((a) => sameText(a.displayName, physical) && a.roles.size > 0);
+      [...this.deployed.tenants]
+        .map((t) => index.byUri.get(identifierUriFor(t, this.namePrefix, service).toLowerCase()))
+        .find((a) => a !== undefined) ??
+      index.byUriName.get(physical.toLowerCase()) ??
+      named.find((a) => a.roles.size > 0);
     const spOf = (a: Application | undefined) =>
-      a?.clientId
-        ? this.deployed.servicePrincipals.find((p) => sameText(p.clientId, a.clientId))
-        : undefined;
-    const registrationApp = apps.find((a) => a !== app && sameText(a.displayName, physical));
+      a?.clientId ? index.spByClient.get(a.clientId.toLowerCase()) : undefined;
+    const registrationApp = named.find((a) => a !== app);
     const mi = this.deployed.identities.get(physical.toLowerCase());
     const sp = spOf(app);
     // A service of another stack: its principals as the platform's registry names them.
