@@ -9,6 +9,7 @@ import {
   type MeshModel,
   type Reach,
   type SiteDecision,
+  isMeshType,
   modelResource,
   namedPairs,
   reach,
@@ -54,7 +55,7 @@ const models = new WeakMap<PlanResult, MeshModel>();
 export function meshOfPlan(plan: PlanResult): MeshModel {
   let m = models.get(plan);
   if (!m) {
-    m = readMesh(plan.resources.map(modelResource), {
+    m = readMesh(plan.resources.filter((r) => isMeshType(r.type)).map(modelResource), {
       namePrefix: namePrefixOf(plan) ?? "",
       services: plan.services.map((s) => s.name),
     });

@@ -33,7 +33,7 @@
  * Exit codes: 0 the deployed mesh matches the graph, 4 it does not, 1 bad usage or input.
  */
 import type { Command } from "commander";
-import { readMesh } from "@service-edges/model";
+import { isMeshType, readMesh } from "@service-edges/model";
 import { AuditContext } from "./audit/context";
 import { auditIdentity } from "./audit/identity";
 import {
@@ -73,10 +73,13 @@ export interface AuditInputs {
 /** The audit of a deployment against its stack config. */
 export function audit(inputs: AuditInputs): AuditReport {
   const graph = graphOf(inputs.config);
-  const model = readMesh(inputs.state.resources, {
-    namePrefix: graph.namePrefix,
-    services: graph.services.map((s) => s.name),
-  });
+  const model = readMesh(
+    inputs.state.resources.filter((r) => isMeshType(r.type)),
+    {
+      namePrefix: graph.namePrefix,
+      services: graph.services.map((s) => s.name),
+    },
+  );
   inputs.sites?.(model.deployed.sites);
   const notes: string[] = [];
   if (inputs.state.stack && inputs.state.stack !== inputs.config.stack) {

@@ -131,6 +131,7 @@ export class Sites {
 
   /** Site-level and config/web fields; null and absent values never override known ones. */
   apply(site: Site, props: Obj, config: Obj | undefined): void {
+    accessCache.delete(site);
     const set = <K extends keyof Site>(k: K, v: Site[K] | undefined) => {
       if (v !== undefined) site[k] = v;
     };
@@ -166,6 +167,7 @@ export class Sites {
   }
 
   addEndpoint(site: Site, c: EndpointConnection): void {
+    accessCache.delete(site);
     site.endpoints.set(c.key, c);
   }
 }
@@ -200,6 +202,21 @@ const T = {
   applicationRegistration: "azuread:index/applicationRegistration:ApplicationRegistration",
   applicationAppRole: "azuread:index/applicationAppRole:ApplicationAppRole",
 } as const;
+
+/** The resource types the mesh is read from; every other resource is skipped. */
+const MESH_TYPES: ReadonlySet<string> = new Set([
+  ...Object.values(T),
+  R.app,
+  R.vnet,
+  R.userAssignedIdentity,
+  R.application,
+  R.servicePrincipal,
+  R.appRoleAssignment,
+  "pulumi:pulumi:StackReference",
+]);
+
+/** Whether the model reads resources of this type (API-versioned or not). */
+export const isMeshType = (type: string): boolean => MESH_TYPES.has(baseType(type));
 
 export interface AppRole {
   id: string;
@@ -459,6 +476,9 @@ export function readDeployed(resources: readonly ModelResource[]): Deployed {
   }
   return d;
 }
+/** Each site's access, read once (forgotten when the site is changed through Sites). */
+const accessCache = new WeakMap<Site, SiteAccess>();
+
 /** A list as read: encrypted rules are not known (a decision on them is "unknown"). */
 function listOf(rules: unknown, defaultAction: string | undefined): RuleList {
   if (rules === HIDDEN) return { rules: UNKNOWN, defaultAction: UNKNOWN };
@@ -467,6 +487,15 @@ function listOf(rules: unknown, defaultAction: string | undefined): RuleList {
 
 /** What decides who gets into the site's public endpoint. */
 export function siteAccessOf(site: Site): SiteAccess {
+  let access = accessCache.get(site);
+  if (!access) {
+    access = readSiteAccess(site);
+    accessCache.set(site, access);
+  }
+  return access;
+}
+
+function readSiteAccess(site: Site): SiteAccess {
   return {
     publicNetworkAccess: site.publicNetworkAccess,
     privateEndpoints: [...site.endpoints.values()],
