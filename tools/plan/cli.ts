@@ -3,7 +3,8 @@
  *
  * Exit codes: 0 ok; 1 invalid config or usage, or a review that Azure would refuse (errors on
  * stderr); 2 a mandatory policy violation; 3 a denied call (`check`); 4 an audit that found the
- * deployed mesh differs from the graph.
+ * deployed mesh differs from the graph, or a `usage` that found an undeclared call through an
+ * enforced callee.
  */
 import "./lazy-sdk-deps";
 import * as fs from "node:fs";
@@ -25,6 +26,7 @@ import {
 } from "./run";
 import { UnknownServiceError, checkAccess, describeAccess, matchAccess } from "./access";
 import { EXIT_MISMATCH, addAuditCommand } from "./audit";
+import { addUsageCommand } from "./usage/command";
 import { diffPlans, shortUrn } from "./diff";
 import { mockOverrides } from "./mock-file";
 import { readPolicyConfig } from "./policy-config";
@@ -40,15 +42,8 @@ import {
   programPlan,
   violationsText,
 } from "./render";
-import {
-  DEFAULT_JOBS,
-  orgAsPlan,
-  orgReviewText,
-  orgText,
-  planOrg,
-  planOrgStacks,
-  reviewOrg,
-} from "./org";
+import { DEFAULT_JOBS, orgAsPlan, orgText, planOrg, planOrgStacks } from "./org";
+import { orgReviewText, reviewOrg } from "./org-review";
 import {
   type ProjectInfo,
   type StackConfig,
@@ -608,6 +603,8 @@ export async function main(
     .action(async (flags: PlanFlags) => {
       code = await migrateCommand(flags, out, err);
     });
+  // `usage --logs DIR`: the graph against exported Log Analytics rows; exit 4 on a hole.
+  addUsageCommand(program, queryPlan, out, err, (c) => (code = c));
   // `audit --state FILE`: the deployed mesh against the graph; exit 4 when they differ.
   addAuditCommand(program, configFrom, out, (c) => (code = c));
   try {
