@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as azuread from "@pulumi/azuread";
 import * as random from "@pulumi/random";
 import {
+  SHADOW_UNTIL_TAG,
   TYPES,
   type Edge,
   type ServiceNode,
@@ -95,8 +96,16 @@ export class CalleeApplication extends pulumi.ComponentResource {
       name,
       {
         clientId: this.application.clientId,
-        // Without this, any application in the tenant can get a token for the callee.
-        appRoleAssignmentRequired: true,
+        // Without this, any application in the tenant can get a token for the callee. In shadow
+        // it is off: with it, Entra refuses a token to every caller without an assignment
+        // (AADSTS501051) before the callee sees the request, so shadow could not "admit what it
+        // admits today plus everything else"; the token library's report-only mode
+        // (MESH_ENFORCEMENT=shadow) records the refusal it would make (no role for the caller).
+        appRoleAssignmentRequired: service.enforcement !== "shadow",
+        // The pack sees resources, not the graph: the last day of shadow travels with them.
+        ...(service.shadowUntil
+          ? { notes: `${SHADOW_UNTIL_TAG}=${service.shadowUntil}` }
+          : {}),
         owners: args.owners,
       },
       { parent: this },

@@ -29,6 +29,7 @@ import {
   subscriptionOf,
 } from "./guardrails";
 import { MeshNetwork } from "./network";
+import { observeMesh } from "./observability";
 import { ServiceHost } from "./service-host";
 import { ServiceIdentity } from "./service-identity";
 
@@ -94,6 +95,7 @@ function meshGraph(name: string, args: ServiceMeshArgs): ServiceGraph {
       network: plain("network", args?.network),
       services: plain("services", args?.services),
       edges: plain("edges", args?.edges) ?? [],
+      observability: plain("observability", args?.observability),
     });
   } catch (err) {
     if (err instanceof ConfigError) throw new pulumi.RunError(err.message);
@@ -287,6 +289,17 @@ async function buildMesh(
     identityOf: (service) => identityRef(identities.get(service)!),
     subnetIdOf: (service) => network.subnetId(service),
   });
+  observeMesh(
+    graph,
+    named("observability"),
+    {
+      resourceGroupName: networkGroup.name,
+      siteIdOf: (service) => services[service].apply((o) => o.appId),
+      clientIdOf: (service) => identities.get(service)!.clientId,
+      applicationIdOf: (service) => callees.get(service)?.application.clientId,
+    },
+    { parent: mesh },
+  );
   const accessMatrix = accessMatrixOf(graph, callees);
   const clientSecrets = pulumi.secret(
     pulumi.all(
@@ -486,6 +499,8 @@ function appSettingsOf(
     );
   }
   if (callee) {
+    // The token library's report-only mode (service-auth README, "Report-only (shadow) mode").
+    if (s.enforcement === "shadow") settings[S.enforcement] = "shadow";
     settings[S.audiences] = pulumi
       .all([callee.identifierUri, callee.application.clientId])
       .apply((aud) => JSON.stringify(aud));

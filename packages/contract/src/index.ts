@@ -9,3 +9,5 @@ export * from "./skus";
 export * from "./tokens";
 export * from "./ingress";
 export * from "./org";
+export * from "./dates";
+export * from "./operations";
