@@ -2,13 +2,13 @@ import * as pulumi from "@pulumi/pulumi";
 import * as azuread from "@pulumi/azuread";
 import * as random from "@pulumi/random";
 import {
-  SHADOW_UNTIL_TAG,
   TYPES,
   type Edge,
   type ServiceNode,
   assignmentName,
   childName,
   identifierUriFor,
+  shadowNote,
   siteName,
 } from "@service-edges/contract";
 import { assignmentAliases } from "./aliases";
@@ -104,7 +104,7 @@ export class CalleeApplication extends pulumi.ComponentResource {
         appRoleAssignmentRequired: service.enforcement !== "shadow",
         // The pack sees resources, not the graph: the last day of shadow travels with them.
         ...(service.shadowUntil
-          ? { notes: `${SHADOW_UNTIL_TAG}=${service.shadowUntil}` }
+          ? { notes: shadowNote(service.shadowUntil) }
           : {}),
         owners: args.owners,
       },

@@ -314,6 +314,8 @@ function describePackOverGrpc(
           ["integration-subnet-size", "mandatory", stack],
           ["network-edge-has-identity-edge", "advisory", stack],
           ["vnet-rule-source-is-integration-subnet", "advisory", stack],
+          ["shadow-enforcement", "advisory", resource],
+          ["shadow-enforcement-expired", "mandatory", resource],
         ],
       );
       const size = info.getPoliciesList().find((p) => p.getName() === "integration-subnet-size")!;

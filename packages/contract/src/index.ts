@@ -11,3 +11,4 @@ export * from "./ingress";
 export * from "./org";
 export * from "./dates";
 export * from "./operations";
+export * from "./shadow";

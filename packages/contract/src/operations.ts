@@ -10,11 +10,6 @@ import { observabilitySchema, type RawService } from "./schema";
 
 export type Enforcement = "enforced" | "shadow";
 
-/**
- * The tag on a shadow callee's site, and the `key=value` in its service principal's notes, that
- * carry its last day of shadow to the policy pack (which sees resources, not the graph).
- */
-export const SHADOW_UNTIL_TAG = "service-edges-shadow-until";
 
 /** A Log Analytics workspace's ARM id (ARM compares ids case-insensitively). */
 const WORKSPACE_ID =
