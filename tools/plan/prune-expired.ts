@@ -1,8 +1,10 @@
 /**
  * `prune-expired [--stack S | --config F] [--now YYYY-MM-DD] [--write] [--json]`: the edges of a
- * stack file past their `expires` day, removed from the file with `--write`. The file is edited
- * as a YAML document (the `yaml` package's Document API), so every other line, comment and key
- * order stays as written; a comment written just above an expired edge goes with it.
+ * stack file past their `expires` day, removed from the file with `--write`. The file is read as
+ * a YAML document (the `yaml` package's Document API); each expired edge of a block list is cut
+ * from the text by its node's range, with the comment lines written just above it, so every other
+ * byte stays as written (re-printing the document would re-space flow collections such as
+ * `{ kind: app }`). A flow list (`edges: [...]`) is re-printed from the document instead.
  * Exit 0 whether or not anything expired: the scheduled workflow tells by the file's diff.
  */
 import * as fs from "node:fs";
@@ -40,7 +42,12 @@ export function pruneExpiredEdges(file: string, source: string, now: string): Pr
   if (isSeq(edges)) {
     edges.items.forEach((item, index) => {
       if (!isMap(item)) return;
-      const e = item.toJSON() as { from?: unknown; to?: unknown; roles?: unknown; expires?: unknown };
+      const e = item.toJSON() as {
+        from?: unknown;
+        to?: unknown;
+        roles?: unknown;
+        expires?: unknown;
+      };
       if (!isDay(e.expires) || !isPast(e.expires, now)) return;
       expired.push({
         index,
@@ -50,14 +57,47 @@ export function pruneExpiredEdges(file: string, source: string, now: string): Pr
         expires: e.expires,
       });
     });
-    // From the end, so earlier indexes stay valid.
+    if (expired.length > 0 && !edges.flow) {
+      let text = source;
+      // From the end, so the earlier spans' offsets stay valid.
+      for (const { index } of [...expired].reverse()) {
+        const item = edges.items[index];
+        if (!isMap(item) || !item.range) continue;
+        const [start, end] = itemSpan(text, item.range);
+        text = text.slice(0, start) + text.slice(end);
+      }
+      return { file, now, expired, text };
+    }
     for (const { index } of [...expired].reverse()) edges.items.splice(index, 1);
   }
   return { file, now, expired, text: expired.length > 0 ? doc.toString() : source };
 }
 
+/**
+ * A block list item's lines: from the start of its `- ` line, up over the comment-only lines just
+ * above it at the same indentation, to the end of its last line.
+ */
+function itemSpan(text: string, range: readonly number[]): [number, number] {
+  const lineStart = (at: number) => text.lastIndexOf("\n", at - 1) + 1;
+  let start = lineStart(range[0]);
+  const indent = /^ */.exec(text.slice(start))![0];
+  while (start > 0) {
+    const prev = lineStart(start - 1);
+    const line = text.slice(prev, start - 1);
+    if (!line.startsWith(`${indent}#`)) break;
+    start = prev;
+  }
+  let end = range[2];
+  if (end > 0 && text[end - 1] !== "\n") {
+    const nl = text.indexOf("\n", end);
+    end = nl === -1 ? text.length : nl + 1;
+  }
+  return [start, end];
+}
+
 export function pruneText(r: PruneResult, written: boolean): string {
-  if (r.expired.length === 0) return `No edge of ${r.file} is past its expires day (as of ${r.now}).`;
+  if (r.expired.length === 0)
+    return `No edge of ${r.file} is past its expires day (as of ${r.now}).`;
   const lines = r.expired.map(
     (e) =>
       `  - ${e.from} -> ${e.to} (${e.roles.join(", ")}): expired ${e.expires}, edges[${e.index}]`,
