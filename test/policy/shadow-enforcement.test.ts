@@ -5,7 +5,33 @@
 import { strict as assert } from "node:assert";
 import { asOfDay, dayValue, daysBetween, isPast } from "@service-edges/contract";
 import { shadowUntilInNote } from "@service-edges/contract/shadow";
-import { shadowUntilOfSite } from "../../policy/lib/shadow";
+import { type RunOptions, runPolicies } from "@service-edges/policy/offline";
+import { policies } from "@service-edges/policy/policies";
+
+const SHADOW_POLICIES = policies.filter((p) =>
+  p.name.startsWith("shadow-enforcement"),
+) as RunOptions["policies"];
+
+/** The shadow policies' verdict on one site as of a day: "policy level" per violation, or none. */
+async function shadowUntilOfSite(props: Record<string, unknown>, now = "2026-12-06") {
+  const found = await asOfDay(now, () =>
+    runPolicies(
+      [
+        {
+          urn: "urn:site",
+          type: "azure-native:web:WebApp",
+          name: "orders",
+          props,
+          dependencies: [],
+        },
+      ],
+      { policies: SHADOW_POLICIES },
+    ),
+  );
+  return found.length === 0
+    ? undefined
+    : found.map((v) => `${v.policy} ${v.enforcementLevel}`).join(", ");
+}
 
 const site = (tags: Record<string, string> | undefined, setting?: string) => ({
   name: "edges-dev-orders",
@@ -19,14 +45,22 @@ const site = (tags: Record<string, string> | undefined, setting?: string) => ({
 });
 
 describe("shadow callee markers", () => {
-  it("a site is in shadow only with a real day in its tag and MESH_ENFORCEMENT=shadow", () => {
+  it("a site is in shadow only with a real day in its tag and MESH_ENFORCEMENT=shadow", async () => {
     const tag = { "service-edges-shadow-until": "2026-12-31" };
-    assert.equal(shadowUntilOfSite(site(tag, "shadow")), "2026-12-31");
-    assert.equal(shadowUntilOfSite(site(tag)), undefined);
-    assert.equal(shadowUntilOfSite(site(tag, "enforced")), undefined);
-    assert.equal(shadowUntilOfSite(site(undefined, "shadow")), undefined);
+    assert.equal(await shadowUntilOfSite(site(tag, "shadow")), "shadow-enforcement advisory");
     assert.equal(
-      shadowUntilOfSite(site({ "service-edges-shadow-until": "2026-02-30" }, "shadow")),
+      await shadowUntilOfSite(site(tag, "shadow"), "2026-12-31"),
+      "shadow-enforcement advisory",
+    );
+    assert.equal(
+      await shadowUntilOfSite(site(tag, "shadow"), "2027-01-01"),
+      "shadow-enforcement-expired mandatory",
+    );
+    assert.equal(await shadowUntilOfSite(site(tag)), undefined);
+    assert.equal(await shadowUntilOfSite(site(tag, "enforced")), undefined);
+    assert.equal(await shadowUntilOfSite(site(undefined, "shadow")), undefined);
+    assert.equal(
+      await shadowUntilOfSite(site({ "service-edges-shadow-until": "2026-02-30" }, "shadow")),
       undefined,
     );
   });

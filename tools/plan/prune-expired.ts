@@ -146,8 +146,8 @@ export function addPruneCommand(
       const write = !!flags.write && result.expired.length > 0;
       if (write) fs.writeFileSync(file, result.text);
       if (flags.json) {
-        const { text: _text, ...rest } = result;
-        out(JSON.stringify(rest, null, 2));
+        const { file: at, now, expired } = result;
+        out(JSON.stringify({ file: at, now, expired }, null, 2));
       } else out(pruneText(result, write));
       done(0);
     });
