@@ -103,9 +103,7 @@ export class CalleeApplication extends pulumi.ComponentResource {
         // (MESH_ENFORCEMENT=shadow) records the refusal it would make (no role for the caller).
         appRoleAssignmentRequired: service.enforcement !== "shadow",
         // The pack sees resources, not the graph: the last day of shadow travels with them.
-        ...(service.shadowUntil
-          ? { notes: shadowNote(service.shadowUntil) }
-          : {}),
+        ...(service.shadowUntil ? { notes: shadowNote(service.shadowUntil) } : {}),
         owners: args.owners,
       },
       { parent: this },

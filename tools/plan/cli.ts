@@ -622,7 +622,12 @@ export async function main(
   // `usage --logs DIR`: the graph against exported Log Analytics rows; exit 4 on a hole.
   addUsageCommand(program, queryPlan, out, err, (c) => (code = c));
   // `prune-expired`: the edges past their expires day, removed from the stack file with --write.
-  addPruneCommand(program, (flags) => configFrom(flags).file, out, (c) => (code = c));
+  addPruneCommand(
+    program,
+    (flags) => configFrom(flags).file,
+    out,
+    (c) => (code = c),
+  );
   // `audit --state FILE`: the deployed mesh against the graph; exit 4 when they differ.
   addAuditCommand(program, configFrom, out, (c) => (code = c));
   try {

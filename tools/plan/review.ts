@@ -562,7 +562,8 @@ export function reviewText(r: Review): string {
   }
   if (r.enforcement?.length) {
     out.push("Enforcement:");
-    for (const c of r.enforcement) out.push(`  ${c.change === "on" || c.change === "off" ? "!" : "-"} ${enforcementLine(c)}`);
+    for (const c of r.enforcement)
+      out.push(`  ${c.change === "on" || c.change === "off" ? "!" : "-"} ${enforcementLine(c)}`);
     out.push("");
   }
   out.push(`Access changes:${r.access.length ? "" : " none"}`);

@@ -1019,10 +1019,11 @@ export function buildServiceGraph(
   const observability = checkObservability(input.observability, ctx.add);
   // An edge past its last day grants nothing: it is not an edge of the graph (no access rule, no
   // app role assignment, no MESH_* entry), only listed as expired.
-  const { live: edges, expired: expiredEdges, expiring: expiringEdges } = splitByExpiry(
-    parsedEdges,
-    asOf,
-  );
+  const {
+    live: edges,
+    expired: expiredEdges,
+    expiring: expiringEdges,
+  } = splitByExpiry(parsedEdges, asOf);
   const callersOf = new Map<string, string[]>();
   const calleesOf = new Map<string, string[]>();
   for (const e of edges) {

@@ -10,7 +10,6 @@ import { observabilitySchema, type RawService } from "./schema";
 
 export type Enforcement = "enforced" | "shadow";
 
-
 /** A Log Analytics workspace's ARM id (ARM compares ids case-insensitively). */
 const WORKSPACE_ID =
   /^\/subscriptions\/[0-9a-f-]{36}\/resourceGroups\/[^/]+\/providers\/Microsoft\.OperationalInsights\/workspaces\/[^/]+$/i;
@@ -101,10 +100,9 @@ export interface DatedEdge {
  * Edges past their `expires` grant nothing (they leave the graph's edges); edges within
  * EXPIRY_WARNING_DAYS of it still grant and are listed to warn.
  */
-export function splitByExpiry<E extends { from: string; to: string; roles: string[]; expires?: string }>(
-  edges: readonly E[],
-  now: string,
-): { live: E[]; expired: DatedEdge[]; expiring: DatedEdge[] } {
+export function splitByExpiry<
+  E extends { from: string; to: string; roles: string[]; expires?: string },
+>(edges: readonly E[], now: string): { live: E[]; expired: DatedEdge[]; expiring: DatedEdge[] } {
   const live: E[] = [];
   const expired: DatedEdge[] = [];
   const expiring: DatedEdge[] = [];
@@ -138,7 +136,9 @@ export function checkObservability(value: unknown, add: Add): Observability | un
     const got = (value as { workspaceId?: unknown } | null)?.workspaceId;
     add(
       ["observability", "workspaceId"],
-      parsed.success || got !== undefined ? `${shown(got ?? value)} is not a Log Analytics workspace id` : "is missing",
+      parsed.success || got !== undefined
+        ? `${shown(got ?? value)} is not a Log Analytics workspace id`
+        : "is missing",
       "set it to the workspace's ARM id: pulumi config set --path 'service-edges:observability.workspaceId' $(az monitor log-analytics workspace show -g <group> -n <name> --query id -o tsv)",
     );
     return undefined;

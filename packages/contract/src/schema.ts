@@ -129,7 +129,8 @@ export type RawEdge = z.infer<typeof edgeSchema>;
 export const FIELD_FIXES: Readonly<Record<string, string>> = {
   ingress: "write ingress: public, or a list such as [AzureFrontDoor.Backend, 203.0.113.0/24]",
   secretRotation: "write a text label such as 2026-11; changing it issues a new client secret",
-  shadowUntil: "write the last day of shadow as YYYY-MM-DD (quoted in YAML is fine), e.g. 2026-12-31",
+  shadowUntil:
+    "write the last day of shadow as YYYY-MM-DD (quoted in YAML is fine), e.g. 2026-12-31",
   expires: "write the edge's last day as YYYY-MM-DD, e.g. 2026-12-31",
 };
 
