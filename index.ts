@@ -90,6 +90,7 @@ async function teamStack() {
     services: config.getObject("services") ?? {},
     edges: config.getObject("edges"),
     owners: config.getObject("owners"),
+    location,
     platform,
     platformName,
   });

@@ -52,11 +52,14 @@ export interface RegistryOutput extends RegistryEntry {
   registrationClientId?: string;
 }
 
+/** A service in retirement step 1: its registry facts only (no identity any more). */
+export type RetiredRegistryOutput = RegistryEntry & { retired: true };
+
 /** The platform stack's outputs a team stack reads through its StackReference. */
 export interface PlatformOutputs extends Required<PlatformFacts> {
   tenantId: string;
   vnetId: string;
-  registry: Record<string, RegistryOutput>;
+  registry: Record<string, RegistryOutput | RetiredRegistryOutput>;
 }
 
 export interface MeshPlatformArgs {
@@ -173,7 +176,14 @@ export class MeshPlatform extends pulumi.ComponentResource<{
         opts: opts(moved),
       });
     }
-    const entries: Record<string, pulumi.Output<RegistryOutput>> = {};
+    const entries: Record<string, pulumi.Output<RegistryOutput | RetiredRegistryOutput>> = {};
+    // Retirement step 1: the entry stays (team stacks refuse edges and calls naming it), and its
+    // identity is deleted; its subnet stays in the VNet (MeshNetwork) until step 2.
+    for (const r of graph.retired)
+      entries[r.name] = pulumi.output<RetiredRegistryOutput>({
+        ...registry[r.name],
+        retired: true,
+      });
     const step = batchStep();
     for (const s of graph.services) {
       const entry = registry[s.name];
@@ -291,6 +301,8 @@ export interface MeshTeamArgs {
   /** The platform stack's name, for messages. */
   platformName: string;
   owners?: string[];
+  /** The stack's `azure-native:location`, if set: it must be the platform's. */
+  location?: string;
 }
 
 /**
@@ -325,17 +337,20 @@ export class MeshTeam extends pulumi.ComponentResource<{
           platform: args.platformName,
           team: args.team,
           owners: args.owners,
+          location: args.location,
           services: args.services,
           edges: args.edges ?? [],
         },
         p.registry,
         p,
+        { platformName: args.platformName },
       ),
     );
     const named = (local: string) => childName(name, local);
     const client = azuread.getClientConfigOutput({ parent: this });
     const owners = client.objectId.apply((d) => entraOwners(d, graph.owners));
-    const registry = p.registry;
+    // The graph's services are never retired ones (buildTeamGraph refuses edges naming them).
+    const registry = p.registry as Record<string, RegistryOutput>;
     // A service moved from a single stack stays in its shared group (the platform's).
     const sharedGroupOf = (service: string) => registry[service].sharedGroup;
     const groups = new Map<string, resources.ResourceGroup>();

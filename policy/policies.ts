@@ -8,6 +8,7 @@ import { assignmentRequired } from "./policies/assignment-required";
 import { distinguishableCallers } from "./policies/distinguishable-callers";
 import { integrationSubnetServiceEndpoint } from "./policies/integration-subnet-service-endpoint";
 import { integrationSubnetSize } from "./policies/integration-subnet-size";
+import { meshSiteChangesReadable } from "./policies/mesh-site-changes-readable";
 import { meshSiteDefaultDeny } from "./policies/mesh-site-default-deny";
 import { networkEdgeHasIdentityEdge } from "./policies/network-edge-has-identity-edge";
 import { noPrivateEndpointCallee } from "./policies/no-private-endpoint-callee";
@@ -19,6 +20,7 @@ import { vnetRuleSourceIsIntegrationSubnet } from "./policies/vnet-rule-source-i
 export const policies: Policies = [
   noPrivateEndpointCallee,
   meshSiteDefaultDeny,
+  meshSiteChangesReadable,
   assignmentRequired,
   distinguishableCallers,
   noSharedCallerIdentity,

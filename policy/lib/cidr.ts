@@ -12,6 +12,7 @@ import {
   prefixForAddresses,
   usableAddresses,
 } from "@service-edges/contract/sizing";
+import { MULTI_TENANT_FIX, multiTenantTag } from "@service-edges/contract/service-tags";
 
 export { AZURE_RESERVED_ADDRESSES, usableAddresses };
 
@@ -184,6 +185,8 @@ export type TagBreadth =
  *   network, its peerings and connected on-premises networks, not one caller's subnet);
  *   `AzureFrontDoor.Backend` without an `X-Azure-FDID` header check (Front Door's back ends are
  *   shared by every customer's profiles, so the tag alone admits anyone who creates one);
+ *   the multi-tenant tags above (`AppService[.<region>]`, `ApiManagement[.<region>]`, ...):
+ *   other customers' apps and workflows send from them;
  * - accepted: every other tag names one Azure service's own addresses, e.g.
  *   `AzureFrontDoor.Backend` with the header check, or `AzureTrafficManager` (its health probes:
  *   Traffic Manager answers DNS and never forwards a client's request).
@@ -198,6 +201,14 @@ export function tagBreadth(tag: string, fdid: boolean | undefined): TagBreadth |
       kind: "broad",
       who: `every Azure customer's resources${t === "azurecloud" ? "" : " in that region"} (the tag holds all of Azure's public addresses${t === "azurecloud" ? "" : " there"})`,
       fix: "admit Azure callers by their integration subnet (vnetSubnetResourceId) instead",
+    };
+  }
+  const shared = multiTenantTag(t);
+  if (shared) {
+    return {
+      kind: "broad",
+      who: `${shared}${t.includes(".") ? " in that region" : ""}`,
+      fix: MULTI_TENANT_FIX,
     };
   }
   if (t === "virtualnetwork") {

@@ -13,8 +13,16 @@
  * Pure: no Pulumi imports. Works on `PolicyResource`s of `AnalyzeStack` and on the offline
  * runner's resources alike.
  */
-import { normalizeId, rgScopedId, scopeFreeId } from "./arm";
-import { MESH_SETTINGS, T, label } from "./types";
+import { normalizeId, parseSiteId, rgScopedId, scopeFreeId } from "./arm";
+import {
+  NATIVE_PATHS,
+  SitePaths,
+  SourcedResource,
+  Unreadable,
+  mayDeclareSites,
+  sourced,
+} from "./sources";
+import { MESH_SETTINGS, T } from "./types";
 import {
   Plain,
   PlainObject,
@@ -97,6 +105,13 @@ export interface SiteNode extends Node {
   serverFarm: Ref;
   integrationSubnet: Ref;
   rules: Rule[] | typeof UNKNOWN;
+  /** Where its inbound settings live in the resource as written, for messages. */
+  paths: SitePaths;
+  /**
+   * For the site's configuration as its own resource (`Microsoft.Web/sites/config/web`): the site
+   * it writes. Such a writer is judged as a site of its own, in `Mesh.siteWriters`.
+   */
+  writes?: Ref;
 }
 
 export interface PlanNode extends Node {
@@ -316,6 +331,10 @@ export class Mesh {
   readonly privateEndpointConnections: PrivateEndpointConnection[];
   /** Site-side private endpoint connections (`WebAppPrivateEndpointConnection[Slot]`). */
   readonly sitePrivateEndpointConnections: SiteChildNode[];
+  /** Site configurations as their own resources (`sites/config/web`): see `SiteNode.writes`. */
+  readonly siteWriters: SiteNode[];
+  /** What may write a site's inbound settings or reach a site, and cannot be read. */
+  readonly unreadable: Unreadable[];
 
   constructor(resources: readonly StackResourceLike[]) {
     const sites: SiteNode[] = [];
@@ -334,14 +353,18 @@ export class Mesh {
     this.authSettings = [];
     this.privateEndpointConnections = [];
     this.sitePrivateEndpointConnections = [];
+    this.siteWriters = [];
+    const all = sourced(resources);
+    this.unreadable = all.unreadable;
 
-    for (const res of resources) {
+    for (const res of all.resources) {
       const p = plainProps(res.props);
-      const base = { res, p, key: res.urn, label: label(res.type, res.name) };
+      const base = { res, p, key: res.key, label: res.label };
       switch (res.type) {
         case T.webApp:
         case T.webAppSlot:
-          sites.push(siteNode(base));
+          if (res.writes) this.siteWriters.push(siteNode(base));
+          else sites.push(siteNode(base));
           break;
         case T.appServicePlan:
           plans.push({
@@ -492,6 +515,16 @@ export class Mesh {
       }
     }
     this.sites = new Index(sites);
+    // A slot whose site is not known by name yet (preview: the site's name is an output) is
+    // grouped with the one site its `name` comes from.
+    for (const s of sites) {
+      if (!s.slot || s.appKey !== s.res.urn) continue;
+      const parents = new Set<SiteNode>();
+      for (const d of depsOf(s.res, "name")) {
+        for (const n of sites) if (!n.slot && n.res.urn === d) parents.add(n);
+      }
+      if (parents.size === 1) s.appKey = [...parents][0].appKey;
+    }
     this.plans = new Index(plans);
     this.subnets = new Index(subnets);
     this.identities = new Index(identities);
@@ -596,6 +629,20 @@ export class Mesh {
     return index.get(site.key) ?? [];
   }
 
+  private writerIndex?: Map<string, SiteNode[]>;
+
+  /** The site's configurations as their own resources (`sites/config/web`) in the stack. */
+  writersOf(site: SiteNode): SiteNode[] {
+    if (!this.writerIndex) {
+      this.writerIndex = new Map();
+      for (const w of this.siteWriters) {
+        const target = this.sites.resolve(w.writes!);
+        if (target.kind === "node") push(this.writerIndex, target.node.key, w);
+      }
+    }
+    return this.writerIndex.get(site.key) ?? [];
+  }
+
   /**
    * Whether `r` (a principal reference) names the given principal: by a known id, or through the
    * dependency on the resource whose output that principal is.
@@ -616,16 +663,14 @@ export class Mesh {
 }
 
 function siteNode(base: {
-  res: StackResourceLike;
+  res: SourcedResource;
   p: PlainObject;
   key: string;
   label: string;
 }): SiteNode {
   const { res, p } = base;
   const slot = res.type === T.webAppSlot;
-  const rg = asString(p["resourceGroupName"] ?? p["resourceGroup"]);
-  const siteName = asString(p["name"]);
-  const slotName = slot ? asString(p["slot"]) : undefined;
+  const { rg, siteName, slotName } = siteNames(p, slot);
   const scopeIds = slot
     ? scopeIdOf(rg, "Microsoft.Web", "sites", siteName, "slots", slotName)
     : scopeIdOf(rg, "Microsoft.Web", "sites", siteName);
@@ -643,7 +688,40 @@ function siteNode(base: {
     serverFarm: ref(res, p, "serverFarmId"),
     integrationSubnet: ref(res, p, "virtualNetworkSubnetId"),
     rules: rulesOf(res, p),
+    paths: res.paths ?? NATIVE_PATHS,
+    ...(res.writes ? { writes: { value: scopeIds[0] ?? UNKNOWN, deps: depsOf(res, "name") } } : {}),
   };
+}
+
+/**
+ * A site's resource group, site name and slot name. A slot's inputs name its site (`name`) and
+ * slot (`slot`), but what ARM reads back (and the planner's mocks) names a slot
+ * `{site}/{slot}` and carries `resourceGroup` and the full `id`
+ * (`.../sites/{site}/slots/{slot}`): take the parts from whichever is there, so that a read-back
+ * slot is still grouped with its site.
+ */
+function siteNames(
+  p: PlainObject,
+  slot: boolean,
+): { rg: Tri<string>; siteName: Tri<string>; slotName: Tri<string> } {
+  let rg = asString(p["resourceGroupName"] ?? p["resourceGroup"]);
+  let siteName = asString(p["name"]);
+  let slotName = slot ? asString(p["slot"]) : undefined;
+  const id = knownString(asString(p["id"]));
+  const parsed = id ? parseSiteId(id) : undefined;
+  if (parsed && (parsed.slot !== undefined) === slot) {
+    if (!knownString(rg)) rg = parsed.resourceGroup;
+    if (typeof siteName !== "string" || siteName === "" || siteName.includes("/")) {
+      siteName = parsed.site;
+    }
+    if (slot && !knownString(slotName)) slotName = parsed.slot;
+  }
+  if (slot && typeof siteName === "string" && siteName.includes("/")) {
+    const [site, name] = siteName.split("/", 2);
+    siteName = site;
+    if (!knownString(slotName)) slotName = name;
+  }
+  return { rg, siteName, slotName };
 }
 
 export function rulesOf(res: StackResourceLike, p: PlainObject): Rule[] | typeof UNKNOWN {
@@ -868,7 +946,9 @@ export type MeshReason =
   | { kind: "private-endpoint"; by: string[] }
   | { kind: "callee-setting"; name: string }
   | { kind: "easy-auth"; application: string }
-  | { kind: "slot-of"; site: string };
+  | { kind: "slot-of"; site: string }
+  | { kind: "config-of"; site: string }
+  | { kind: "configured-by"; writer: string };
 
 export interface MeshSiteVerdict {
   /** `true`: a mesh site; `UNKNOWN`: it may be one (preview); `false`: it is not. */
@@ -990,6 +1070,37 @@ export function meshSite(mesh: Mesh, site: SiteNode): MeshSiteVerdict {
   if (subnetRules === true) reasons.push({ kind: "subnet-rule" });
   else if (isUnknown(subnetRules)) unknown = true;
 
+  if (site.writes) {
+    // The site's configuration as its own resource: a mesh site when it holds subnet rules
+    // (above), or when the site it writes is one.
+    const target = mesh.sites.resolve(site.writes);
+    if (target.kind === "node") {
+      const tv = meshSite(mesh, target.node);
+      if (tv.mesh === true) reasons.push({ kind: "config-of", site: target.node.label });
+      else if (isUnknown(tv.mesh)) unknown = true;
+    } else if (target.kind === "unknown") unknown = true;
+    else if (site.slot) {
+      // The configuration of a slot the stack does not declare: a slot of a mesh site is one.
+      const parent = mesh.sites.nodes.find((s) => !s.slot && s.appKey === site.appKey);
+      const pv = parent ? meshSite(mesh, parent).mesh : false;
+      if (parent && pv === true) reasons.push({ kind: "slot-of", site: parent.label });
+      else if (isUnknown(pv)) unknown = true;
+    }
+    const verdict: MeshSiteVerdict = {
+      mesh: reasons.length > 0 ? true : unknown ? UNKNOWN : false,
+      reasons,
+      subnetRules,
+      privateEndpoints: [],
+    };
+    cache.set(site.key, verdict);
+    return verdict;
+  }
+  for (const w of mesh.writersOf(site)) {
+    const ws = subnetRulesOf(w.rules);
+    if (ws === true) reasons.push({ kind: "configured-by", writer: w.label });
+    else if (isUnknown(ws)) unknown = true;
+  }
+
   const targets = targetsOf(mesh);
   const privateEndpoints = [...(targets.reach.get(site.key) ?? [])];
   if (targets.maybe.has(site.key) || targets.anySite) unknown = true;
@@ -1061,11 +1172,16 @@ export function meshSites(mesh: Mesh): SiteNode[] {
   return mesh.sites.nodes.filter((s) => meshSite(mesh, s).mesh === true);
 }
 
-/** The mesh of one site resource alone, as a resource policy sees it; undefined for others. */
-export function siteAlone(r: StackResourceLike): { mesh: Mesh; site: SiteNode } | undefined {
-  if (r.type !== T.webApp && r.type !== T.webAppSlot) return undefined;
+const NO_SITES = new Mesh([]);
+
+/**
+ * The mesh of one resource alone, as a resource policy sees it, and the sites it declares: a
+ * site of any provider, a site configuration, or the sites of an ARM template.
+ */
+export function sitesAlone(r: StackResourceLike): { mesh: Mesh; sites: SiteNode[] } {
+  if (!mayDeclareSites(r.type)) return { mesh: NO_SITES, sites: [] };
   const mesh = new Mesh([r]);
-  return { mesh, site: mesh.sites.nodes[0] };
+  return { mesh, sites: [...mesh.sites.nodes, ...mesh.siteWriters] };
 }
 
 /** How a message says why the site is a mesh site: "has subnet access rules", "is a mesh site (…)". */
@@ -1081,5 +1197,9 @@ export function meshRole(v: MeshSiteVerdict): string {
       return `is a mesh site (Easy Auth for ${r.application}, which serves app roles to applications)`;
     case "slot-of":
       return `is a mesh site (a deployment slot of ${r.site})`;
+    case "config-of":
+      return `is a mesh site's configuration (of ${r.site})`;
+    case "configured-by":
+      return `is a mesh site (${r.writer} gives it subnet access rules)`;
   }
 }

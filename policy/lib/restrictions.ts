@@ -21,6 +21,7 @@ import {
   unionSize,
 } from "./cidr";
 import { MeshSiteVerdict, Rule, SiteNode, meshRole } from "./mesh";
+import type { SitePaths } from "./sources";
 import { Tri, asBool, asString, at, isUnknown, sameText } from "./values";
 
 /** One problem of one site; `key` names it the same way whatever the view (resource, stack). */
@@ -40,10 +41,8 @@ export interface PublicEndpoint {
 
 type List = "main" | "scm";
 
-const LIST_PROP: Record<List, string> = {
-  main: "ipSecurityRestrictions",
-  scm: "scmIpSecurityRestrictions",
-};
+/** The last segment of a property path: `scmIpSecurityRestrictionsUseMain`. */
+const leaf = (path: string) => path.slice(path.lastIndexOf(".") + 1);
 
 function describeAction(v: Tri<string>): string {
   return typeof v === "string" ? `"${v}"` : "unset";
@@ -87,14 +86,15 @@ function indexes(list: number[]): string {
 }
 
 /** Findings on the Allow rules of one list: any, broad range, broad tag, broad union. */
-function broadRules(who: string, rules: Rule[], list: List): SiteFinding[] {
+function broadRules(who: string, rules: Rule[], list: List, paths: SitePaths): SiteFinding[] {
   const out: SiteFinding[] = [];
-  const prop = `siteConfig.${LIST_PROP[list]}`;
+  const prop = list === "main" ? paths.main : paths.scm;
+  const subnet = paths.subnetField;
   const opens = list === "main" ? "the site" : "its SCM (Kudu) site";
-  const scmFix = "Fix: remove that rule, or set scmIpSecurityRestrictionsUseMain to true.";
+  const scmFix = `Fix: remove that rule, or set ${leaf(paths.scmUseMain)} to true.`;
   const narrowFix =
     `Fix: remove that rule; admit callers only by their integration subnet ` +
-    `(vnetSubnetResourceId), and any other source by a range narrower than a ` +
+    `(${subnet}), and any other source by a range narrower than a ` +
     `/${BROAD_IPV4_PREFIX} (IPv6: a /${BROAD_IPV6_PREFIX}).`;
   const union: { index: number; ranges: AddressRange[] }[] = [];
   for (const r of rules.filter((x) => x.list === list && knownAllow(x))) {
@@ -110,7 +110,7 @@ function broadRules(who: string, rules: Rule[], list: List): SiteFinding[] {
             `every caller. ` +
             (list === "main"
               ? `Fix: remove that rule; admit callers only by their integration subnet ` +
-                `(vnetSubnetResourceId).`
+                `(${subnet}).`
               : scmFix),
         });
       } else if (b?.kind === "broad") {
@@ -122,7 +122,9 @@ function broadRules(who: string, rules: Rule[], list: List): SiteFinding[] {
               ? ` without an X-Azure-FDID header check`
               : "") +
             `), which opens ${opens} to ${b.who}. ` +
-            (list === "main" ? `Fix: ${b.fix}.` : scmFix),
+            (list === "main"
+              ? `Fix: ${b.fix.replaceAll("vnetSubnetResourceId", subnet)}.`
+              : scmFix),
         });
       }
       continue;
@@ -137,7 +139,7 @@ function broadRules(who: string, rules: Rule[], list: List): SiteFinding[] {
           `caller. ` +
           (list === "main"
             ? `Fix: remove that rule; admit callers only by their integration subnet ` +
-              `(vnetSubnetResourceId).`
+              `(${subnet}).`
             : scmFix),
       });
       continue;
@@ -175,10 +177,10 @@ function broadRules(who: string, rules: Rule[], list: List): SiteFinding[] {
         `internet. ` +
         (list === "main"
           ? `Fix: remove those rules; admit callers only by their integration subnet ` +
-            `(vnetSubnetResourceId), and keep the other Allow ranges under a ` +
+            `(${subnet}), and keep the other Allow ranges under a ` +
             `/${limitPrefix}'s worth of addresses (${count(limit, family)}) in total.`
           : `Fix: remove those rules (list only your deployment agents' ranges), or set ` +
-            `scmIpSecurityRestrictionsUseMain to true.`),
+            `${leaf(paths.scmUseMain)} to true.`),
     });
   }
   return out;
@@ -221,16 +223,18 @@ function mainDefaultFinding(
   if (disabled) {
     consequence = `, once public network access is enabled, ${consequence}`;
   }
+  const paths = site.paths;
   return {
     key: "default:main",
     message:
       `${site.label} ${meshRole(verdict)} but its unmatched-traffic action ` +
-      `(siteConfig.ipSecurityRestrictionsDefaultAction) is ${describeAction(action)}, so` +
-      `${consequence.startsWith(",") ? "" : " "}${consequence}. Fix: set siteConfig.ipSecurityRestrictionsDefaultAction to "Deny"` +
+      `(${paths.defaultAction}) is ${describeAction(action)}, so` +
+      `${consequence.startsWith(",") ? "" : " "}${consequence}. Fix: set ${paths.defaultAction} to "Deny"` +
       (sub === true
         ? "."
-        : `, and admit each caller with a subnet rule (vnetSubnetResourceId) for its ` +
-          `integration subnet.`),
+        : `, and admit each caller with a subnet rule (${paths.subnetField}) for its ` +
+          `integration subnet.`) +
+      (paths.defaultActionNote ? ` (${paths.defaultActionNote} it.)` : ""),
   };
 }
 
@@ -255,7 +259,7 @@ export function publicEndpointOf(site: SiteNode, verdict: MeshSiteVerdict): Publ
   const main = asString(at(sc, "ipSecurityRestrictionsDefaultAction"));
   const mainFinding = mainDefaultFinding(site, verdict, main);
   if (mainFinding) findings.push(mainFinding);
-  if (rules) findings.push(...broadRules(who, rules, "main"));
+  if (rules) findings.push(...broadRules(who, rules, "main", site.paths));
 
   let scmClosed = false;
   const useMain = asBool(at(sc, "scmIpSecurityRestrictionsUseMain"));
@@ -267,14 +271,14 @@ export function publicEndpointOf(site: SiteNode, verdict: MeshSiteVerdict): Publ
         findings.push({
           key: "scm-open",
           message:
-            `${who} leaves its SCM (Kudu) site open: scmIpSecurityRestrictionsUseMain is ` +
-            `${useMain === false ? "false" : "unset"} and scmIpSecurityRestrictionsDefaultAction ` +
-            `is ${describeAction(scm)}. Fix: set siteConfig.scmIpSecurityRestrictionsUseMain to ` +
+            `${who} leaves its SCM (Kudu) site open: ${leaf(site.paths.scmUseMain)} is ` +
+            `${useMain === false ? "false" : "unset"} and ${leaf(site.paths.scmDefaultAction)} ` +
+            `is ${describeAction(scm)}. Fix: set ${site.paths.scmUseMain} to ` +
             `true (or give the SCM site its own "Deny" default).`,
         });
       } else {
         scmClosed = true;
-        if (rules) findings.push(...broadRules(who, rules, "scm"));
+        if (rules) findings.push(...broadRules(who, rules, "scm", site.paths));
       }
     }
   }

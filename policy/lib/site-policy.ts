@@ -3,7 +3,7 @@
  * other resources (a private endpoint that reaches it, its Easy Auth, its slot's parent site):
  *
  * - per resource (`Analyze`, before the site is created or updated): the site alone, as
- *   `siteAlone` sees it, so that a site that is plainly a mesh site is stopped before it exists;
+ *   `sitesAlone` sees it (a site of any provider, a site configuration, a template's sites), so that a site that is plainly a mesh site is stopped before it exists;
  * - per stack (`AnalyzeStack`): every site with the whole stack, reporting only what the
  *   resource view could not (a finding whose key the site alone does not produce), so that a
  *   violation is never reported twice.
@@ -19,7 +19,8 @@ import type {
   StackValidationArgs,
   StackValidationPolicy,
 } from "@pulumi/policy";
-import { Mesh, SiteNode, siteAlone } from "./mesh";
+import { Mesh, SiteNode, StackResourceLike, sitesAlone } from "./mesh";
+import type { SourcedResource } from "./sources";
 import type { SiteFinding } from "./restrictions";
 
 export type SitePolicy = ResourceValidationPolicy & Pick<StackValidationPolicy, "validateStack">;
@@ -33,9 +34,16 @@ export function judgeSiteAlone<C extends object>(
   report: ReportViolation,
   check: SiteCheck<C>,
 ): void {
-  const alone = siteAlone(args);
-  if (!alone) return;
-  for (const f of check(alone.mesh, alone.site, args.getConfig<C>())) report(f.message);
+  const alone = sitesAlone(args);
+  const config = args.getConfig<C>();
+  for (const site of alone.sites) {
+    for (const f of check(alone.mesh, site, config)) report(f.message);
+  }
+}
+
+/** The resource as the stack declares it (a template's sites share their deployment's). */
+function sourceOf(site: SiteNode): StackResourceLike {
+  return (site.res as Partial<SourcedResource>).source ?? site.res;
 }
 
 /** `AnalyzeStack`: judges every site with the whole stack, less what `judgeSiteAlone` reports. */
@@ -46,11 +54,12 @@ export function judgeSitesInStack<C extends object>(
 ): void {
   const mesh = Mesh.of(args.resources);
   const config = args.getConfig<C>();
-  for (const site of mesh.sites.nodes) {
+  for (const site of [...mesh.sites.nodes, ...mesh.siteWriters]) {
     const found = check(mesh, site, config);
     if (found.length === 0) continue;
-    const alone = siteAlone(site.res);
-    const seen = new Set(alone ? check(alone.mesh, alone.site, config).map((f) => f.key) : []);
+    const alone = sitesAlone(sourceOf(site));
+    const same = alone.sites.find((s) => s.key === site.key);
+    const seen = new Set(same ? check(alone.mesh, same, config).map((f) => f.key) : []);
     for (const f of found) if (!seen.has(f.key)) report(f.message, site.res.urn);
   }
 }

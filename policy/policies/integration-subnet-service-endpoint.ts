@@ -10,7 +10,8 @@ function subnetsInScope(mesh: Mesh): Map<SubnetNode, string> {
   for (const s of mesh.subnets.nodes) {
     if (s.delegatedToWeb === true) note(s, "is delegated to Microsoft.Web/serverFarms");
   }
-  for (const site of mesh.sites.nodes) {
+  // Sites and site configurations as their own resources (`sites/config/web`) hold rules alike.
+  for (const site of [...mesh.sites.nodes, ...mesh.siteWriters]) {
     const integration = mesh.integrationSubnetOf(site);
     if (integration.kind === "node") {
       note(integration.node, `is the integration subnet of ${site.label}`);

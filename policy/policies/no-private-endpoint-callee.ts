@@ -1,9 +1,10 @@
-import type { ReportViolation, ResourceValidationArgs } from "@pulumi/policy";
+import type { ReportViolation } from "@pulumi/policy";
 import { parseSiteId } from "../lib/arm";
 import { Mesh, SiteNode, isSiteGroup, meshSite } from "../lib/mesh";
 import { SiteFinding, publicEndpointOf } from "../lib/restrictions";
 import { SitePolicy, judgeSiteAlone, judgeSitesInStack } from "../lib/site-policy";
-import { T, label } from "../lib/types";
+import { SourcedResource, sourced } from "../lib/sources";
+import { T } from "../lib/types";
 import { asArray, asString, asStrings, at, isUnknown, plainProps, sameText } from "../lib/values";
 
 export interface NoPrivateEndpointCalleeConfig {
@@ -30,9 +31,12 @@ function exempt(config: NoPrivateEndpointCalleeConfig, siteName: unknown): boole
   return names.some((n) => sameText(n, siteName));
 }
 
-function checkPrivateEndpoint(args: ResourceValidationArgs, report: ReportViolation): void {
-  const p = plainProps(args.props);
-  const config = args.getConfig<NoPrivateEndpointCalleeConfig>();
+function checkPrivateEndpoint(
+  r: SourcedResource,
+  config: NoPrivateEndpointCalleeConfig,
+  report: ReportViolation,
+): void {
+  const p = plainProps(r.props);
   for (const list of ["privateLinkServiceConnections", "manualPrivateLinkServiceConnections"]) {
     const conns = asArray(p[list]);
     if (conns === undefined || isUnknown(conns)) continue;
@@ -46,22 +50,26 @@ function checkPrivateEndpoint(args: ResourceValidationArgs, report: ReportViolat
       if (exempt(config, site?.site) !== false) continue;
       const what = site ? `App Service site "${site.site}"` : "an App Service site (group 'sites')";
       report(
-        `${label(args.type, args.name)} connects to ${what} through ${list}. ${WHY}. ` +
+        `${r.label} connects to ${what} through ${r.connectionsAs ?? list}. ${WHY}. ` +
           `Fix: remove the private endpoint, and ${THEN}.`,
       );
     }
   }
 }
 
-function checkSiteConnection(args: ResourceValidationArgs, report: ReportViolation): void {
-  const p = plainProps(args.props);
+function checkSiteConnection(
+  r: SourcedResource,
+  config: NoPrivateEndpointCalleeConfig,
+  report: ReportViolation,
+): void {
+  const p = plainProps(r.props);
   const status = asString(at(p, "privateLinkServiceConnectionState", "status"));
   if (isUnknown(status)) return;
   if (status && (sameText(status, "Rejected") || sameText(status, "Disconnected"))) return;
   const site = asString(p["name"]);
-  if (exempt(args.getConfig<NoPrivateEndpointCalleeConfig>(), site) !== false) return;
+  if (exempt(config, site) !== false) return;
   report(
-    `${label(args.type, args.name)} accepts a private endpoint connection on site ` +
+    `${r.label} accepts a private endpoint connection on site ` +
       `"${typeof site === "string" ? site : "?"}". ${WHY}. ` +
       `Fix: set privateLinkServiceConnectionState.status to "Rejected" or delete the connection, ` +
       `and ${THEN}.`,
@@ -152,13 +160,17 @@ export const noPrivateEndpointCallee: SitePolicy = {
     },
   },
   validateResource: (args, report) => {
-    if (args.type === T.privateEndpoint) checkPrivateEndpoint(args, report);
-    else if (
-      args.type === T.sitePrivateEndpointConnection ||
-      args.type === T.sitePrivateEndpointConnectionSlot
-    )
-      checkSiteConnection(args, report);
-    else judgeSiteAlone(args, report, checkSite);
+    // Endpoints and site-side connections of any provider, a generic ARM resource or a template.
+    const config = args.getConfig<NoPrivateEndpointCalleeConfig>();
+    for (const r of sourced([args]).resources) {
+      if (r.type === T.privateEndpoint) checkPrivateEndpoint(r, config, report);
+      else if (
+        r.type === T.sitePrivateEndpointConnection ||
+        r.type === T.sitePrivateEndpointConnectionSlot
+      )
+        checkSiteConnection(r, config, report);
+    }
+    judgeSiteAlone(args, report, checkSite);
   },
   validateStack: (args, report) => judgeSitesInStack(args, report, checkSite),
 };

@@ -1,5 +1,5 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
-import { Mesh, meshSites } from "../lib/mesh";
+import { Mesh, meshSite, meshSites } from "../lib/mesh";
 import { isUnknown, sameText } from "../lib/values";
 
 export const vnetRuleSourceIsIntegrationSubnet: StackValidationPolicy = {
@@ -12,7 +12,8 @@ export const vnetRuleSourceIsIntegrationSubnet: StackValidationPolicy = {
   enforcementLevel: "advisory",
   validateStack: (args, report) => {
     const mesh = Mesh.of(args.resources);
-    for (const site of meshSites(mesh)) {
+    const writers = mesh.siteWriters.filter((w) => meshSite(mesh, w).mesh === true);
+    for (const site of [...meshSites(mesh), ...writers]) {
       if (!Array.isArray(site.rules)) continue;
       const seen = new Set<string>();
       for (const rule of site.rules) {

@@ -15,18 +15,42 @@
  *    derived from the graph's edges, so a principal that got an app role out of band is still out;
  * 7. every role the route requires is both in the token's `roles` and granted to that caller on
  *    its edge.
+ *
+ * Every refusal writes one structured line (refusals.ts) saying which check failed and which edge
+ * the graph lacks. In report-only mode (`MESH_ENFORCEMENT=shadow`, for a callee rolling into the
+ * mesh) the same line is written with `"enforced": false` and the request is let through.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import {
   createRemoteJWKSet,
   customFetch,
   decodeProtectedHeader,
-  errors,
   jwtVerify,
   type JWTPayload,
 } from "jose";
 import { issuersFor } from "@service-edges/contract/app-settings";
-import { readCalleeSettings, type AllowedCaller, type CalleeSettings, type Env } from "./settings";
+import {
+  asText,
+  fail,
+  joseRefusal,
+  jsonLineLogger,
+  missingEdgeIn,
+  roleRefusal,
+  tokenIdOf,
+  type MeshAuthLogger,
+  type NoticeLine,
+  type RefusalLine,
+  type RefusedOutcome,
+  type Who,
+} from "./refusals";
+import {
+  ENFORCEMENT_SETTING,
+  readCalleeSettings,
+  type AllowedCaller,
+  type CalleeSettings,
+  type Enforcement,
+  type Env,
+} from "./settings";
 
 /** The verified caller, attached to the request on success. */
 export interface VerifiedCaller {
@@ -50,20 +74,17 @@ export function meshCallerOf(req: IncomingMessage): VerifiedCaller | undefined {
   return (req as MeshRequest).meshCaller;
 }
 
-/** Where refusals are reported. `fields` never contain the token. */
-export interface MeshAuthLogger {
-  warn(message: string, fields: Record<string, unknown>): void;
-}
-
-const consoleLogger: MeshAuthLogger = {
-  warn: (message) => console.warn(message),
-};
-
 export interface MeshAuthOptions {
   /** Default: read from `env`. */
   settings?: CalleeSettings;
   /** Default: `process.env`. */
   env?: Env;
+  /**
+   * `shadow` = report-only: a request that would be refused is let through, and its refusal line
+   * says `"enforced": false`. Default: the settings' (`MESH_ENFORCEMENT`), else `enforced`. Set
+   * here, it wins over the setting, and a startup line says so.
+   */
+  enforcement?: Enforcement;
   /**
    * Accepted issuers by token version. Default: Entra's for the tenant,
    * `https://sts.windows.net/{tid}/` (v1) and `https://login.microsoftonline.com/{tid}/v2.0` (v2).
@@ -90,24 +111,18 @@ export interface MeshAuthOptions {
     /** Default: the global `fetch`. */
     fetch?: (url: string, init: RequestInit) => Promise<Response>;
   };
+  /** Default: one JSON line per event on stderr (`console.warn`). */
   logger?: MeshAuthLogger;
 }
 
+/**
+ * `ok: true` with the verified caller; or, in report-only mode only, `ok: true` without a caller
+ * and with the refusal enforcement would have made (`wouldRefuse`); or a refusal.
+ */
 export type AuthOutcome =
-  | { ok: true; caller: VerifiedCaller }
-  | {
-      ok: false;
-      status: 401 | 403 | 503;
-      /** RFC 6750 error code; absent when no token was presented at all. */
-      error?: "invalid_token" | "insufficient_scope";
-      /** Sent to the caller: short, no detail an attacker could use. */
-      description: string;
-      /** Logged: why exactly. */
-      reason: string;
-      callerClientId?: string;
-      callerService?: string;
-      tokenId?: string;
-    };
+  | { ok: true; caller: VerifiedCaller; wouldRefuse?: undefined }
+  | { ok: true; caller?: undefined; wouldRefuse: RefusedOutcome }
+  | RefusedOutcome;
 
 export type MeshMiddleware = (
   req: IncomingMessage,
@@ -124,9 +139,12 @@ export interface Refusal {
 
 export interface MeshAuth {
   readonly settings: CalleeSettings;
+  /** `shadow` when refusals are only reported. */
+  readonly enforcement: Enforcement;
   /**
    * Validates an `Authorization` header value for a route that requires `roles` (all of them),
-   * and logs the reason of a refusal. `request` only labels the log line.
+   * and logs one refusal line if it fails. `request` only labels the line. In report-only mode a
+   * failure comes back as `ok: true` with `wouldRefuse` set and no caller.
    */
   check(
     authorization: string | undefined,
@@ -134,10 +152,11 @@ export interface MeshAuth {
     request?: { method?: string; path?: string },
   ): Promise<AuthOutcome>;
   /** The 401/403/503 answer for a refused outcome, `WWW-Authenticate` included. */
-  refusal(outcome: Extract<AuthOutcome, { ok: false }>): Refusal;
+  refusal(outcome: RefusedOutcome): Refusal;
   /**
    * Middleware: 401/403 with `WWW-Authenticate`, or `next()` with the caller attached to the
-   * request (see {@link meshCallerOf}). No roles = any allowed caller.
+   * request (see {@link meshCallerOf}). No roles = any allowed caller. In report-only mode every
+   * request reaches `next()`; only those enforcement would admit carry a caller.
    */
   requireRoles(...roles: string[]): MeshMiddleware;
 }
@@ -145,62 +164,16 @@ export interface MeshAuth {
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*)$/i;
 const ASYMMETRIC = /^(RS|PS|ES)(256|384|512)$|^EdDSA$|^Ed25519$/;
 
-function fail(
-  status: 401 | 403 | 503,
-  reason: string,
-  extra: Partial<Extract<AuthOutcome, { ok: false }>> = {},
-): AuthOutcome {
-  const error =
-    status === 401 ? "invalid_token" : status === 403 ? "insufficient_scope" : undefined;
-  const description =
-    status === 401
-      ? "the access token is not valid for this service"
-      : status === 403
-        ? "the caller is not allowed this operation"
-        : "signing keys are unavailable, retry later";
-  return { ok: false, status, error, description, reason, ...extra };
-}
-
-/** A JOSE failure, as a reason for the log (jose messages never include the token). */
-function joseReason(err: unknown): { status: 401 | 503; reason: string; description?: string } {
-  if (err instanceof errors.JWTExpired) {
-    return {
-      status: 401,
-      reason: `token expired (${err.message})`,
-      description: "the access token expired",
-    };
-  }
-  if (err instanceof errors.JWTClaimValidationFailed) {
-    return { status: 401, reason: `claim "${err.claim}" rejected: ${err.message}` };
-  }
-  if (err instanceof errors.JOSEAlgNotAllowed) {
-    return { status: 401, reason: `algorithm not allowed: ${err.message}` };
-  }
-  if (err instanceof errors.JWSSignatureVerificationFailed) {
-    return { status: 401, reason: "signature verification failed" };
-  }
-  if (err instanceof errors.JWKSNoMatchingKey) {
-    return { status: 401, reason: "no key in the issuer's JWKS matches the token's kid" };
-  }
-  if (err instanceof errors.JWKSMultipleMatchingKeys) {
-    return { status: 401, reason: "several keys in the issuer's JWKS match the token's kid" };
-  }
-  if (err instanceof errors.JWKSTimeout || !(err instanceof errors.JOSEError)) {
-    return { status: 503, reason: `cannot fetch the issuer's JWKS: ${(err as Error)?.message}` };
-  }
-  if (err.code === "ERR_JOSE_GENERIC") {
-    return { status: 503, reason: `cannot fetch the issuer's JWKS: ${err.message}` };
-  }
-  return { status: 401, reason: `malformed token: ${err.message}` };
-}
-
 function quoted(value: string): string {
   return `"${value.replace(/["\\]/g, "")}"`;
 }
 
 export function createMeshAuth(options: MeshAuthOptions = {}): MeshAuth {
   const settings = options.settings ?? readCalleeSettings(options.env);
-  const logger = options.logger ?? consoleLogger;
+  const logger = options.logger ?? jsonLineLogger;
+  const callee = settings.serviceName;
+  const enforcement = options.enforcement ?? settings.enforcement ?? "enforced";
+  const enforced = enforcement === "enforced";
   const entra = issuersFor(settings.tenantId);
   const issuers = options.issuers ?? entra;
   const versionOfIssuer = new Map<string, "1.0" | "2.0">();
@@ -225,24 +198,65 @@ export function createMeshAuth(options: MeshAuthOptions = {}): MeshAuth {
     ...(options.jwks?.fetch ? { [customFetch]: options.jwks.fetch } : {}),
   });
 
+  const notice = (
+    event: NoticeLine["event"],
+    detail: string,
+    extra: Record<string, unknown> = {},
+  ) => {
+    const line: NoticeLine = {
+      source: "service-auth",
+      event,
+      layer: "identity",
+      callee,
+      enforced,
+      ...extra,
+      detail,
+    };
+    logger.warn(`service-auth: ${detail}`, line);
+  };
+
+  const setting = settings.enforcement ?? null;
+  if (!enforced || (options.enforcement && setting && options.enforcement !== setting)) {
+    notice(
+      "enforcement",
+      enforced
+        ? `identity enforcement is on for ${callee} (set in code, ${ENFORCEMENT_SETTING} says ${setting})`
+        : `identity enforcement is report-only for ${callee}: requests it would refuse are let ` +
+            `through and logged with "enforced": false`,
+      { setting, option: options.enforcement ?? null },
+    );
+  }
+
+  /** The caller a verified payload names, mapped to its service when the allow-list knows it. */
+  const whoIs = (payload: JWTPayload): Who => {
+    const raw = asText(payload.azp) ?? asText(payload.appid);
+    const callerClientId = raw?.toLowerCase();
+    const callerService = callerClientId && settings.allowedCallers.get(callerClientId)?.service;
+    return {
+      callerClientId,
+      callerService: callerService || undefined,
+      tokenId: tokenIdOf(payload),
+    };
+  };
+
   const verify = async (
     authorization: string | undefined,
     roles: readonly string[],
   ): Promise<AuthOutcome> => {
     if (!authorization || !/^Bearer\b/i.test(authorization)) {
       // RFC 6750 §3.1: a request without credentials gets the challenge but no error code.
-      return fail(401, "no bearer token", {
+      return fail(401, "no-token", "no bearer token", {
         error: undefined,
         description: "bearer token required",
       });
     }
     const token = BEARER.exec(authorization)?.[1];
-    if (!token) return fail(401, "malformed Authorization header");
+    if (!token) return fail(401, "malformed-token", "malformed Authorization header");
 
     try {
       decodeProtectedHeader(token);
     } catch {
-      return fail(401, "malformed token header");
+      return fail(401, "malformed-token", "malformed token header");
     }
 
     let payload: JWTPayload;
@@ -255,58 +269,56 @@ export function createMeshAuth(options: MeshAuthOptions = {}): MeshAuth {
         requiredClaims: ["exp", "tid"],
       }));
     } catch (err) {
-      const j = joseReason(err);
-      return fail(j.status, j.reason, j.description ? { description: j.description } : {});
+      return joseRefusal(err, settings.audiences, whoIs);
     }
 
-    const tokenId = typeof payload.uti === "string" ? payload.uti : payload.jti;
     const version = versionOfIssuer.get(payload.iss!)!;
     if (payload.tid !== settings.tenantId) {
-      return fail(401, `tid ${String(payload.tid)} is not this tenant`, { tokenId });
+      return fail(401, "wrong-issuer", `tid ${String(payload.tid)} is not this tenant`, {
+        ...whoIs(payload),
+      });
     }
     // v1 tokens name the caller in `appid`, v2 tokens in `azp`; each issuer only issues its version.
     if (payload.ver !== undefined && payload.ver !== version) {
-      return fail(401, `ver ${String(payload.ver)} does not match issuer ${payload.iss}`, {
-        tokenId,
-      });
+      const why = `ver ${String(payload.ver)} does not match issuer ${payload.iss}`;
+      return fail(401, "wrong-issuer", why, { ...whoIs(payload) });
     }
+    const tokenId = tokenIdOf(payload);
     const rawCaller = version === "2.0" ? payload.azp : payload.appid;
     if (typeof rawCaller !== "string" || rawCaller.length === 0) {
-      return fail(401, `token has no ${version === "2.0" ? "azp" : "appid"} claim`, { tokenId });
+      const why = `token has no ${version === "2.0" ? "azp" : "appid"} claim`;
+      return fail(401, "malformed-token", why, { tokenId });
     }
     const callerClientId = rawCaller.toLowerCase();
-    const who = { callerClientId, tokenId };
+    const allowed: AllowedCaller | undefined = settings.allowedCallers.get(callerClientId);
+    const who: Who = { callerClientId, callerService: allowed?.service, tokenId };
 
     // Delegated tokens carry `scp`; a user signed in to an allowed caller is not that caller.
     if (payload.scp !== undefined || (payload.idtyp !== undefined && payload.idtyp !== "app")) {
-      return fail(403, "delegated (user) token; only app tokens are accepted", who);
+      return fail(403, "user-token", "delegated (user) token; only app tokens are accepted", who);
     }
 
-    const allowed: AllowedCaller | undefined = settings.allowedCallers.get(callerClientId);
     if (!allowed) {
-      return fail(403, `caller ${callerClientId} is not in MESH_ALLOWED_CALLERS`, who);
+      return fail(
+        403,
+        "unknown-caller",
+        `caller ${callerClientId} is not in MESH_ALLOWED_CALLERS`,
+        { ...who, missingEdge: missingEdgeIn({ clientId: callerClientId }, callee, roles) },
+      );
     }
-    const withService = { ...who, callerService: allowed.service };
 
     const tokenRoles = new Set(
       Array.isArray(payload.roles) ? payload.roles.filter((r) => typeof r === "string") : [],
     );
+    const lacking = roleRefusal(
+      { service: allowed.service, clientId: callerClientId, granted: allowed.roles },
+      tokenRoles,
+      roles,
+      callee,
+      who,
+    );
+    if (lacking) return lacking;
     const granted = new Set(allowed.roles);
-    for (const role of roles) {
-      if (!tokenRoles.has(role)) {
-        const hint = granted.has(role)
-          ? " (granted on the edge: a new assignment can take minutes to reach tokens)"
-          : "";
-        return fail(403, `${allowed.service} lacks role ${role} in its token${hint}`, withService);
-      }
-      if (!granted.has(role)) {
-        return fail(
-          403,
-          `${allowed.service} has role ${role} in its token but its edge does not grant it`,
-          withService,
-        );
-      }
-    }
 
     return {
       ok: true,
@@ -315,32 +327,43 @@ export function createMeshAuth(options: MeshAuthOptions = {}): MeshAuth {
         clientId: callerClientId,
         roles: [...tokenRoles].filter((r) => granted.has(r)).sort(),
         tokenVersion: version,
-        objectId: typeof payload.oid === "string" ? payload.oid : undefined,
+        objectId: asText(payload.oid),
         tokenId,
       },
     };
   };
 
   const grantedToAnyone = new Set([...settings.allowedCallers.values()].flatMap((c) => c.roles));
-  const realm = quoted(settings.serviceName);
+  const realm = quoted(callee);
 
   const check: MeshAuth["check"] = async (authorization, roles, request = {}) => {
     const outcome = await verify(authorization, roles);
-    if (!outcome.ok) {
-      const { status, error, reason, callerClientId, callerService, tokenId } = outcome;
-      const where =
-        request.method || request.path ? ` ${request.method ?? ""} ${request.path ?? ""}` : "";
-      logger.warn(`service-auth: ${status}${where.trimEnd()}: ${reason}`, {
-        status,
-        error,
-        reason,
-        ...request,
-        callerClientId,
-        callerService,
-        tokenId,
-      });
-    }
-    return outcome;
+    if (outcome.ok) return outcome;
+    const line: RefusalLine = {
+      source: "service-auth",
+      event: "refusal",
+      layer: "identity",
+      callee,
+      enforced,
+      wouldRefuse: true,
+      status: outcome.status,
+      reason: outcome.code,
+      callerClientId: outcome.callerClientId ?? null,
+      callerService: outcome.callerService ?? null,
+      missingEdge: outcome.missingEdge ?? null,
+      hint: outcome.hint ?? null,
+      detail: outcome.reason,
+      method: request.method ?? null,
+      path: request.path ?? null,
+      tokenId: outcome.tokenId ?? null,
+    };
+    const where = [request.method, request.path].filter(Boolean).join(" ");
+    const verdict = enforced ? `${outcome.status}` : `would refuse ${outcome.status}, let through`;
+    logger.warn(
+      `service-auth: ${verdict}${where ? ` ${where}` : ""}: ${outcome.code}: ${outcome.reason}`,
+      { ...line },
+    );
+    return enforced ? outcome : { ok: true, wouldRefuse: outcome };
   };
 
   const refusal: MeshAuth["refusal"] = ({ status, error, description }) => {
@@ -362,14 +385,16 @@ export function createMeshAuth(options: MeshAuthOptions = {}): MeshAuth {
 
   return {
     settings,
+    enforcement,
     check,
     refusal,
     requireRoles(...roles) {
       for (const role of roles) {
         if (!grantedToAnyone.has(role)) {
-          logger.warn(
-            `service-auth: a route of ${settings.serviceName} requires role ${role}, which no ` +
-              `allowed caller is granted; every call to it will get 403`,
+          notice(
+            "unreachable-route",
+            `a route of ${callee} requires role ${role}, which no allowed caller is granted; ` +
+              (enforced ? "every call to it will get 403" : "every call to it will be reported"),
             { role },
           );
         }
@@ -380,18 +405,16 @@ export function createMeshAuth(options: MeshAuthOptions = {}): MeshAuth {
         try {
           outcome = await check(req.headers.authorization, roles, request);
         } catch (err) {
-          logger.warn(
-            `service-auth: 500 ${request.method} ${request.path}: ${(err as Error).message}`,
-            {
-              status: 500,
-              ...request,
-            },
-          );
+          notice("error", `${request.method} ${request.path}: ${(err as Error).message}`, {
+            status: enforced ? 500 : null,
+            ...request,
+          });
+          if (!enforced) return next();
           if (!res.headersSent) res.writeHead(500).end();
           return;
         }
         if (outcome.ok) {
-          (req as MeshRequest).meshCaller = outcome.caller;
+          if (outcome.caller) (req as MeshRequest).meshCaller = outcome.caller;
           next();
           return;
         }

@@ -25,6 +25,13 @@ export interface CalleeTarget {
   roles: string[];
 }
 
+/**
+ * `enforced` (the default): refused requests get 401/403/503. `shadow`: report-only, for a callee
+ * rolling into the mesh (`services.<name>.enforcement: shadow`): a request that would be refused
+ * is let through and logged with `"enforced": false`.
+ */
+export type Enforcement = "enforced" | "shadow";
+
 /** What a callee needs to validate tokens. */
 export interface CalleeSettings {
   tenantId: string;
@@ -33,6 +40,8 @@ export interface CalleeSettings {
   audiences: string[];
   /** Caller client id -> the service and the roles granted on its edge. */
   allowedCallers: ReadonlyMap<string, AllowedCaller>;
+  /** From `MESH_ENFORCEMENT`; absent means `enforced`. */
+  enforcement?: Enforcement;
 }
 
 /** How a caller proves its identity to Entra. */
@@ -58,6 +67,15 @@ export interface CallerSettings {
 
 /** The variable @azure/identity's EnvironmentCredential uses; here only for the secret opt-in. */
 export const CLIENT_SECRET_SETTING = "AZURE_CLIENT_SECRET";
+
+/**
+ * The callee's enforcement mode (`enforced` | `shadow`), written by the program for a callee whose
+ * graph entry says `enforcement: shadow`. Not yet in the contract's names: contract-shapes.ts
+ * checks that the contract agrees once it declares it.
+ */
+export const ENFORCEMENT_SETTING = "MESH_ENFORCEMENT";
+
+const ENFORCEMENTS: readonly Enforcement[] = ["enforced", "shadow"];
 
 /** One or more MESH_* settings are missing or malformed; `problems` names each one. */
 export class MeshSettingsError extends Error {
@@ -115,7 +133,10 @@ const isObject = (v: unknown): v is Record<string, unknown> =>
 const isStringArray = (v: unknown): v is string[] =>
   Array.isArray(v) && v.every((x) => typeof x === "string" && x.length > 0);
 
-/** Reads the callee side: MESH_TENANT_ID, MESH_SERVICE_NAME, MESH_AUDIENCES, MESH_ALLOWED_CALLERS. */
+/**
+ * Reads the callee side: MESH_TENANT_ID, MESH_SERVICE_NAME, MESH_AUDIENCES, MESH_ALLOWED_CALLERS
+ * and MESH_ENFORCEMENT (optional, default `enforced`).
+ */
 export function readCalleeSettings(env: Env = process.env): CalleeSettings {
   const r = new Reader(env);
   const tenantId = r.guid(AppSettingNames.tenantId);
@@ -155,12 +176,21 @@ export function readCalleeSettings(env: Env = process.env): CalleeSettings {
     }
   }
 
+  // A typo must not silently enforce (breaking the rollout) or silently stop enforcing.
+  const enforcement = (env[ENFORCEMENT_SETTING]?.trim() || "enforced") as Enforcement;
+  if (!ENFORCEMENTS.includes(enforcement)) {
+    r.problems.push(
+      `${ENFORCEMENT_SETTING} must be "enforced" or "shadow" (report-only), got ${JSON.stringify(enforcement)}`,
+    );
+  }
+
   if (r.problems.length > 0) throw new MeshSettingsError(r.problems);
   return {
     tenantId: tenantId!,
     serviceName: serviceName!,
     audiences: audiences as string[],
     allowedCallers,
+    enforcement,
   };
 }
 

@@ -79,7 +79,7 @@ describe("config -> ServiceGraph", () => {
     const v = clone(smallConfig());
     const services = v["service-edges:services"] as Services;
     services.a.ingress = "public";
-    services.b.ingress = ["AzureFrontDoor.Backend", "203.0.113.0/24", "ApiManagement.WestEurope"];
+    services.b.ingress = ["AzureFrontDoor.Backend", "203.0.113.0/24", "AzureTrafficManager"];
     services.b.frontDoorId = "6c2f0a52-96ab-4c2e-9c0d-2b3f7c5c1e11";
     const g = build(v);
     assert.deepEqual(g.byName.get("a")!.ingress, { kind: "public" });
@@ -92,7 +92,7 @@ describe("config -> ServiceGraph", () => {
           frontDoorId: "6c2f0a52-96ab-4c2e-9c0d-2b3f7c5c1e11",
         },
         { kind: "cidr", text: "203.0.113.0/24" },
-        { kind: "serviceTag", tag: "ApiManagement.WestEurope" },
+        { kind: "serviceTag", tag: "AzureTrafficManager" },
       ],
     });
     assert.deepEqual(g.byName.get("c")!.ingress, { kind: "none" });
@@ -120,6 +120,19 @@ describe("config -> ServiceGraph", () => {
         ),
       );
       for (const i of issues) assert.ok(formatIssue(i).includes("ingress: public"), formatIssue(i));
+    });
+    it("ingress tags of multi-tenant services (AppService, ApiManagement, regional variants), pointing at Front Door or an edge", () => {
+      const issues = issuesAfter(
+        (s) => (s.b.ingress = ["AppService", "ApiManagement.WestEurope", "appservice.northeurope"]),
+      );
+      assert.deepEqual(
+        issues.map((i) => formatIssue(i)),
+        [
+          "service-edges:services.b.ingress[0]: \"AppService\" admits every Azure customer's App Service and Function apps (the tag holds the shared outbound addresses of every tenant's apps), not only yours. Fix: put Front Door in front (AzureFrontDoor.Backend with frontDoorId, so that its rule checks the X-Azure-FDID header), or, for a caller of your own on Azure, make it a caller in the mesh (an edge: it is admitted by its integration subnet).",
+          'service-edges:services.b.ingress[1]: "ApiManagement.WestEurope" admits every Azure customer\'s API Management instances (the tag holds addresses API Management shares among tenants), not only yours. Fix: put Front Door in front (AzureFrontDoor.Backend with frontDoorId, so that its rule checks the X-Azure-FDID header), or, for a caller of your own on Azure, make it a caller in the mesh (an edge: it is admitted by its integration subnet).',
+          "service-edges:services.b.ingress[2]: \"appservice.northeurope\" admits every Azure customer's App Service and Function apps (the tag holds the shared outbound addresses of every tenant's apps), not only yours. Fix: put Front Door in front (AzureFrontDoor.Backend with frontDoorId, so that its rule checks the X-Azure-FDID header), or, for a caller of your own on Azure, make it a caller in the mesh (an edge: it is admitted by its integration subnet).",
+        ],
+      );
     });
     it("ingress entries that are neither ranges nor tags, misaligned or listed twice", () => {
       const issues = issuesAfter(

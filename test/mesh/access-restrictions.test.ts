@@ -20,7 +20,7 @@ function graph(ingress: unknown) {
 
 describe("access restrictions (pure)", () => {
   it("callers first, named by caller within Azure's 32 characters, then ingress; SCM apart", () => {
-    const g = graph(["ApiManagement.WestEurope"]);
+    const g = graph(["AzureTrafficManager"]);
     const r = accessRestrictionsOf(
       g.byName.get("callee")!,
       [{ caller, subnetId: "/subnets/snet-x" }],
@@ -28,16 +28,16 @@ describe("access restrictions (pure)", () => {
     );
     assert.deepEqual(
       r.ipSecurityRestrictions.map((x) => x.name),
-      [caller.slice(0, 32), "ingress-ApiManagement.WestEurope"],
+      [caller.slice(0, 32), "ingress-AzureTrafficManager"],
     );
     assert.equal(r.ipSecurityRestrictions[0].description, `edge ${caller} -> callee`);
     assert.deepEqual(r.ipSecurityRestrictions[1], {
-      name: "ingress-ApiManagement.WestEurope",
-      description: "ingress ApiManagement.WestEurope -> callee",
+      name: "ingress-AzureTrafficManager",
+      description: "ingress AzureTrafficManager -> callee",
       action: "Allow",
       priority: 100,
       tag: "ServiceTag",
-      ipAddress: "ApiManagement.WestEurope",
+      ipAddress: "AzureTrafficManager",
     });
     assert.deepEqual(
       r.scmIpSecurityRestrictions.map((x) => x.ipAddress),

@@ -17,7 +17,9 @@ import {
   formatIssue,
 } from "@service-edges/contract";
 import { touchedStacks } from "../../tools/ci/org-stacks";
-import { type OrgPlan, planOrg, reviewOrg } from "../../tools/plan/org";
+import { type OrgPlan, planOrg } from "../../tools/plan/org";
+import { type OrgReview, orgReviewText, reviewOrg } from "../../tools/plan/org-review";
+import type { Review } from "../../tools/plan/review";
 import { ROOT, T, planCli } from "../fixtures";
 
 const ORG = path.join(ROOT, "test/fixtures/org");
@@ -421,15 +423,249 @@ describe("one mesh across many stacks (--org)", function () {
         Record<string, unknown>
       >;
       s.billing.subnet = "10.50.1.0/28";
+      // orders also revokes an edge (a delete), which need not wait: the platform removes nothing.
+      const o = f["Pulumi.orders.yaml"];
+      o["service-edges:edges"] = (
+        o["service-edges:edges"] as Array<{ from: string; to: string }>
+      ).filter((e) => !(e.from === "reports" && e.to === "billing"));
     });
     const r = await reviewOrg(ORG, head, 2);
-    assert.equal(r.deployOrder[0], "platform");
     assert.ok(r.stacks[0].review.resources.some((x) => x.type === T.vnet && x.op === "update"));
+    assert.ok(r.stacks[1].review.steps.some((x) => x.op === "delete"));
     // billing now integrates into its new subnet: its team's stack deploys after the platform.
-    assert.ok(r.deployOrder.includes("orders"));
+    assert.deepEqual(r.deployOrder, ["platform", "orders"]);
+    assert.deepEqual(r.beforePlatform, []);
     const cli = planCli("--org", head, "--base", ORG);
     assert.equal(cli.code, 0, cli.stderr);
     assert.match(cli.stdout, /^Deploy order: 1\. platform {2}2\. orders \(the platform first/);
+  });
+
+  describe("retiring a caller across stacks: retired: true in both stacks, then removal", () => {
+    type Services = Record<string, Record<string, unknown>>;
+    const services = (f: Record<string, Record<string, unknown>>, file: string) =>
+      f[file]["service-edges:services"] as Services;
+    /** Every edge naming reports, gone (they are in the callee's team stack, orders). */
+    const dropReportsEdges = (f: Record<string, Record<string, unknown>>) => {
+      const o = f["Pulumi.orders.yaml"];
+      o["service-edges:edges"] = (o["service-edges:edges"] as Array<{ from: string }>).filter(
+        (e) => e.from !== "reports",
+      );
+    };
+    const removed = (f: Record<string, Record<string, unknown>>) => {
+      delete services(f, "Pulumi.platform.yaml").reports;
+      delete services(f, "Pulumi.storefront.yaml").reports;
+      dropReportsEdges(f);
+    };
+    const retired = (f: Record<string, Record<string, unknown>>) => {
+      services(f, "Pulumi.platform.yaml").reports.retired = true;
+      services(f, "Pulumi.storefront.yaml").reports = { sku: "B1", retired: true };
+      dropReportsEdges(f);
+    };
+    const reviewCli = (head: string, base: string) => {
+      const r = planCli("--org", head, "--base", base, "--jobs", "2", "--json");
+      return { ...r, review: JSON.parse(r.stdout) as OrgReview };
+    };
+    const byStack = (r: OrgReview) => new Map(r.stacks.map((s) => [s.name, s.review]));
+    const ops = (r: Review, op: string) =>
+      r.resources.filter((x) => x.op === op).map((x) => `${x.type}::${x.urn.split("::").pop()}`);
+    const FIX =
+      "Fix: retire reports in two deployments: first set service-edges:services.reports.retired: true in both Pulumi.platform.yaml and Pulumi.storefront.yaml (keep both entries), remove every edge and calls naming reports, and deploy the team stacks, then the platform: its site is disconnected, then deleted, its identity deleted, and the subnet stays; then remove both entries and deploy again.";
+
+    it("in one step (registry, team stack, edges): refused (exit 1), the subnet is still in use; the fix is the two steps", () => {
+      const r = reviewCli(orgWith(removed), ORG);
+      assert.equal(r.code, 1, r.stderr);
+      const message =
+        'subnet snet-reports is removed from acme-prod-vnet while acme-prod-reports (team stack storefront) is integrated in it: Azure refuses the platform\'s VNet update while the site is integrated ("Subnet snet-reports is in use by .../serviceAssociationLinks/AppServiceLink", Azure/deployment-stacks#150), and in one change nothing makes the platform wait for storefront to disconnect and delete the site (team stacks read the platform as deployed and deploy on their own). ' +
+        FIX;
+      const platform = byStack(r.review).get("platform")!;
+      assert.deepEqual(platform.blocking, [
+        {
+          urn: "urn:pulumi:platform::service-edges::service-edges:index:MeshPlatform$service-edges:mesh:MeshNetwork$azure-native:network:VirtualNetwork::mesh-network",
+          message,
+        },
+      ]);
+      assert.deepEqual(r.stderr.trim().split("\n"), [
+        `blocking: [platform] service-edges:index:MeshPlatform$service-edges:mesh:MeshNetwork$azure-native:network:VirtualNetwork::mesh-network: ${message}`,
+      ]);
+      // The single-stack rules alone saw nothing: the site and the subnet are in different stacks.
+      assert.deepEqual(
+        r.review.stacks.flatMap((s) => (s.name === "platform" ? [] : s.review.blocking)),
+        [],
+      );
+    });
+
+    it("step 1 (retired: true in both, its edges removed): passes; the team stacks that delete deploy before the platform, and the VNet keeps the subnet", () => {
+      const r = reviewCli(orgWith(retired), ORG);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stderr, "");
+      assert.deepEqual(r.review.deployOrder, ["orders", "storefront", "platform"]);
+      assert.deepEqual(r.review.beforePlatform, ["orders", "storefront"]);
+      assert.match(
+        orgReviewText(r.review),
+        /^Deploy order: 1\. orders {2}2\. storefront {2}3\. platform \(orders, storefront first: they delete what the platform then removes; then the platform\)\n/,
+      );
+      const s = byStack(r.review);
+      assert.deepEqual(
+        r.review.stacks.map((x) => [x.name, x.review.blocking.length]),
+        [
+          ["platform", 0],
+          ["orders", 0],
+          ["storefront", 0],
+        ],
+      );
+      // The platform: reports' identity goes; its subnet stays (no VNet change at all).
+      assert.deepEqual(ops(s.get("platform")!, "delete"), [
+        `${T.uami}::mesh-reports`,
+        `${T.application}::mesh-reports`,
+        `${T.fic}::mesh-reports`,
+        `${T.sp}::mesh-reports`,
+        "service-edges:mesh:ServiceIdentity::mesh-reports",
+      ]);
+      assert.ok(!s.get("platform")!.resources.some((x) => x.type === T.vnet));
+      // orders: the grants to reports go.
+      assert.deepEqual(ops(s.get("orders")!, "delete"), [
+        `${T.assignment}::mesh-reports.billing.Invoices.Read`,
+        `${T.assignment}::mesh-reports.orders.Orders.Read`,
+      ]);
+      // storefront: reports' site is disconnected, then deleted, with its plan and group.
+      const steps = s
+        .get("storefront")!
+        .steps.map(
+          (x) => `${x.op} ${x.urn.split("::")[2].split("$").pop()}::${x.urn.split("::").pop()}`,
+        );
+      const disconnect = steps.indexOf(`delete ${T.command}::mesh-reports.disconnect`);
+      assert.ok(
+        disconnect >= 0 && disconnect < steps.indexOf(`delete ${T.app}::mesh-reports`),
+        steps.join("\n"),
+      );
+      assert.equal(ops(s.get("storefront")!, "delete").length, 7);
+      assert.equal(s.get("storefront")!.resources.length, 7);
+    });
+
+    it("step 2 (both entries removed after step 1 deployed): the subnet goes, the platform alone deploys, nothing refused", () => {
+      const r = reviewCli(orgWith(removed), orgWith(retired));
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(r.review.deployOrder, ["platform"]);
+      assert.deepEqual(r.review.beforePlatform, []);
+      const platform = byStack(r.review).get("platform")!;
+      assert.deepEqual(platform.blocking, []);
+      assert.deepEqual(
+        platform.resources.map((x) => [x.type, x.op, x.changes.map((c) => c.path)]),
+        [[T.vnet, "update", ["subnets[snet-reports]"]]],
+      );
+    });
+
+    it("step 1 with a new service of the same team: that stack would deploy both before and after the platform, refused", async () => {
+      const head = orgWith((f) => {
+        retired(f);
+        services(f, "Pulumi.platform.yaml").search = {
+          team: "storefront",
+          kind: "app",
+          maxInstances: 2,
+          subnet: "10.50.0.128/28",
+        };
+        services(f, "Pulumi.storefront.yaml").search = { sku: "P1v3" };
+      });
+      const r = await reviewOrg(ORG, head, 2);
+      assert.deepEqual(r.deployOrder, ["orders", "storefront", "platform"]);
+      const storefront = r.stacks.find((x) => x.name === "storefront")!.review;
+      assert.deepEqual(
+        storefront.blocking.map((b) => b.message),
+        [
+          "storefront deletes resources, so it deploys before the platform, which removes what they use; but it also uses search, which the platform adds or changes in this change and storefront reads only once the platform is deployed. Fix: split the change: first the part that adds or changes search (deploy the platform, then storefront), then the removal.",
+        ],
+      );
+      assert.deepEqual(
+        r.stacks.filter((x) => x.name !== "storefront").flatMap((x) => x.review.blocking),
+        [],
+      );
+    });
+
+    it("a caller's subnet re-addressed in the registry while its site stays integrated: refused, with a new service as the fix", async () => {
+      const head = orgWith((f) => {
+        services(f, "Pulumi.platform.yaml").web.subnet = "10.50.1.0/27";
+      });
+      const r = await reviewOrg(ORG, head, 2);
+      assert.deepEqual(
+        r.stacks.find((x) => x.name === "platform")!.review.blocking.map((b) => b.message),
+        [
+          "subnet snet-web is changed (10.50.0.0/27 -> 10.50.1.0/27) in acme-prod-vnet while acme-prod-web (team stack storefront) is integrated in it: Azure refuses the platform's VNet update while the site is integrated (\"Subnet snet-web is in use by .../serviceAssociationLinks/AppServiceLink\", Azure/deployment-stacks#150), and the site stays integrated in it. Fix: a subnet's address cannot change while an app is integrated in it; add the service again under a new name with the new subnet, move its edges, and retire web in two deployments.",
+        ],
+      );
+    });
+
+    it("both stacks say it, the registry's retirement reaches every team stack: key-naming errors", async () => {
+      // The platform retires reports; its team stack still deploys it, and orders still grants it.
+      const platformOnly = orgWith((f) => {
+        services(f, "Pulumi.platform.yaml").reports.retired = true;
+      });
+      assert.deepEqual(await orgIssues(platformOnly), [
+        'Pulumi.orders.yaml: service-edges:edges[1].from: "reports" (team storefront) is retired in the platform\'s registry (service-edges:services.reports.retired: true). Fix: remove this edge (reports -> orders) in the same change: a retired service keeps only its subnet.',
+        'Pulumi.orders.yaml: service-edges:edges[3].from: "reports" (team storefront) is retired in the platform\'s registry (service-edges:services.reports.retired: true). Fix: remove this edge (reports -> billing) in the same change: a retired service keeps only its subnet.',
+        "Pulumi.storefront.yaml: service-edges:services.reports.retired: the platform's registry retires reports (service-edges:services.reports.retired: true), but this stack still deploys it. Fix: set service-edges:services.reports.retired: true here too, and remove its edges and calls: its site is disconnected, then deleted.",
+      ]);
+      // The team stack retires it (keeping its calls); the registry does not.
+      const teamOnly = orgWith((f) => {
+        dropReportsEdges(f);
+        services(f, "Pulumi.storefront.yaml").reports.retired = true;
+      });
+      assert.deepEqual(await orgIssues(teamOnly), [
+        "Pulumi.storefront.yaml: service-edges:services.reports.retired: retires reports, but the platform's registry does not. Fix: set service-edges:services.reports.retired: true in the platform stack's registry in the same change: both stacks retire a service together (its identity goes, its subnet stays until both entries are removed).",
+        "Pulumi.storefront.yaml: service-edges:services.reports.calls: reports is retired (service-edges:services.reports.retired: true) and calls nothing. Fix: remove its calls in the same change: a retired service keeps only its subnet.",
+      ]);
+      // Deployed before the platform (whose deployed registry does not say it yet), a team stack
+      // may retire first: only the review, which sees both files, asks for both.
+      const registry = buildPlatformGraph({
+        stack: "platform",
+        location: "westeurope",
+        namePrefix: "acme-prod",
+        network: { addressSpace: "10.50.0.0/16" },
+        services: parse(fs.readFileSync(path.join(ORG, "Pulumi.platform.yaml"), "utf8")).config[
+          "service-edges:services"
+        ],
+      });
+      const facts = {
+        namePrefix: "acme-prod",
+        location: "westeurope",
+        addressSpace: "10.50.0.0/16",
+      };
+      const team = buildTeamGraph(
+        {
+          stack: "storefront",
+          platform: "platform",
+          team: "storefront",
+          services: { web: { sku: "P1v3" }, reports: { sku: "B1", retired: true } },
+        },
+        registry.registry,
+        facts,
+      );
+      assert.deepEqual(
+        team.graph.services.map((x) => x.name),
+        ["web"],
+      );
+      assert.deepEqual(
+        team.graph.retired.map((x) => x.name),
+        ["reports"],
+      );
+    });
+  });
+
+  it("a team stack's azure-native:location: accepted when it is the platform's, refused (naming both) when not", async () => {
+    // The fixture's inventory stack sets it (westeurope), as every azure-native stack does.
+    assert.equal(
+      parse(fs.readFileSync(path.join(ORG, "Pulumi.inventory.yaml"), "utf8")).config[
+        "azure-native:location"
+      ],
+      "westeurope",
+    );
+    assert.equal(plan.stacks.find((s) => s.name === "inventory")!.resources > 0, true);
+    const dir = orgWith((f) => {
+      f["Pulumi.orders.yaml"]["azure-native:location"] = "northeurope";
+      f["Pulumi.storefront.yaml"]["azure-native:location"] = "West Europe";
+    });
+    assert.deepEqual(await orgIssues(dir), [
+      'Pulumi.orders.yaml: azure-native:location: is "northeurope", but the platform stack "platform" is in "westeurope", where this stack places its resources. Fix: set azure-native:location to westeurope in this stack (or remove it), or move the platform.',
+    ]);
   });
 
   describe("validation across stacks, before anything deploys", () => {

@@ -40,6 +40,31 @@ describe("the policy pack on the program's own plans", () => {
     );
   });
 
+  it("refuses an unrestricted deployment slot of a mesh site, read back as {site}/{slot}", () => {
+    const r = planCli("--program", "test/programs/open-slot.ts", "--json");
+    assert.equal(r.code, 2, r.stderr);
+    const j = JSON.parse(r.stdout);
+    assert.deepEqual(
+      j.violations.map((v: { policy: string; urn: string; message: string }) => [
+        v.policy,
+        v.urn,
+        v.message.split(" but ")[0].split(":")[0],
+      ]),
+      [
+        [
+          "mesh-site-default-deny",
+          "urn:pulumi:dev::service-edges::azure-native:web:WebAppSlot::billing-staging",
+          'WebAppSlot "billing-staging" is a mesh site (a deployment slot of WebApp "mesh-billing")',
+        ],
+        [
+          "mesh-site-default-deny",
+          "urn:pulumi:dev::service-edges::azure-native:web:WebAppSlot::billing-staging",
+          'WebAppSlot "billing-staging" leaves its SCM (Kudu) site open',
+        ],
+      ],
+    );
+  });
+
   it("judges a team's own program without a mesh config: resources and policy results, exit 2", () => {
     const config = path.join(os.tmpdir(), "Pulumi.team.yaml");
     fs.writeFileSync(config, "config:\n  azure-native:location: westeurope\n");

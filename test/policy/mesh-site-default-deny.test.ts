@@ -417,6 +417,54 @@ describe(POLICY, () => {
         ));
     }
 
+    const MULTI_TENANT_FIX =
+      `Fix: admit your caller by its integration subnet (vnetSubnetResourceId), or put Front ` +
+      `Door in front of the site and admit AzureFrontDoor.Backend with headers: { ` +
+      `"X-Azure-FDID": ["<your profile's frontDoorId>"] }.`;
+    for (const [tag, whom] of [
+      [
+        "AppService",
+        "every Azure customer's App Service and Function apps (the tag holds the shared outbound " +
+          "addresses of every tenant's apps)",
+      ],
+      [
+        "AppService.WestEurope",
+        "every Azure customer's App Service and Function apps (the tag holds the shared outbound " +
+          "addresses of every tenant's apps) in that region",
+      ],
+      [
+        "ApiManagement",
+        "every Azure customer's API Management instances (the tag holds addresses API " +
+          "Management shares among tenants)",
+      ],
+      [
+        "ActionGroup",
+        "every Azure customer's Azure Monitor action groups (any tenant's alert webhook calls " +
+          "from these addresses)",
+      ],
+    ] as const) {
+      it(`refuses the multi-tenant ${tag} service tag, which admits other customers' apps`, () =>
+        assertHasViolation(
+          withRule({ ipAddress: tag, tag: "ServiceTag", action: "Allow", priority: 200 }),
+          violation(
+            `WebApp "billing-app" allows a broad service tag in ` +
+              `siteConfig.ipSecurityRestrictions[1] (service tag "${tag}"), which opens the site ` +
+              `to ${whom}. ${MULTI_TENANT_FIX}`,
+          ),
+        ));
+    }
+
+    it("passes a service's own tag (AzureTrafficManager's probes)", () =>
+      assertNoViolation(
+        withRule({
+          ipAddress: "AzureTrafficManager",
+          tag: "ServiceTag",
+          action: "Allow",
+          priority: 200,
+        }),
+        POLICY,
+      ));
+
     it("passes AzureFrontDoor.Backend with its X-Azure-FDID check, refuses it without", async () => {
       const frontDoor = { ipAddress: "AzureFrontDoor.Backend", tag: "ServiceTag", priority: 200 };
       await assertNoViolation(

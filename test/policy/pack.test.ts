@@ -25,6 +25,7 @@ describe("policy pack: contents", () => {
       [
         ["no-private-endpoint-callee", "mandatory"],
         ["mesh-site-default-deny", "mandatory"],
+        ["mesh-site-changes-readable", "mandatory"],
         ["assignment-required", "mandatory"],
         ["distinguishable-callers", "mandatory"],
         ["no-shared-caller-identity", "mandatory"],

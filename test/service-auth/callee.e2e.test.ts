@@ -20,6 +20,7 @@ import {
   type CalleeTargets,
 } from "@service-edges/contract/app-settings";
 import {
+  TOKEN_CACHE_HINT,
   createMeshAuth,
   meshCallerOf,
   readCalleeSettings,
@@ -41,7 +42,9 @@ describe("service-auth: callee middleware against a local OIDC issuer", function
   let entra: LocalEntra;
   let callee: Listening;
   let auth: MeshAuth;
+  /** Every line the callees wrote: the message and the structured line, as text. */
   const logged: string[] = [];
+  const lines: Array<Record<string, unknown>> = [];
   const issued: string[] = [];
 
   const authOptions = (extra: Partial<MeshAuthOptions> = {}): MeshAuthOptions => ({
@@ -49,7 +52,12 @@ describe("service-auth: callee middleware against a local OIDC issuer", function
     issuers: { v1: entra.issuerV1(mesh.tenantId), v2: entra.issuerV2(mesh.tenantId) },
     jwksUri: entra.jwksUri(mesh.tenantId),
     jwks: { fetch: entra.fetch, cooldownMs: 0 },
-    logger: { warn: (message, fields) => logged.push(`${message} ${JSON.stringify(fields)}`) },
+    logger: {
+      warn: (message, fields) => {
+        logged.push(`${message} ${JSON.stringify(fields)}`);
+        lines.push(fields);
+      },
+    },
     ...extra,
   });
 
@@ -83,6 +91,16 @@ describe("service-auth: callee middleware against a local OIDC issuer", function
   }
 
   const lastLog = () => logged[logged.length - 1] ?? "";
+  /** The last line's fields that name the caller and say why. */
+  const lastWhy = () => {
+    const l = lines[lines.length - 1] ?? {};
+    return {
+      reason: l.reason,
+      callerClientId: l.callerClientId,
+      callerService: l.callerService,
+      missingEdge: l.missingEdge,
+    };
+  };
 
   before(async () => {
     mesh = await devMesh();
@@ -158,6 +176,12 @@ describe("service-auth: callee middleware against a local OIDC issuer", function
       const a = await get(`${callee.url}/any`, header);
       assert.equal(a.status, 401);
       assert.equal(a.challenge, `Bearer realm="${scene.callee}"`);
+      assert.deepEqual(lastWhy(), {
+        reason: "no-token",
+        callerClientId: null,
+        callerService: null,
+        missingEdge: null,
+      });
     }
   });
 
@@ -170,6 +194,12 @@ describe("service-auth: callee middleware against a local OIDC issuer", function
       assert.deepEqual(decodeJwt(token).roles, [scene.grantedRole]);
       assertRefused(await call("/granted", token), 403);
       assert.match(lastLog(), /not in MESH_ALLOWED_CALLERS/);
+      assert.deepEqual(lastWhy(), {
+        reason: "unknown-caller",
+        callerClientId: mesh.clientIdOf(scene.stranger),
+        callerService: null,
+        missingEdge: `no edge client ${mesh.clientIdOf(scene.stranger)} -> ${scene.callee} (${scene.grantedRole})`,
+      });
       assertRefused(await call("/any", token), 403);
     } finally {
       undo();
@@ -179,6 +209,14 @@ describe("service-auth: callee middleware against a local OIDC issuer", function
   it("403: an allowed caller without the route's role", async () => {
     assertRefused(await call("/missing", await tokenOf(scene.caller)), 403);
     assert.match(lastLog(), new RegExp(`lacks role ${scene.missingRole.replace(".", "\\.")}`));
+    assert.deepEqual(lastWhy(), {
+      reason: "missing-role",
+      callerClientId: mesh.clientIdOf(scene.caller),
+      callerService: scene.caller,
+      missingEdge: `no edge ${scene.caller} -> ${scene.callee} (${scene.missingRole})`,
+    });
+    assert.equal(lines[lines.length - 1].hint, TOKEN_CACHE_HINT);
+    assert.equal(lines[lines.length - 1].path, "/missing");
   });
 
   it("403: a role in the token that the caller's edge does not grant (assigned out of band)", async () => {
@@ -190,6 +228,13 @@ describe("service-auth: callee middleware against a local OIDC issuer", function
       assert.ok((decodeJwt(token).roles as string[]).includes(scene.missingRole));
       assertRefused(await call("/missing", token), 403);
       assert.match(lastLog(), /its edge does not grant it/);
+      assert.deepEqual(lastWhy(), {
+        reason: "missing-role",
+        callerClientId: mesh.clientIdOf(scene.caller),
+        callerService: scene.caller,
+        missingEdge: `no edge ${scene.caller} -> ${scene.callee} (${scene.missingRole})`,
+      });
+      assert.equal(lines[lines.length - 1].hint, null);
       const ok = await call("/granted", token);
       assert.equal(ok.status, 200);
       assert.ok(!(ok.body.roles as string[]).includes(scene.missingRole));
@@ -202,6 +247,7 @@ describe("service-auth: callee middleware against a local OIDC issuer", function
     entra.extraClaims = { scp: "user_impersonation", idtyp: "user" };
     assertRefused(await call("/granted", await tokenOf(scene.caller)), 403);
     assert.match(lastLog(), /only app tokens are accepted/);
+    assert.equal(lastWhy().reason, "user-token");
   });
 
   it("401: a token for another audience (the caller's token for its other callee)", async () => {
@@ -209,6 +255,12 @@ describe("service-auth: callee middleware against a local OIDC issuer", function
     assert.equal(decodeJwt(token).aud, mesh.appOf(scene.otherCallee).clientId);
     assertRefused(await call("/any", token), 401);
     assert.match(lastLog(), /claim "aud"/);
+    assert.deepEqual(lastWhy(), {
+      reason: "wrong-audience",
+      callerClientId: mesh.clientIdOf(scene.caller),
+      callerService: scene.caller,
+      missingEdge: null,
+    });
   });
 
   it("401: an expired token; one expired less than the 60 s skew ago still passes", async () => {
@@ -217,6 +269,12 @@ describe("service-auth: callee middleware against a local OIDC issuer", function
     assertRefused(expired, 401);
     assert.match(expired.challenge ?? "", /error_description="the access token expired"/);
     assert.match(lastLog(), /token expired/);
+    assert.deepEqual(lastWhy(), {
+      reason: "expired",
+      callerClientId: mesh.clientIdOf(scene.caller),
+      callerService: scene.caller,
+      missingEdge: null,
+    });
 
     entra.clockOffsetSec = -(3600 + 20);
     assert.equal((await call("/granted", await tokenOf(scene.caller))).status, 200);
@@ -225,6 +283,7 @@ describe("service-auth: callee middleware against a local OIDC issuer", function
   it("401: a token not valid yet beyond the skew", async () => {
     entra.clockOffsetSec = 300;
     assertRefused(await call("/granted", await tokenOf(scene.caller)), 401);
+    assert.equal(lastWhy().reason, "not-yet-valid");
   });
 
   it("401: a token from another tenant, signed with the very same keys", async () => {
@@ -232,6 +291,7 @@ describe("service-auth: callee middleware against a local OIDC issuer", function
     assert.equal(decodeProtectedHeader(token).kid !== undefined, true);
     assertRefused(await call("/granted", token), 401);
     assert.match(lastLog(), /claim "iss"/);
+    assert.equal(lastWhy().reason, "wrong-issuer");
   });
 
   it("401: a token from a foreign issuer with its own key", async () => {
@@ -251,6 +311,12 @@ describe("service-auth: callee middleware against a local OIDC issuer", function
       .sign(privateKey);
     assertRefused(await call("/granted", forged), 401);
     assert.match(lastLog(), /signature verification failed/);
+    assert.deepEqual(lastWhy(), {
+      reason: "bad-signature",
+      callerClientId: null,
+      callerService: null,
+      missingEdge: null,
+    });
   });
 
   it("401: a tampered payload (roles widened) or a flipped signature byte", async () => {
@@ -288,11 +354,14 @@ describe("service-auth: callee middleware against a local OIDC issuer", function
       .sign(new TextEncoder().encode(String(pem)));
     assertRefused(await call("/granted", hs), 401);
     assert.match(lastLog(), /algorithm not allowed/);
+    assert.equal(lastWhy().reason, "bad-signature");
   });
 
   it("401: garbage after Bearer", async () => {
     assertRefused(await call("/any", "not-a-jwt"), 401);
+    assert.equal(lastWhy().reason, "malformed-token");
     assertRefused(await call("/any", "a.b.c d"), 401);
+    assert.equal(lastWhy().reason, "malformed-token");
   });
 
   it("200 after the issuer rotates its signing key: the unknown kid triggers one JWKS refetch", async () => {
@@ -331,15 +400,73 @@ describe("service-auth: callee middleware against a local OIDC issuer", function
     );
     const outcome = await dark.check(`Bearer ${await tokenOf(scene.caller)}`, []);
     assert.equal(!outcome.ok && outcome.status, 503);
+    assert.equal(lastWhy().reason, "keys-unavailable");
   });
 
-  it("logs why for every refusal and never a token", () => {
+  it("report-only (MESH_ENFORCEMENT=shadow on the callee's app): every call passes, refusals are logged", async () => {
+    const env = { ...mesh.envOf(scene.callee), MESH_ENFORCEMENT: "shadow" };
+    const shadow = createMeshAuth(authOptions({ settings: readCalleeSettings(env) }));
+    assert.equal(shadow.enforcement, "shadow");
+    assert.equal(lines[lines.length - 1].event, "enforcement");
+    const routes: Record<string, ReturnType<MeshAuth["requireRoles"]>> = {
+      "/granted": shadow.requireRoles(scene.grantedRole),
+      "/missing": shadow.requireRoles(scene.missingRole),
+    };
+    const shadowed = await listen((req, res) => {
+      void routes[req.url ?? ""]?.(req, res, () => {
+        res.setHeader("content-type", "application/json");
+        res.end(JSON.stringify({ caller: meshCallerOf(req)?.service ?? null }));
+      });
+    });
+    try {
+      const before = lines.length;
+      const at = (path: string, token?: string) =>
+        get(`${shadowed.url}${path}`, token === undefined ? undefined : `Bearer ${token}`);
+      const answers = [
+        await at("/granted", await tokenOf(scene.caller)),
+        await at("/missing", await tokenOf(scene.caller)),
+        await at("/granted", await tokenOf(scene.stranger)),
+        await at("/granted"),
+      ];
+      assert.deepEqual(
+        answers.map((a) => [a.status, a.body.caller]),
+        [
+          [200, scene.caller],
+          [200, null],
+          [200, null],
+          [200, null],
+        ],
+      );
+      assert.deepEqual(
+        lines
+          .slice(before)
+          .map((l) => [l.enforced, l.wouldRefuse, l.status, l.reason, l.callerService, l.path]),
+        [
+          [false, true, 403, "missing-role", scene.caller, "/missing"],
+          [false, true, 403, "unknown-caller", null, "/granted"],
+          [false, true, 401, "no-token", null, "/granted"],
+        ],
+      );
+    } finally {
+      await shadowed.close();
+    }
+  });
+
+  it("logs why for every refusal, as one structured line, and never a token", () => {
     assert.ok(logged.length >= 10);
     for (const line of logged) {
       assert.match(line, /^service-auth: /);
       for (const token of issued) {
-        assert.ok(!line.includes(token.split(".")[2]), `a token leaked into: ${line}`);
+        for (const part of [token, ...token.split(".")]) {
+          assert.ok(!line.includes(part), `a token leaked into: ${line}`);
+        }
       }
+    }
+    for (const line of lines) {
+      assert.deepEqual(
+        [line.source, line.layer, line.callee],
+        ["service-auth", "identity", scene.callee],
+      );
     }
   });
 });

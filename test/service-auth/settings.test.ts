@@ -6,6 +6,7 @@ import {
 } from "@azure/identity";
 import { AppSettingNames as N } from "@service-edges/contract/app-settings";
 import {
+  ENFORCEMENT_SETTING,
   MeshSettingsError,
   createMeshAuth,
   meshCredential,
@@ -120,6 +121,26 @@ describe("service-auth: settings", () => {
     const s = readCalleeSettings(callee());
     assert.equal(s.allowedCallers.get("constructor"), undefined);
     assert.deepEqual(s.allowedCallers.get(CALLER), { service: "orders", roles: ["Invoices.Read"] });
+  });
+
+  it("MESH_ENFORCEMENT: enforced unless it says shadow (report-only); anything else is refused", () => {
+    assert.equal(ENFORCEMENT_SETTING, "MESH_ENFORCEMENT");
+    assert.equal(readCalleeSettings(callee()).enforcement, "enforced");
+    assert.equal(readCalleeSettings(callee({ MESH_ENFORCEMENT: "" })).enforcement, "enforced");
+    assert.equal(readCalleeSettings(callee({ MESH_ENFORCEMENT: "shadow" })).enforcement, "shadow");
+    assert.equal(
+      readCalleeSettings(callee({ MESH_ENFORCEMENT: "enforced" })).enforcement,
+      "enforced",
+    );
+    assert.deepEqual(
+      problemsOf(() => readCalleeSettings(callee({ MESH_ENFORCEMENT: "audit" }))),
+      ['MESH_ENFORCEMENT must be "enforced" or "shadow" (report-only), got "audit"'],
+    );
+    assert.equal(
+      createMeshAuth({ env: callee({ MESH_ENFORCEMENT: "shadow" }), logger: { warn() {} } })
+        .enforcement,
+      "shadow",
+    );
   });
 
   it("refuses malformed caller settings, naming the setting", () => {

@@ -43,15 +43,8 @@ import {
   programPlan,
   violationsText,
 } from "./render";
-import {
-  DEFAULT_JOBS,
-  orgAsPlan,
-  orgReviewText,
-  orgText,
-  planOrg,
-  planOrgStacks,
-  reviewOrg,
-} from "./org";
+import { DEFAULT_JOBS, orgAsPlan, orgText, planOrg, planOrgStacks } from "./org";
+import { orgReviewText, reviewOrg } from "./org-review";
 import {
   type ProjectInfo,
   type StackConfig,

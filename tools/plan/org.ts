@@ -20,14 +20,7 @@ import {
   platformFacts,
   stackKindOf,
 } from "@service-edges/contract";
-import { type Review, reviewPlans, reviewSummary, reviewText } from "./review";
-import {
-  type PlanResource,
-  type PlanResult,
-  type PlanViolation,
-  configInput,
-  emptyPlan,
-} from "./run";
+import { type PlanResource, type PlanResult, type PlanViolation, configInput } from "./run";
 import type { ExistingResource } from "./recording-monitor";
 import { type StackConfig, UsageError, readStackConfig } from "./stack-config";
 
@@ -54,7 +47,14 @@ export interface OrgPlan {
     /** Its worker's peak resident memory. */
     peakRssMiB: number;
   }>;
-  services: Array<{ name: string; team: string; kind: string; stack: string | null }>;
+  /** The registry; `retired` marks a service in retirement step 1 (nothing but its subnet left). */
+  services: Array<{
+    name: string;
+    team: string;
+    kind: string;
+    stack: string | null;
+    retired?: true;
+  }>;
   edges: Array<{ from: string; to: string; roles: string[]; stack: string }>;
   resources: Array<PlanResource & { stack: string }>;
   /** Where a caller's calls and its callee's edges disagree (not refused: see callsWarnings). */
@@ -220,7 +220,10 @@ function validateOrg(stacks: OrgStack[], platform: OrgStack): void {
   const issues: ConfigIssue[] = [];
   for (const s of stacks.filter((x) => x.kind === "team")) {
     try {
-      buildTeamGraph(input(s), built.registry, platformFacts(built.graph));
+      buildTeamGraph(input(s), built.registry, platformFacts(built.graph), {
+        sameChange: true,
+        platformName: platform.name,
+      });
     } catch (e) {
       if (!(e instanceof ConfigError)) throw e;
       issues.push(...at(s, e.issues));
@@ -391,7 +394,7 @@ export async function planOrgStacks(
 
   const registry = (base.plan.outputs.registry ?? {}) as Record<
     string,
-    { team: string; kind: string }
+    { team: string; kind: string; retired?: true }
   >;
   const stackOfTeam = new Map(teams.map((s) => [s.team!, s.name]));
   const all = [{ s: platform, r: base }, ...teams.map((s, i) => ({ s, r: planned[i] }))];
@@ -411,6 +414,7 @@ export async function planOrgStacks(
         team: e.team,
         kind: e.kind,
         stack: stackOfTeam.get(e.team) ?? null,
+        ...(e.retired ? { retired: true as const } : {}),
       }))
       .sort((a, b) => (a.name < b.name ? -1 : 1)),
     edges: teams
@@ -448,59 +452,6 @@ export function orgAsPlan(org: OrgPlan, plans: ReadonlyMap<string, PlanResult>):
     violations: [...plans.values()].flatMap((p) => p.violations),
     outputs: {},
   };
-}
-
-export interface OrgReview {
-  stacks: Array<{
-    name: string;
-    kind: "platform" | "team";
-    change: "added" | "deleted" | "changed";
-    review: Review;
-  }>;
-  /** The stacks to deploy, in order: the platform first when it changed, then the teams. */
-  deployOrder: string[];
-}
-
-/**
- * A PR across an org: both orgs planned, then each stack reviewed as the engine will run it;
- * stacks without changes are left out. The platform deploys first (team stacks read its outputs);
- * team stacks do not depend on each other.
- */
-export async function reviewOrg(
-  baseDir: string,
-  headDir: string,
-  jobs = DEFAULT_JOBS,
-): Promise<OrgReview> {
-  const base = await planOrgStacks(baseDir, jobs);
-  const head = await planOrgStacks(headDir, jobs);
-  const names = [...new Set([...base.plans.keys(), ...head.plans.keys()])];
-  const stacks: OrgReview["stacks"] = [];
-  for (const name of names) {
-    const b = base.plans.get(name);
-    const h = head.plans.get(name);
-    const review = reviewPlans(b ?? emptyPlan(name), h ?? emptyPlan(name));
-    if (review.resources.length === 0 && review.access.length === 0) continue;
-    const kind = (head.kinds.get(name) ?? base.kinds.get(name))!.kind as "platform" | "team";
-    stacks.push({ name, kind, change: !b ? "added" : !h ? "deleted" : "changed", review });
-  }
-  stacks.sort((a, b) =>
-    a.kind === b.kind ? (a.name < b.name ? -1 : 1) : a.kind === "platform" ? -1 : 1,
-  );
-  return { stacks, deployOrder: stacks.filter((s) => s.change !== "deleted").map((s) => s.name) };
-}
-
-/** An org review as text: the deploy order first, then each stack's review. */
-export function orgReviewText(r: OrgReview): string {
-  const out: string[] = [];
-  if (r.stacks.length === 0) return "No stack changes.";
-  out.push(
-    `Deploy order: ${r.deployOrder.length ? r.deployOrder.map((s, i) => `${i + 1}. ${s}`).join("  ") : "nothing to deploy"}${r.deployOrder.length > 1 && r.stacks[0].kind === "platform" ? " (the platform first: team stacks read its outputs; the teams in any order)" : r.deployOrder.length > 1 ? " (in any order: team stacks do not depend on each other)" : ""}`,
-  );
-  for (const s of r.stacks) {
-    out.push("", `== ${s.kind} stack ${s.name} (${s.change}): ${reviewSummary(s.review)}`);
-    out.push(reviewText(s.review));
-  }
-  return out.join("\n");
 }
 
 /** The org plan as text: stacks, the org-wide access matrix, policy results, totals. */

@@ -5,6 +5,7 @@
  */
 import { parseCidr } from "./cidr";
 import { GUID } from "./schema";
+import { multiTenantTag } from "./service-tags";
 
 /** The tag on a site that says what its `ingress` declares (absent: none). */
 export const INGRESS_TAG = "service-edges-ingress";
@@ -25,7 +26,7 @@ export const NARROWEST_BROAD_PREFIX = 8;
  * fails the pack.
  */
 export const MAX_INGRESS_ADDRESSES = 2n ** 25n;
-/** Azure service tags: dotted words (`AzureFrontDoor.Backend`, `ApiManagement.WestEurope`). */
+/** Azure service tags: dotted words (`AzureFrontDoor.Backend`, `AzureTrafficManager`). */
 const SERVICE_TAG = /^[A-Za-z][A-Za-z0-9]*(\.[A-Za-z0-9]+)*$/;
 
 export type IngressSource =
@@ -98,6 +99,13 @@ export function parseIngress(
           at: ["ingress", i],
           message: `"${text}" admits (nearly) everyone`,
           fix: `declare the service public (ingress: public) if it is an internet-facing front door, or name a narrower service tag such as ${FRONT_DOOR_TAG}`,
+        });
+      } else if (SERVICE_TAG.test(text) && multiTenantTag(text)) {
+        // A multi-tenant service's shared addresses: other customers' apps call from them too.
+        issues.push({
+          at: ["ingress", i],
+          message: `"${text}" admits ${multiTenantTag(text)}, not only yours`,
+          fix: `put Front Door in front (${FRONT_DOOR_TAG} with frontDoorId, so that its rule checks the X-Azure-FDID header), or, for a caller of your own on Azure, make it a caller in the mesh (an edge: it is admitted by its integration subnet)`,
         });
       } else if (SERVICE_TAG.test(text)) {
         sources.push({ kind: "serviceTag", tag: text });

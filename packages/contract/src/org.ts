@@ -30,6 +30,11 @@ export const REGISTRY_KEYS = [
 export function isRegistryKey(key: string): boolean {
   return (REGISTRY_KEYS as readonly string[]).includes(key);
 }
+/**
+ * Retirement step 1 (`retired: true`) is said in both stacks that declare a service: the team
+ * stack deletes its compute and application, the platform its identity, keeping its subnet.
+ */
+export const RETIRED_KEY = "retired";
 /** A team stack's service takes every other service key. */
 export const TEAM_SERVICE_KEYS = Object.keys(serviceSchema.shape).filter((k) => !isRegistryKey(k));
 /** Team names: what a team's resource groups are named with. */
@@ -51,6 +56,11 @@ export interface RegistryEntry {
   sharedGroup?: string;
   /** `shared`: its identity stays in its shared group (a single stack with guardrails: false). */
   identityGroup?: "shared";
+  /**
+   * Retirement step 1: the service has no identity and no compute any more; only its subnet is
+   * kept, until its entries are removed (step 2). No edge or `calls` may name it.
+   */
+  retired?: true;
 }
 
 /** A single stack's placement label (placement.ts), as `sharedGroup` names it. */
@@ -92,6 +102,7 @@ const registrySchema = z.looseObject({
     .regex(SHARED_GROUP, "expected a single stack's group label: g07, ep-g07 or classic-g07")
     .optional(),
   identityGroup: z.literal("shared").optional(),
+  retired: serviceSchema.shape.retired,
 });
 
 /**
@@ -111,12 +122,12 @@ export function buildPlatformGraph(input: StackConfigInput): {
   for (const [name, spec] of Object.entries(
     (input.services ?? {}) as Record<string, Record<string, unknown>>,
   )) {
-    const extra = Object.keys(spec ?? {}).filter((k) => !isRegistryKey(k));
+    const extra = Object.keys(spec ?? {}).filter((k) => !isRegistryKey(k) && k !== RETIRED_KEY);
     if (extra.length > 0) {
       add(
         ["services", name],
         `the platform's registry does not take ${extra.map((k) => JSON.stringify(k)).join(", ")}`,
-        `move ${extra.length > 1 ? "them" : "it"} to the service's entry in team ${shown(spec?.team)}'s stack; the registry takes ${REGISTRY_KEYS.join(", ")}`,
+        `move ${extra.length > 1 ? "them" : "it"} to the service's entry in team ${shown(spec?.team)}'s stack; the registry takes ${REGISTRY_KEYS.join(", ")} and ${RETIRED_KEY}`,
       );
     }
     const parsed = registrySchema.safeParse(spec ?? {});
@@ -159,6 +170,7 @@ export function buildPlatformGraph(input: StackConfigInput): {
       ...(r.subnet !== undefined ? { subnet: r.subnet } : {}),
       ...(r.sharedGroup !== undefined ? { sharedGroup: r.sharedGroup } : {}),
       ...(r.identityGroup !== undefined ? { identityGroup: r.identityGroup } : {}),
+      ...(r.retired ? { retired: true as const } : {}),
     };
     const rest = Object.fromEntries(
       Object.entries(spec).filter(
@@ -185,6 +197,7 @@ export function buildPlatformGraph(input: StackConfigInput): {
 function teamCalls(
   declared: Readonly<Record<string, Record<string, unknown>>>,
   own: ReadonlySet<string>,
+  retiredHere: ReadonlySet<string>,
   registry: Readonly<Record<string, RegistryEntry>>,
   edges: readonly unknown[],
   add: (segs: Array<string | number>, message: string, fix: string) => void,
@@ -199,6 +212,14 @@ function teamCalls(
   for (const name of own) {
     const raw = (declared[name] ?? {}).calls;
     if (raw === undefined) continue;
+    if (retiredHere.has(name)) {
+      add(
+        ["services", name, "calls"],
+        `${name} is retired (service-edges:services.${name}.retired: true) and calls nothing`,
+        "remove its calls in the same change: a retired service keeps only its subnet",
+      );
+      continue;
+    }
     const parsed = serviceSchema.shape.calls.safeParse(raw);
     if (!parsed.success || !parsed.data) {
       add(
@@ -222,6 +243,14 @@ function teamCalls(
       const sorted = [...new Set(roles)].sort();
       if (!registry[to]) {
         add(at, `${shown(to)} is not in the platform's registry`, "name a registered service");
+        continue;
+      }
+      if (registry[to].retired) {
+        add(
+          at,
+          `${shown(to)} is retired in the platform's registry (service-edges:services.${to}.retired: true)`,
+          `remove it: ${to} is being deleted, and nothing may call it`,
+        );
         continue;
       }
       if (to === name) {
@@ -273,10 +302,22 @@ export function platformFacts(graph: ServiceGraph): Required<PlatformFacts> {
  * it declares is its team's in the registry, every edge ends at one of its own services and starts
  * at a registered caller that has a subnet. `own` lists the services the stack deploys.
  */
+export interface TeamGraphOptions {
+  /**
+   * The registry is the platform stack's file in the same change (the org review), not the
+   * deployed platform's outputs: a retirement must then be said in both stacks. Against the
+   * deployed registry a team stack may retire first, since it deploys before the platform does.
+   */
+  sameChange?: boolean;
+  /** The platform stack's name, for messages. */
+  platformName?: string;
+}
+
 export function buildTeamGraph(
   input: TeamConfigInput,
   registry: Readonly<Record<string, RegistryEntry>>,
   platform: PlatformFacts,
+  options: TeamGraphOptions = {},
 ): { graph: ServiceGraph; team: string; own: Set<string> } {
   const issues: ConfigIssue[] = [];
   const add = (segs: Array<string | number>, message: string, fix: string) =>
@@ -289,7 +330,7 @@ export function buildTeamGraph(
       "set service-edges:team to the team named in the platform's registry (team: ...)",
     );
   }
-  for (const key of ["namePrefix", "network", "location"] as const) {
+  for (const key of ["namePrefix", "network"] as const) {
     if (input[key] !== undefined) {
       add(
         [key],
@@ -298,12 +339,34 @@ export function buildTeamGraph(
       );
     }
   }
+  // Every azure-native stack has a location, and a team stack's own resources need one; it only
+  // has to be the platform's, where the team's groups and sites are placed.
+  const region = (l: unknown) => String(l).toLowerCase().replace(/\s+/g, "");
+  if (input.location !== undefined && region(input.location) !== region(platform.location)) {
+    const from = options.platformName ?? input.platform;
+    issues.push({
+      path: "azure-native:location",
+      message: `is ${shown(input.location)}, but the platform stack ${shown(from)} is in ${shown(platform.location)}, where this stack places its resources`,
+      fix: `set azure-native:location to ${platform.location} in this stack (or remove it), or move the platform`,
+    });
+  }
   const registered = Object.keys(registry).sort();
   const own = new Set<string>();
   const services: Record<string, unknown> = {};
   const declared = (input.services ?? {}) as Record<string, Record<string, unknown>>;
+  const retiredHere = new Set<string>();
   for (const [name, spec] of Object.entries(declared)) {
     const entry = registry[name];
+    const retiring = serviceSchema.shape.retired.safeParse(spec?.[RETIRED_KEY]);
+    if (retiring.success && retiring.data) retiredHere.add(name);
+    if (!entry && retiredHere.has(name)) {
+      add(
+        ["services", name],
+        `${shown(name)} is retired here, but the platform's registry no longer has it`,
+        `keep its registry entry (retired: true) until this stack has deployed the retirement, then remove both entries in one change`,
+      );
+      continue;
+    }
     if (!entry) {
       add(
         ["services", name],
@@ -326,6 +389,19 @@ export function buildTeamGraph(
         ["services", name, k],
         `is the platform's (the registry says ${shown((entry as unknown as Record<string, unknown>)[k])})`,
         `remove it here; change it in the platform stack's service-edges:services.${name}.${k}`,
+      );
+    }
+    if (entry.retired && !retiredHere.has(name)) {
+      add(
+        ["services", name, RETIRED_KEY],
+        `the platform's registry retires ${name} (service-edges:services.${name}.retired: true), but this stack still deploys it`,
+        `set service-edges:services.${name}.retired: true here too, and remove its edges and calls: its site is disconnected, then deleted`,
+      );
+    } else if (options.sameChange && !entry.retired && retiredHere.has(name)) {
+      add(
+        ["services", name, RETIRED_KEY],
+        `retires ${name}, but the platform's registry does not`,
+        `set service-edges:services.${name}.retired: true in the platform stack's registry in the same change: both stacks retire a service together (its identity goes, its subnet stays until both entries are removed)`,
       );
     }
     own.add(name);
@@ -370,6 +446,14 @@ export function buildTeamGraph(
       );
       return;
     }
+    if (caller.retired) {
+      add(
+        ["edges", i, "from"],
+        `${shown(e.from)} (team ${caller.team}) is retired in the platform's registry (service-edges:services.${e.from}.retired: true)`,
+        `remove this edge (${e.from} -> ${e.to}) in the same change: a retired service keeps only its subnet`,
+      );
+      return;
+    }
     if (!caller.subnet) {
       add(
         ["edges", i, "from"],
@@ -388,7 +472,7 @@ export function buildTeamGraph(
       };
     }
   });
-  const calls = teamCalls(declared, own, registry, edges, add);
+  const calls = teamCalls(declared, own, retiredHere, registry, edges, add);
   if (issues.length > 0) throw new ConfigError(issues);
   const graph = buildServiceGraph(
     {

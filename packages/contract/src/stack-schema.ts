@@ -84,7 +84,7 @@ const SERVICE_HELP: Record<ServiceField, string> = {
   easyAuth:
     "Callee only: also check tokens in the platform (Easy Auth): the audience, and exactly this service's callers as allowed applications; 401 otherwise. It does not check roles: the code must.",
   group: `Pins its resource group index (0 to ${SERVICE_GROUPS - 1}) within its SKU's webspace class: <prefix>-gNN for PremiumV3, <prefix>-ep-gNN for Elastic Premium, <prefix>-classic-gNN for Basic, Standard and PremiumV2; by default a hash of the service's name. Only needed when a group would hold more than ${PLANS_PER_RESOURCE_GROUP} plans.`,
-  team: "Platform stack only (a mesh across many stacks): the team whose stack deploys this service. A platform stack's services are the org's registry: team, kind, maxInstances, identity, clientSecret, subnet (and sharedGroup, identityGroup for services moved from a single stack); everything else is in the team's stack.",
+  team: "Platform stack only (a mesh across many stacks): the team whose stack deploys this service. A platform stack's services are the org's registry: team, kind, maxInstances, identity, clientSecret, subnet (and sharedGroup, identityGroup for services moved from a single stack), and retired, which its team stack says too; everything else is in the team's stack.",
   calls:
     "Team stacks only: services in other teams' stacks this caller calls, each with the roles it expects, e.g. { orders: [Orders.Read] }. The callee's team grants them with an edge in its own stack; this gives the caller its MESH_CALLEES entries (audience, scope, URL, roles). The org plan warns where the two disagree.",
   sharedGroup:
@@ -92,7 +92,7 @@ const SERVICE_HELP: Record<ServiceField, string> = {
   identityGroup:
     "Platform stack only, with sharedGroup: shared keeps the moved service's identity in its shared group, where a single stack with guardrails: false put it (by default identities live in <prefix>-identities).",
   retired:
-    "Retirement, step 1 of 2: true deletes the service's site, plan, identity and application (its VNet integration is disconnected first) and keeps its integration subnet in the VNet. No edge may name it. Deploy, then remove the entry (step 2), which frees the subnet. Removing an integrated caller in one step is refused by Azure.",
+    "Retirement, step 1 of 2: true deletes the service's site, plan, identity and application (its VNet integration is disconnected first) and keeps its integration subnet in the VNet. No edge may name it. Deploy, then remove the entry (step 2), which frees the subnet. Removing an integrated caller in one step is refused by Azure. In a mesh across many stacks, set it in both the platform's registry entry and the team stack's entry: the team stack deletes the site, plan and application, the platform the identity, keeping the subnet; deploy the team stacks first.",
   runtime:
     "Language stack as STACK|VERSION. Web apps: NODE, PYTHON, DOTNETCORE, JAVA or PHP (default NODE|22-lts). Function apps: Node, Python, dotnet-isolated, Java or PowerShell (default Node|22).",
   deploy:
