@@ -366,6 +366,11 @@ async function orgCommand(
         `--org plans every stack file in its directory; ${flagName(new Command(), f)} does not apply`,
       );
   }
+  // The org's team stacks plan in worker threads, which do not share the planner's day.
+  if (flags.now !== undefined)
+    throw new UsageError(
+      "--now does not apply to --org yet: plan each stack with --stack or --config",
+    );
   const jobs = jobsOf(flags);
   const baseDir = flags.diff ?? flags.base;
   if (baseDir) {
