@@ -175,13 +175,13 @@ export class MeshObservability extends pulumi.ComponentResource {
 export function observeMesh(
   graph: ServiceGraph,
   name: string,
+  resourceGroupName: pulumi.Input<string>,
+  opts: pulumi.ComponentResourceOptions,
   ids: {
-    resourceGroupName: pulumi.Input<string>;
     siteIdOf: (service: string) => pulumi.Input<string>;
     clientIdOf: (service: string) => pulumi.Input<string>;
     applicationIdOf: (service: string) => pulumi.Input<string> | undefined;
   },
-  opts: pulumi.ComponentResourceOptions,
 ): MeshObservability | undefined {
   if (!graph.observability) return undefined;
   return new MeshObservability(
@@ -190,7 +190,7 @@ export function observeMesh(
       observability: graph.observability,
       namePrefix: graph.namePrefix,
       location: graph.location,
-      resourceGroupName: ids.resourceGroupName,
+      resourceGroupName,
       siteIds: Object.fromEntries(graph.services.map((s) => [s.name, ids.siteIdOf(s.name)])),
       services: graph.services.map((s) => ({
         name: s.name,

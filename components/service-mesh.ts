@@ -292,13 +292,13 @@ async function buildMesh(
   observeMesh(
     graph,
     named("observability"),
+    networkGroup.name,
+    { parent: mesh },
     {
-      resourceGroupName: networkGroup.name,
       siteIdOf: (service) => services[service].apply((o) => o.appId),
       clientIdOf: (service) => identities.get(service)!.clientId,
       applicationIdOf: (service) => callees.get(service)?.application.clientId,
     },
-    { parent: mesh },
   );
   const accessMatrix = accessMatrixOf(graph, callees);
   const clientSecrets = pulumi.secret(
