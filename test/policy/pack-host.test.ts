@@ -489,6 +489,26 @@ function describePackOverGrpc(
             }),
           ),
       ],
+      [
+        "shadow-enforcement",
+        () =>
+          mutate(baseline(), "billing-app", (p) => {
+            // The host runs with the real date: a day far ahead (advisory) or long past.
+            p.tags = { "service-edges-shadow-until": "2999-12-31" };
+            p.siteConfig.appSettings.push({ name: "MESH_ENFORCEMENT", value: "shadow" });
+          }),
+        "billing-app",
+      ],
+      [
+        "shadow-enforcement-expired",
+        () =>
+          mutate(baseline(), "billing-app", (p) => {
+            // The host runs with the real date: a day far ahead (advisory) or long past.
+            p.tags = { "service-edges-shadow-until": "2000-01-01" };
+            p.siteConfig.appSettings.push({ name: "MESH_ENFORCEMENT", value: "shadow" });
+          }),
+        "billing-app",
+      ],
     ];
 
     it("every policy refuses its setup over the protocol exactly as in-process", async () => {
