@@ -32,6 +32,8 @@ import {
   RecordingMonitor,
   type RegisteredResource,
 } from "./recording-monitor";
+import { activeResources, programSettled } from "./settle";
+import { trackUndefinedOutputs } from "./undefined-outputs";
 import { type StackConfig, findProject, missingConfigError, runtimeConfig } from "./stack-config";
 
 /** The name this project's program gives its mesh (index.ts). */
@@ -102,7 +104,16 @@ export interface PlanResult {
   resources: PlanResource[];
   violations: PlanViolation[];
   outputs: Record<string, unknown>;
+  /** What the plan could not vouch for (a program that registered nothing); absent when none. */
+  warnings?: string[];
 }
+
+/**
+ * A program that registers nothing: `pulumi up` would create nothing and delete whatever the stack
+ * holds, and a gate that passes such a plan has judged nothing.
+ */
+export const NOTHING_REGISTERED =
+  "the program registered no resources: nothing was planned or judged by the policy pack, and `pulumi up` with it would delete everything the stack holds. Check that the entry point builds its resources (a function it defines must be called, or exported for the engine to call).";
 
 /** The plan of a stack with nothing in it (a new stack's base, a deleted stack's head). */
 export function emptyPlan(stack: string): PlanResult {
@@ -207,12 +218,6 @@ const { getStore } = require("@pulumi/pulumi/runtime/state") as {
   getStore: () => { supportsAliasSpecs: boolean };
 };
 
-/** The runtime's own "every RPC has finished" wait (internal to the SDK, not in its typings). */
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { waitForRPCs } = require("@pulumi/pulumi/runtime/settings") as {
-  waitForRPCs: () => Promise<void>;
-};
-
 /** An exported value, resolved; rejects when it failed (an apply would just never run). */
 /** A stack output's value; a secret one is never shown (`[secret]`), as the engine shows it. */
 async function resolve(value: unknown): Promise<unknown> {
@@ -285,8 +290,18 @@ export async function planStack(
     options.config.secretKeys ?? [],
   );
 
+  // A callback that fails on an output the mocks left undefined is said as the --mocks entry.
+  const untrack = trackUndefinedOutputs({
+    report: (e) => monitor.missing.push(e),
+    urnOf: (type, name) => {
+      const found = monitor.registered.filter((r) => r.type === type && r.name === name);
+      return found.length === 1 ? found[0].urn : undefined;
+    },
+  });
   const errorsBefore = runtimeState.getStore().logErrorCount ?? 0;
   const outputs: Record<string, unknown> = {};
+  // What kept the event loop alive before the program ran is not the program's to finish.
+  const baseline = activeResources();
   try {
     delete require.cache[program];
     // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -298,11 +313,15 @@ export async function planStack(
       if (k === "__esModule" || typeof v === "function") continue;
       outputs[k] = await resolve(v);
     }
-    await waitForRPCs();
+    // Whatever the program started and did not await (an async main() it only called) still
+    // registers; the engine waits for it, and so does the plan.
+    await programSettled(baseline);
   } catch (e) {
     // What the mocks could not answer explains the failure better than the SDK's wrapping.
     if (monitor.missing.length > 0) throw monitor.missing[0];
     throw missingConfigError(e, options.config) ?? e;
+  } finally {
+    untrack();
   }
   if (monitor.missing.length > 0) throw monitor.missing[0];
   // The SDK logs some failures (a resource whose inputs failed) instead of throwing them.
@@ -395,6 +414,7 @@ export async function planStack(
       message: v.message,
     })),
     outputs,
+    ...(resources.length === 0 ? { warnings: [NOTHING_REGISTERED] } : {}),
   };
   return { plan, graph };
 }
