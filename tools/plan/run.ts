@@ -32,7 +32,7 @@ import {
   RecordingMonitor,
   type RegisteredResource,
 } from "./recording-monitor";
-import { activeResources, programSettled } from "./settle";
+import { ProgramActivity } from "./settle";
 import { trackUndefinedOutputs } from "./undefined-outputs";
 import { type StackConfig, findProject, missingConfigError, runtimeConfig } from "./stack-config";
 
@@ -55,6 +55,8 @@ export interface PlanResource {
   aliases?: AliasSpec[];
   /** Read, not created (`Resource.get`, `StackReference`): the engine's `read` step. */
   read?: true;
+  /** Properties the engine keeps as they are in state once the resource exists. */
+  ignoreChanges?: string[];
 }
 
 export interface PlanViolation {
@@ -300,27 +302,30 @@ export async function planStack(
   });
   const errorsBefore = runtimeState.getStore().logErrorCount ?? 0;
   const outputs: Record<string, unknown> = {};
-  // What kept the event loop alive before the program ran is not the program's to finish.
-  const baseline = activeResources();
+  // Whatever the program starts and does not await (an async main() it only calls) still
+  // registers; the engine waits for it, and so does the plan.
+  const activity = new ProgramActivity();
   try {
     delete require.cache[program];
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    let exported = require(program) as unknown;
+    let exported = activity.run(() => require(program) as unknown);
     // A program may export its outputs, or a function the engine awaits for them.
-    if (typeof exported === "function") exported = await (exported as () => unknown)();
+    if (typeof exported === "function") {
+      const main = exported as () => unknown;
+      exported = await activity.run(main);
+    }
     lastExports = (exported ?? {}) as Record<string, unknown>;
     for (const [k, v] of Object.entries((exported ?? {}) as Record<string, unknown>)) {
       if (k === "__esModule" || typeof v === "function") continue;
       outputs[k] = await resolve(v);
     }
-    // Whatever the program started and did not await (an async main() it only called) still
-    // registers; the engine waits for it, and so does the plan.
-    await programSettled(baseline);
+    await activity.settled();
   } catch (e) {
     // What the mocks could not answer explains the failure better than the SDK's wrapping.
     if (monitor.missing.length > 0) throw monitor.missing[0];
     throw missingConfigError(e, options.config) ?? e;
   } finally {
+    activity.stop();
     untrack();
   }
   if (monitor.missing.length > 0) throw monitor.missing[0];
@@ -343,6 +348,7 @@ export async function planStack(
     dependencies: r.dependencies,
     ...(r.aliases ? { aliases: r.aliases } : {}),
     ...(r.read ? { read: true as const } : {}),
+    ...(r.ignoreChanges ? { ignoreChanges: r.ignoreChanges } : {}),
   }));
   // The same policy pack `pulumi preview --policy-pack policy` runs, on what would be deployed.
   const violations = await runPolicies(

@@ -13,9 +13,11 @@
  * any other turn of the event loop deployed.
  *
  * The planner runs the program in its own process, so it cannot wait for the process to exit.
- * Instead it waits until no RPC is pending, a full turn of the event loop started none, and the
- * process keeps no more timers, I/O or other handles alive than before the program started.
+ * Instead it waits until no RPC is pending, a full turn of the event loop started none, and
+ * nothing the program started (a timer, a file read, a socket) is still alive.
  */
+
+import { type AsyncHook, AsyncLocalStorage, createHook } from "node:async_hooks";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { waitForRPCs } = require("@pulumi/pulumi/runtime/settings") as {
@@ -27,42 +29,79 @@ const { getStore } = require("@pulumi/pulumi/runtime/state") as {
   getStore: () => { settings: { rpcDone: Promise<unknown> } };
 };
 
-/** What keeps the event loop alive, by kind (`Timeout`, `FSReqCallback`, `TCPWRAP`, ...). */
-export type ActiveResources = ReadonlyMap<string, number>;
-
-/** The handles and requests that keep this process's event loop alive now (unref'd ones don't). */
-export function activeResources(): ActiveResources {
-  const counts = new Map<string, number>();
-  for (const kind of process.getActiveResourcesInfo())
-    counts.set(kind, (counts.get(kind) ?? 0) + 1);
-  return counts;
+/** A handle or request the program started (a Timeout has `hasRef`; an unref'd one never waits). */
+interface ProgramResource {
+  hasRef?: () => boolean;
 }
 
-/** Whether anything keeps the event loop alive that did not before (`baseline`). */
-function busierThan(baseline: ActiveResources): boolean {
-  for (const [kind, n] of activeResources()) if (n > (baseline.get(kind) ?? 0)) return true;
-  return false;
-}
+/** The program's own async context: what it starts, and what that starts, carries this store. */
+const programContext = new AsyncLocalStorage<symbol>();
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 const shortly = () => new Promise<void>((resolve) => setTimeout(resolve, 5));
 
 /**
- * Resolves once the program has nothing left to do: no registration, invoke or read pending, and
- * nothing of its own (a timer, a file read, a socket) that would still run and register more.
- * `baseline`: what kept the event loop alive before the program started (the caller's own
- * handles: a test runner's timer, a worker's IPC channel). A program that never lets go (an
- * interval it never clears) would keep `pulumi up` running forever too.
+ * The timers, I/O requests, sockets and immediates a program started, from its first line until
+ * it has nothing left to do. Only what the program's own code (and code it called) started
+ * counts: the caller's handles (a test runner's timeout, a worker's IPC channel, the progress
+ * line) never make the plan wait. Promises are not tracked (they keep nothing alive by themselves;
+ * the RPCs behind them are `waitForRPCs`'s).
  */
-export async function programSettled(baseline: ActiveResources): Promise<void> {
-  for (;;) {
-    await waitForRPCs();
-    const pending = getStore().settings.rpcDone;
-    // Timers that are due, I/O callbacks and immediates the program queued run in this turn.
-    await nextTurn();
-    if (getStore().settings.rpcDone !== pending) continue;
-    if (!busierThan(baseline)) return;
-    // Something of the program's is still alive (a timer not yet due, a read in flight).
-    await shortly();
+export class ProgramActivity {
+  private readonly token = Symbol("planned program");
+  private readonly alive = new Map<number, ProgramResource>();
+  private readonly hook: AsyncHook;
+
+  constructor() {
+    this.hook = createHook({
+      init: (id, type, _trigger, resource) => {
+        if (type !== "PROMISE" && programContext.getStore() === this.token)
+          this.alive.set(id, resource as ProgramResource);
+      },
+      destroy: (id) => {
+        this.alive.delete(id);
+      },
+    });
+  }
+
+  /** Runs `fn` (the program, or the function it exported) as the program's own work. */
+  run<T>(fn: () => T): T {
+    this.hook.enable();
+    return programContext.run(this.token, fn);
+  }
+
+  /** Whether something the program started would still keep a Node process alive. */
+  private busy(): boolean {
+    for (const r of this.alive.values())
+      if (typeof r.hasRef !== "function" || r.hasRef()) return true;
+    return false;
+  }
+
+  /**
+   * Resolves once the program has nothing left to do: no registration, invoke or read pending,
+   * a full turn of the event loop started none, and nothing of its own (a timer, a file read, a
+   * socket) is still alive that would run and register more. A program that never lets go (an
+   * interval it never clears) would keep `pulumi up` running forever too.
+   */
+  async settled(): Promise<void> {
+    try {
+      for (;;) {
+        await waitForRPCs();
+        const pending = getStore().settings.rpcDone;
+        // Timers that are due, I/O callbacks and immediates the program queued run in this turn.
+        await nextTurn();
+        if (getStore().settings.rpcDone !== pending) continue;
+        if (!this.busy()) return;
+        await shortly();
+      }
+    } finally {
+      this.stop();
+    }
+  }
+
+  /** Stops tracking (a plan that failed does not wait). */
+  stop(): void {
+    this.hook.disable();
+    this.alive.clear();
   }
 }
