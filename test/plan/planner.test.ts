@@ -429,7 +429,7 @@ describe("a program whose main() is never awaited", () => {
     const r = planCli("--program", PROGRAM, "--json");
     assert.equal(r.code, 0, r.stderr);
     const j = JSON.parse(r.stdout) as { resources: { type: string }[]; warnings?: string[] };
-    assert.equal(j.resources.length, 47);
+    assert.equal(j.resources.length, 48);
     assert.equal(j.resources.filter((x) => x.type === "azure-native:web:WebApp").length, 2);
     assert.equal(j.warnings, undefined);
   });
