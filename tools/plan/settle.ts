@@ -17,8 +17,6 @@
  * nothing the program started (a timer, a file read, a socket) is still alive.
  */
 
-import { type AsyncHook, AsyncLocalStorage, createHook } from "node:async_hooks";
-
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { waitForRPCs } = require("@pulumi/pulumi/runtime/settings") as {
   /** The runtime's own "every RPC has finished" wait (internal to the SDK, not in its typings). */
@@ -29,51 +27,96 @@ const { getStore } = require("@pulumi/pulumi/runtime/state") as {
   getStore: () => { settings: { rpcDone: Promise<unknown> } };
 };
 
-/** A handle or request the program started (a Timeout has `hasRef`; an unref'd one never waits). */
-interface ProgramResource {
+/** A timer or immediate the program started (Node marks it `_destroyed` once run or cleared). */
+interface ProgramTimer {
   hasRef?: () => boolean;
+  _destroyed?: boolean;
 }
 
-/** The program's own async context: what it starts, and what that starts, carries this store. */
-const programContext = new AsyncLocalStorage<symbol>();
+// The planner's own timers, never the tracked ones.
+const { setImmediate: ownImmediate, setTimeout: ownTimeout } = globalThis;
+const nextTurn = () => new Promise<void>((resolve) => ownImmediate(resolve));
+const shortly = () => new Promise<void>((resolve) => ownTimeout(resolve, 5));
 
-const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
-const shortly = () => new Promise<void>((resolve) => setTimeout(resolve, 5));
+/** The handles and requests that keep the event loop alive now, by kind (unref'd ones don't). */
+function activeByKind(): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const kind of process.getActiveResourcesInfo())
+    counts.set(kind, (counts.get(kind) ?? 0) + 1);
+  return counts;
+}
+
+/** Timer kinds, told apart by tracking what the program itself schedules. */
+const TIMER_KINDS = new Set(["Timeout", "Immediate"]);
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const timersModule = require("node:timers") as Record<string, unknown>;
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const timersPromises = require("node:timers/promises") as Record<string, unknown>;
+type AnyFunction = (...args: unknown[]) => unknown;
 
 /**
- * The timers, I/O requests, sockets and immediates a program started, from its first line until
- * it has nothing left to do. Only what the program's own code (and code it called) started
- * counts: the caller's handles (a test runner's timeout, a worker's IPC channel, the progress
- * line) never make the plan wait. Promises are not tracked (they keep nothing alive by themselves;
- * the RPCs behind them are `waitForRPCs`'s).
+ * What a program started that would keep a Node process alive: the timers and immediates it
+ * schedules (`setTimeout`, `setInterval`, `setImmediate`, global or from `node:timers`, and
+ * `node:timers/promises`), tracked while it runs; and any other handle or request (a file read, a
+ * socket, a DNS lookup) beyond those alive before it started. The caller's own timers (a test
+ * runner's timeout, the progress line) are not the program's and never make the plan wait.
+ * Nothing here hooks promises: the plan runs at the runtime's full speed.
  */
 export class ProgramActivity {
-  private readonly token = Symbol("planned program");
-  private readonly alive = new Map<number, ProgramResource>();
-  private readonly hook: AsyncHook;
+  private readonly timers = new Set<ProgramTimer>();
+  private promiseTimers = 0;
+  private readonly baseline = activeByKind();
+  private restore?: () => void;
 
-  constructor() {
-    this.hook = createHook({
-      init: (id, type, _trigger, resource) => {
-        if (type !== "PROMISE" && programContext.getStore() === this.token)
-          this.alive.set(id, resource as ProgramResource);
-      },
-      destroy: (id) => {
-        this.alive.delete(id);
-      },
-    });
+  /** Runs `fn` (the program, or the function it exported); tracks its timers until `stop`. */
+  run<T>(fn: () => T): T {
+    if (!this.restore) this.track();
+    return fn();
   }
 
-  /** Runs `fn` (the program, or the function it exported) as the program's own work. */
-  run<T>(fn: () => T): T {
-    this.hook.enable();
-    return programContext.run(this.token, fn);
+  private track(): void {
+    const saved: [Record<string, unknown>, string, unknown][] = [];
+    const wrap = (
+      target: Record<string, unknown>,
+      name: string,
+      make: (f: AnyFunction) => AnyFunction,
+    ) => {
+      const original = target[name];
+      if (typeof original !== "function") return;
+      saved.push([target, name, original]);
+      target[name] = make(original as AnyFunction);
+    };
+    const handle = (f: AnyFunction) =>
+      function (this: unknown, ...args: unknown[]) {
+        const t = f.apply(this, args);
+        if (t && typeof t === "object") timers.add(t as ProgramTimer);
+        return t;
+      };
+    const timers = this.timers;
+    const global = globalThis as unknown as Record<string, unknown>;
+    for (const target of [global, timersModule])
+      for (const name of ["setTimeout", "setInterval", "setImmediate"]) wrap(target, name, handle);
+    for (const name of ["setTimeout", "setImmediate"]) {
+      wrap(timersPromises, name, (f) => (...args: unknown[]) => {
+        this.promiseTimers++;
+        return (f(...args) as Promise<unknown>).finally(() => this.promiseTimers--);
+      });
+    }
+    this.restore = () => {
+      for (const [target, name, original] of saved.reverse()) target[name] = original;
+    };
   }
 
   /** Whether something the program started would still keep a Node process alive. */
   private busy(): boolean {
-    for (const r of this.alive.values())
-      if (typeof r.hasRef !== "function" || r.hasRef()) return true;
+    if (this.promiseTimers > 0) return true;
+    for (const t of this.timers) {
+      if (t._destroyed) this.timers.delete(t);
+      else if (typeof t.hasRef !== "function" || t.hasRef()) return true;
+    }
+    for (const [kind, n] of activeByKind())
+      if (!TIMER_KINDS.has(kind) && n > (this.baseline.get(kind) ?? 0)) return true;
     return false;
   }
 
@@ -101,7 +144,8 @@ export class ProgramActivity {
 
   /** Stops tracking (a plan that failed does not wait). */
   stop(): void {
-    this.hook.disable();
-    this.alive.clear();
+    this.restore?.();
+    this.restore = undefined;
+    this.timers.clear();
   }
 }
