@@ -21,6 +21,7 @@ import {
 import type { AccessEntry, ServiceMeshArgs, ServiceOutputs } from "./args";
 import { childAliases, meshAliases, meshComponentOptions } from "./aliases";
 import { CalleeApplication } from "./callee-application";
+import { meshOwners } from "./entra-owners";
 import { MeshGuardrails, subscriptionOf } from "./guardrails";
 import { MeshNetwork } from "./network";
 import { observeMesh } from "./observability";
@@ -183,7 +184,7 @@ async function buildMesh(
   // One invoke for who deploys: the tenant, and the deployer's object id.
   const client = azuread.getClientConfigOutput({ parent: mesh });
   const tenantId = client.tenantId;
-  const owners = client.objectId.apply((deployer) => entraOwners(deployer, graph.owners));
+  const owners = meshOwners(mesh, named("first-deployer"), client.objectId, graph.owners);
   const networkGroup = new resources.ResourceGroup(
     named("network"),
     { resourceGroupName: networkGroupName(prefix), location },
@@ -431,19 +432,6 @@ export async function registerServices(ctx: ServicesContext): Promise<{
     await ctx.step();
   }
   return { services, callees };
-}
-
-/**
- * The owners of every Entra application and service principal: the deployer first, then the
- * configured owners (the deployer once, if listed too). azuread assigns no owners unless `owners`
- * is set (DESIGN §8; its Application docs: "By default, no owners are assigned"), and an
- * ownerless application can be managed only by tenant administrators (Application Administrator,
- * Cloud Application Administrator). A deployer holding Application.ReadWrite.OwnedBy must itself
- * be an owner to manage what it created (the same docs).
- */
-export function entraOwners(deployer: string, configured: readonly string[]): string[] {
-  const self = deployer.toLowerCase();
-  return [deployer, ...configured.filter((o) => o !== self)];
 }
 
 /** The settings service code reads: who it is, whom it may call, who may call it. */
