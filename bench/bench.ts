@@ -2,7 +2,7 @@
  * `npm run bench [-- --runs N --sizes dev,100,1000 --floor PATH]`: plan time and peak memory of
  * the dev stack (end to end, as `npm start` runs it) and of generated meshes, min/median of
  * several runs, side by side with the Pulumi runtime's floor for the same resource types
- * (`../shared/bench/floor.js`: the SDK's MockMonitor, batched registrations, nothing else), per
+ * (`bench/floor.js`: the SDK's MockMonitor, batched registrations, nothing else), per
  * resource. Each size alternates a floor run and a project run, so both see the same machine load.
  */
 import { spawnSync } from "node:child_process";
@@ -18,7 +18,7 @@ const { values } = parseArgs({
     sizes: { type: "string", default: "dev,100,1000" },
     floor: {
       type: "string",
-      default: process.env.SERVICE_EDGES_FLOOR ?? path.resolve(root, "../shared/bench/floor.js"),
+      default: process.env.SERVICE_EDGES_FLOOR ?? path.resolve(root, "bench/floor.js"),
     },
   },
 });
