@@ -64,6 +64,8 @@ export interface InstalledPackages {
 
 const CACHE = path.join(ROOT, "node_modules", ".cache", "service-edges-packages");
 const READY = "installed.json";
+/** Set by the global fixture for mocha's workers: the installed.json of this run. */
+export const PINNED = "SERVICE_EDGES_INSTALLED_PACKAGES";
 
 /**
  * The environment of the npm and node processes these tests start: without this mocha run's tsx
@@ -246,6 +248,10 @@ let made: Promise<InstalledPackages> | undefined;
  */
 export function installedPackages(): Promise<InstalledPackages> {
   made ??= (async () => {
+    // `npm test`'s workers take what its global fixture made, even if a file changed meanwhile:
+    // a worker must never pack while other workers run.
+    const pinned = process.env[PINNED];
+    if (pinned) return JSON.parse(fs.readFileSync(pinned, "utf8")) as InstalledPackages;
     const hash = contentHash();
     const dir = path.join(CACHE, hash);
     const ready = path.join(dir, READY);
