@@ -51,7 +51,7 @@ describe("network.inbound: privateEndpoints (Pulumi.dev-private.yaml)", () => {
       "azure-native:authorization:PolicyDefinition": -3,
       "azure-native:authorization:PolicyAssignment": -3,
     });
-    assert.equal(plan.resources.length, 128);
+    assert.equal(plan.resources.length, 129);
   });
 
   it("turns public network access off on every site, callers and SCM included", () => {

@@ -10,3 +10,6 @@ export * from "./tokens";
 export * from "./ingress";
 export * from "./org";
 export * from "./private-endpoints";
+export * from "./dates";
+export * from "./operations";
+export * from "./shadow";

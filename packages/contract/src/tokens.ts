@@ -22,6 +22,7 @@ export const TYPES = {
   guardrails: `${PACKAGE}:mesh:MeshGuardrails`,
   /** network.inbound with private endpoints: the endpoints and their private DNS. */
   privateEndpoints: `${PACKAGE}:mesh:MeshPrivateEndpoints`,
+  observability: `${PACKAGE}:mesh:MeshObservability`,
   /** One mesh across many stacks: the platform stack's component, and a team stack's. */
   platform: `${PACKAGE}:index:MeshPlatform`,
   team: `${PACKAGE}:index:MeshTeam`,
@@ -59,6 +60,9 @@ export const RESOURCE_TYPES = {
     "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential",
   applicationPassword: "azuread:index/applicationPassword:ApplicationPassword",
   randomUuid: "random:index/randomUuid:RandomUuid",
+  diagnosticSetting: "azure-native:monitor:DiagnosticSetting",
+  savedSearch: "azure-native:operationalinsights:SavedSearch",
+  scheduledQueryRule: "azure-native:monitor:ScheduledQueryRule",
   /** A caller's disconnect step (components/service-host.ts): runs only on delete. */
   command: "command:local:Command",
   /** network.inbound with private endpoints (components/private-endpoints.ts). */
