@@ -33,7 +33,10 @@ const COMPUTED_FRONT_DOOR_ID = "00000000-0000-4000-8000-000000000000";
 const isComputed = (v: unknown) => pulumi.Output.isInstance(v) || v instanceof Promise;
 
 /** How a mesh's errors name what was wrong: its config namespace's keys, or its arg paths. */
-export function meshKeys(component: string, args: ServiceMeshArgs | undefined): KeyNamer {
+export function meshKeys(
+  component: string,
+  args: { configNamespace?: string } | undefined,
+): KeyNamer {
   const ns = args?.configNamespace;
   return typeof ns === "string" && ns !== "" ? configKeys(ns) : argKeys(component);
 }

@@ -46,7 +46,9 @@ describe("ServiceMesh args in a user's program", function () {
     assert.deepEqual(meshShape(computed), meshShape(plain));
     assert.equal(ofType(plain, T.app).length, 2);
     // network.vnets: the caller's subnet is in the second virtual network.
-    const vnets = ofType(plain, T.vnet).map((v) => v.inputs.virtualNetworkName).sort();
+    const vnets = ofType(plain, T.vnet)
+      .map((v) => v.inputs.virtualNetworkName)
+      .sort();
     assert.deepEqual(vnets, ["acme-pay-vnet", "acme-pay-vnet-b"]);
     const b = ofType(plain, T.vnet).find((v) => v.inputs.virtualNetworkName === "acme-pay-vnet-b")!;
     assert.deepEqual(
