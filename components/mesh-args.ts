@@ -85,9 +85,11 @@ export function plainMeshArgs(
     );
   }
   const frontDoorIds = new Map<string, pulumi.Input<string>>();
-  const services: ServiceMeshArgs["services"] = { ...(args?.services ?? {}) };
-  if (args?.services && typeof args.services === "object") {
-    for (const [name, s] of Object.entries(args.services)) {
+  // Anything but a map of services is left as it is, for the graph to report.
+  let services = args?.services;
+  if (services && typeof services === "object" && !Array.isArray(services)) {
+    services = { ...services };
+    for (const [name, s] of Object.entries(services)) {
       if (s && isComputed(s.frontDoorId)) {
         frontDoorIds.set(name, s.frontDoorId!);
         services[name] = { ...s, frontDoorId: COMPUTED_FRONT_DOOR_ID };
@@ -99,7 +101,7 @@ export function plainMeshArgs(
   return {
     plain: {
       ...(args ?? ({} as ServiceMeshArgs)),
-      services: args?.services === undefined ? args?.services! : services,
+      services: services!,
       ...(given ? { owners: plainOwners } : {}),
     },
     computed: { frontDoorIds, owners: given ?? [] },
