@@ -19,15 +19,9 @@ import {
   type ServiceGraph,
   platformFacts,
   serviceGroupName,
-  siteName,
   urnOf,
 } from "@service-edges/contract";
-import {
-  type GuardrailGroup,
-  MeshGuardrails,
-  meshGuardrailParameters,
-  subscriptionOf,
-} from "./guardrails";
+import { MeshGuardrails, subscriptionOf } from "./guardrails";
 import type { AccessEntry, Network, ServiceOutputs } from "./args";
 import { meshComponentOptions } from "./aliases";
 import { meshKeys } from "./mesh-args";
@@ -194,7 +188,6 @@ export class MeshPlatform extends pulumi.ComponentResource<{
         networkGroupId: networkGroup.id,
         identitiesGroupId: identitiesGroup.id,
         sharedGroups,
-        vnetIds: network.vnetIds,
         opts: opts(moved),
       });
     }
@@ -248,11 +241,11 @@ export class MeshPlatform extends pulumi.ComponentResource<{
 }
 
 /**
- * The guardrails of an org (components/guardrails.ts), held by the platform: the rules that name
- * sites go to each shared group for the sites in it, as the single stack assigned them, and once
- * to the subscription for every site a team stack places (the platform does not know those
- * groups; site names are global, so a rule that names sites holds anywhere). The identities rule
- * goes to every group holding identities.
+ * The guardrails of an org (components/guardrails.ts), held by the platform: the same rules as a
+ * single stack's, named by the prefix and the network group (so every site a team stack places is
+ * held, in whatever group, and no team's service changes them); the identities rule goes to every
+ * group holding identities (the identities' group, and shared groups a single stack's services
+ * were moved with).
  */
 function platformGuardrails(
   name: string,
@@ -262,48 +255,26 @@ function platformGuardrails(
     networkGroupId: pulumi.Output<string>;
     identitiesGroupId: pulumi.Output<string>;
     sharedGroups: ReadonlyMap<string, resources.ResourceGroup>;
-    vnetIds: Record<string, pulumi.Output<string>>;
     opts: pulumi.ComponentResourceOptions;
   },
 ): MeshGuardrails {
-  const { graph, registry } = args;
-  const prefix = graph.namePrefix;
-  const sitesIn = new Map<string, string[]>();
-  const identitiesIn = new Set<string>();
-  const placedByTeams: string[] = [];
-  for (const s of graph.services) {
-    const shared = registry[s.name].sharedGroup;
-    const site = siteName(prefix, s.name);
-    if (!shared) placedByTeams.push(site);
-    else (sitesIn.get(shared) ?? sitesIn.set(shared, []).get(shared)!).push(site);
-    if (shared && registry[s.name].identityGroup === "shared") identitiesIn.add(shared);
-  }
-  const subscriptionScope = subscriptionOf(args.networkGroupId);
-  const groups: GuardrailGroup[] = [
-    { label: "identities", id: args.identitiesGroupId, kind: "identities" },
-    ...[...args.sharedGroups].flatMap(([label, rg]): GuardrailGroup[] => [
-      { label, id: rg.id, kind: "services", siteNames: sitesIn.get(label) ?? [] },
-      ...(identitiesIn.has(label) ? [{ label, id: rg.id, kind: "identities" as const }] : []),
-    ]),
-    ...(placedByTeams.length > 0
-      ? [
-          {
-            label: "subscription",
-            id: subscriptionScope,
-            kind: "services" as const,
-            siteNames: placedByTeams,
-          },
-        ]
-      : []),
-  ];
+  const withIdentities = new Set(
+    Object.values(args.registry).flatMap((r) =>
+      r.sharedGroup && r.identityGroup === "shared" ? [r.sharedGroup] : [],
+    ),
+  );
   return new MeshGuardrails(
     name,
     {
-      namePrefix: prefix,
-      subscriptionScope,
-      groups,
-      identityNames: graph.services.map((s) => siteName(prefix, s.name)),
-      parameters: meshGuardrailParameters(graph, args.vnetIds),
+      namePrefix: args.graph.namePrefix,
+      subscriptionScope: subscriptionOf(args.networkGroupId),
+      networkGroupId: args.networkGroupId,
+      identityGroups: [
+        { label: "identities", id: args.identitiesGroupId },
+        ...[...args.sharedGroups]
+          .filter(([label]) => withIdentities.has(label))
+          .map(([label, rg]) => ({ label, id: rg.id })),
+      ],
     },
     args.opts,
   );

@@ -17,17 +17,11 @@ import {
   isCaller,
   networkGroupName,
   serviceGroupName,
-  siteName,
 } from "@service-edges/contract";
 import type { AccessEntry, ServiceMeshArgs, ServiceOutputs } from "./args";
 import { childAliases, meshAliases, meshComponentOptions } from "./aliases";
 import { CalleeApplication } from "./callee-application";
-import {
-  type GuardrailGroup,
-  MeshGuardrails,
-  meshGuardrailParameters,
-  subscriptionOf,
-} from "./guardrails";
+import { MeshGuardrails, subscriptionOf } from "./guardrails";
 import { type ComputedArgs, meshKeys, meshOwners, plainMeshArgs } from "./mesh-args";
 import { MeshNetwork } from "./network";
 import { ServiceHost } from "./service-host";
@@ -239,30 +233,14 @@ async function buildMesh(
     : undefined;
   const identityGroupOf = (service: string) => identitiesGroup?.name ?? groupOf(service);
   if (identitiesGroup) {
-    const siteNamesOf = new Map<string, string[]>();
-    for (const s of graph.services) {
-      (siteNamesOf.get(s.placement) ?? siteNamesOf.set(s.placement, []).get(s.placement)!).push(
-        siteName(prefix, s.name),
-      );
-    }
-    const assigned: GuardrailGroup[] = [
-      { label: "identities", id: identitiesGroup.id, kind: "identities" },
-      ...[...groups].map(([label, rg]): GuardrailGroup => ({
-        label,
-        id: rg.id,
-        kind: "services",
-        siteNames: siteNamesOf.get(label),
-      })),
-    ];
     new MeshGuardrails(
       named("guardrails"),
       {
         namePrefix: prefix,
         // The subscription the mesh's groups are in: /subscriptions/<id>/resourceGroups/...
         subscriptionScope: subscriptionOf(networkGroup.id),
-        groups: assigned,
-        identityNames: graph.services.map((s) => siteName(prefix, s.name)),
-        parameters: meshGuardrailParameters(graph, network.vnetIds),
+        networkGroupId: networkGroup.id,
+        identityGroups: [{ label: "identities", id: identitiesGroup.id }],
       },
       { parent: mesh },
     );

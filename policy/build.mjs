@@ -1,5 +1,6 @@
 // Bundles the pack for `pulumi policy publish` (which packs this folder with `npm pack`): the
-// contract's code is compiled in, so the published pack needs only its declared dependencies.
+// contract's and the model's code is compiled in, so the published pack needs only its declared
+// dependencies.
 import { build } from "esbuild";
 
 const external = ["@pulumi/policy", "@pulumi/pulumi", "@pulumi/pulumi/*", "ip-address"];

@@ -1,7 +1,8 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
 import { Principals, calleeServicePrincipals, callerPrincipals } from "../lib/identity";
+import { admitsSubnet, mainRuleList } from "../lib/access";
 import { AssignmentNode, Mesh, Node, SiteNode, describe, keyOf, meshSites } from "../lib/mesh";
-import { Tri, UNKNOWN, isUnknown, sameText } from "../lib/values";
+import { Tri, UNKNOWN } from "../lib/values";
 
 /** Whether some assignment grants one of `caller`'s principals a role on one of `sps`. */
 function hasAssignment(mesh: Mesh, caller: Principals, sps: readonly Node[]): Tri<boolean> {
@@ -47,17 +48,14 @@ export const networkEdgeHasIdentityEdge: StackValidationPolicy = {
       if (list) list.push(site);
       else callersBySubnet.set(key, [site]);
     }
-    // Callers are any integrated site; callees are mesh sites (a subnet rule makes one).
+    // Callers are any integrated site; callees are mesh sites (a subnet rule makes one). Whether
+    // the callee admits a caller's subnet is the model's decision (priority, first match, then
+    // the unmatched-traffic action): a Deny for that subnet that comes first admits nobody.
     for (const callee of meshSites(mesh)) {
       if (!Array.isArray(callee.rules)) continue;
-      const rules = callee.rules.filter(
-        (r) =>
-          r.list === "main" &&
-          r.subnet !== undefined &&
-          !isUnknown(r.action) &&
-          (r.action === undefined || sameText(r.action, "Allow")),
-      );
+      const rules = callee.rules.filter((r) => r.list === "main" && r.subnet !== undefined);
       if (rules.length === 0) continue;
+      const list = mainRuleList(mesh, callee);
       const sps = calleeServicePrincipals(mesh, callee);
       if (sps.sps.length === 0 || !sps.complete) continue;
       const seen = new Set<string>();
@@ -66,6 +64,7 @@ export const networkEdgeHasIdentityEdge: StackValidationPolicy = {
         const key = keyOf(subnet);
         if (!key || seen.has(key)) continue;
         seen.add(key);
+        if (admitsSubnet(list, key) !== true) continue;
         for (const caller of callersBySubnet.get(key) ?? []) {
           if (caller.appKey === callee.appKey) continue;
           let principals = principalsOf.get(caller.key);

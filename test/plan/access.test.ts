@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { checkAccess, matchAccess } from "../../tools/plan/access";
-import { type PlanResult, graphOf, runPlan } from "../../tools/plan/run";
+import { type PlanResult, emptyPlan, graphOf, runPlan } from "../../tools/plan/run";
 import { devConfig } from "../fixtures";
 
 describe("access queries (check / match) on the dev stack", () => {
@@ -76,5 +76,18 @@ describe("access queries (check / match) on the dev stack", () => {
       ["billing", "catalog", "inventory"],
     );
     assert.ok([...m.inbound, ...m.outbound].every((a) => a.allowed));
+  });
+
+  it("names the services there are for an unknown service, or says the plan has none", () => {
+    assert.throws(
+      () => checkAccess(plan, "payments", "orders"),
+      /^Error: unknown service "payments"; the stack has billing, catalog, inventory, orders, reports, web$/,
+    );
+    assert.throws(
+      () => matchAccess(emptyPlan("dev"), "orders"),
+      (e: Error) =>
+        e.message ===
+        'unknown service "orders": the plan has no mesh services (the program registered no mesh sites: its stack config declares no services, or the program uses no ServiceMesh). Fix: plan the stack that declares it (--stack NAME, --config FILE or --program FILE)',
+    );
   });
 });

@@ -578,6 +578,31 @@ describe("plan audit: who can call whom right now, against the graph", () => {
     }
   });
 
+  it("names its inputs as the user gave them, never by absolute path, in text and markdown", () => {
+    const rel = (f: string) => path.relative(ROOT, f);
+    for (const format of ["text", "markdown"]) {
+      const r = planCli(
+        "audit",
+        "--state",
+        rel(STATE),
+        "--config",
+        rel(CONFIG),
+        "--sites",
+        rel(SITES),
+        "--format",
+        format,
+      );
+      assert.equal(r.stderr, "");
+      assert.ok(
+        r.stdout.includes(
+          "state test/fixtures/audit/state.json, config test/fixtures/audit/Pulumi.dev.yaml, sites test/fixtures/audit/sites.json",
+        ),
+        r.stdout.split("\n").slice(0, 3).join("\n"),
+      );
+      assert.ok(!r.stdout.includes(ROOT), `${format}: no absolute path`);
+    }
+  });
+
   it("the program's own plan, exported, audits clean", async () => {
     const config = readStackConfig(CONFIG, "dev");
     const plan = await runPlan({ config });

@@ -97,6 +97,23 @@ describe("day-2 review: operations, order and Azure's refusals", function () {
     assert.ok(!stepOps(r).includes("delete"));
   });
 
+  it("access changes come from the resources, not the config's edges: the same with no edges known", async () => {
+    const head = await planOf((_, e) =>
+      e.push({ from: "reports", to: "catalog", roles: ["Catalog.Read"] }),
+    );
+    // As a program the planner knows no graph of: resources only.
+    const r = reviewPlans({ ...base, edges: [] }, { ...head, edges: [] });
+    assert.deepEqual(r.access, [
+      {
+        change: "added",
+        from: "reports",
+        to: "catalog",
+        rolesBefore: [],
+        rolesAfter: ["Catalog.Read"],
+      },
+    ]);
+  });
+
   it("remove an edge: updates first, then its assignment is deleted, last", async () => {
     const r = await review((_, e) =>
       e.splice(

@@ -183,6 +183,24 @@ describe(POLICY, () => {
       POLICY,
     ));
 
+  it("asks the model: a Deny for the caller's subnet at a lower priority number admits nobody", async () => {
+    const withDeny = (priority: unknown) =>
+      mutate(withoutGrant(), "billing-app", (p) =>
+        p.siteConfig.ipSecurityRestrictions.push({
+          name: "deny-orders",
+          action: "Deny",
+          priority,
+          vnetSubnetResourceId: p.siteConfig.ipSecurityRestrictions[0].vnetSubnetResourceId,
+        }),
+      );
+    // Before the Allow (50 < 100): the network refuses the call too; nothing to warn about.
+    await assertNoViolation(withDeny(50), POLICY);
+    // After it (200): the Allow decides, the warning stands.
+    await assertHasViolation(withDeny(200), violation(NONE_UAMI));
+    // Its priority unknown (preview): it may come first, so the pack stays quiet.
+    await assertNoViolation(withDeny(UNKNOWN), POLICY);
+  });
+
   it("stays quiet when one of the callee's audiences is an application outside the stack", () =>
     assertNoViolation(
       mutate(withoutGrant(), "billing-app", (p) => {

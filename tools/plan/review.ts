@@ -12,6 +12,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { RESOURCE_TYPES as R } from "@service-edges/contract";
+import { namedPairs, reach } from "@service-edges/model";
+import { meshOfPlan } from "./access";
 import { adopt } from "./adoption";
 import { type InputChange, inputChanges, shortUrn } from "./diff";
 import type { PlanResource, PlanResult, PlanViolation } from "./run";
@@ -295,28 +297,37 @@ export function reviewPlans(base: PlanResult, head: PlanResult): Review {
   };
 }
 
+/**
+ * Who may newly call whom, who no longer may, and whose roles change — asked of the model
+ * (`@service-edges/model`, as `check` asks it) for the resources each side registers: every
+ * declared edge of either side and every pair a rule or a grant names, both layers allowed.
+ */
 function accessChanges(base: PlanResult, head: PlanResult): AccessChange[] {
-  const key = (e: { from: string; to: string }) => `${e.from}.${e.to}`;
-  const eb = new Map(base.edges.map((e) => [key(e), e]));
-  const eh = new Map(head.edges.map((e) => [key(e), e]));
-  const out: AccessChange[] = [];
-  for (const [k, e] of eh) {
-    const old = eb.get(k);
-    if (!old)
-      out.push({ change: "added", from: e.from, to: e.to, rolesBefore: [], rolesAfter: e.roles });
-    else if (old.roles.join() !== e.roles.join())
-      out.push({
-        change: "roles-changed",
-        from: e.from,
-        to: e.to,
-        rolesBefore: old.roles,
-        rolesAfter: e.roles,
-      });
+  const key = (caller: string, callee: string) => `${caller}\u0000${callee}`;
+  const pairs = new Map<string, { caller: string; callee: string }>();
+  for (const p of [base, head]) {
+    for (const e of p.edges) pairs.set(key(e.from, e.to), { caller: e.from, callee: e.to });
+    for (const n of namedPairs(meshOfPlan(p))) pairs.set(key(n.caller, n.callee), n);
   }
-  for (const [k, e] of eb)
-    if (!eh.has(k))
-      out.push({ change: "removed", from: e.from, to: e.to, rolesBefore: e.roles, rolesAfter: [] });
-  return out;
+  const granted = (p: PlanResult, caller: string, callee: string): string[] | undefined => {
+    const r = reach(meshOfPlan(p), caller, callee);
+    return r.allowed === true ? r.identity.roles : undefined;
+  };
+  const out: AccessChange[] = [];
+  for (const { caller: from, callee: to } of pairs.values()) {
+    const before = granted(base, from, to);
+    const after = granted(head, from, to);
+    if (!before && after) {
+      out.push({ change: "added", from, to, rolesBefore: [], rolesAfter: after });
+    } else if (before && !after) {
+      out.push({ change: "removed", from, to, rolesBefore: before, rolesAfter: [] });
+    } else if (before && after && before.join() !== after.join()) {
+      out.push({ change: "roles-changed", from, to, rolesBefore: before, rolesAfter: after });
+    }
+  }
+  // Added and roles changed in the head's order, then removed (as the edges were listed).
+  const rank = { added: 0, "roles-changed": 0, removed: 1 } as const;
+  return out.sort((a, b) => rank[a.change] - rank[b.change]);
 }
 
 type Obj = Record<string, unknown>;

@@ -25,6 +25,7 @@ import { type OfflineConfig, runPolicies } from "@service-edges/policy/offline";
 import type { AliasSpec } from "./adoption";
 import { configIssues } from "./config-check";
 import { mockContext } from "./mock-outputs";
+import { refuseOversizedPolicyRequests } from "./policy-request-size";
 import {
   type ExistingResource,
   ExistingState,
@@ -325,6 +326,8 @@ export async function planStack(
     ...(r.aliases ? { aliases: r.aliases } : {}),
     ...(r.read ? { read: true as const } : {}),
   }));
+  // Mocks take a policy of any size; Azure refuses a request body over 1 MiB.
+  refuseOversizedPolicyRequests(resources.filter((r) => !r.read));
   // The same policy pack `pulumi preview --policy-pack policy` runs, on what would be deployed.
   const violations = await runPolicies(
     monitor.registered

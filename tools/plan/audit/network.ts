@@ -1,0 +1,479 @@
+/**
+ * The audit's network layer: what each site's public endpoint admits (extra paths the graph does
+ * not declare) and whether every declared caller, ingress and deployment agent gets in (missing
+ * paths). Who gets in is the model's decision (`@service-edges/model`: networkReach, the site's
+ * public endpoint); this file compares it with the graph and says it in words.
+ */
+import { type Ingress, NO_INGRESS, type ServiceNode } from "@service-edges/contract";
+import {
+  type EndpointConnection,
+  type Site,
+  covers,
+  isHidden,
+  networkReach,
+  publicAccessOf,
+  rangesOf,
+  siteAccessOf,
+} from "@service-edges/model";
+import type { AuditContext } from "./context";
+import {
+  type RuleView,
+  type Side,
+  admitsRange,
+  admitsThrough,
+  defaultActionOf,
+  everyoneVia,
+  ruleSummary,
+  ruleWords,
+  sideOf,
+  subnetShort,
+} from "./rules";
+
+const lower = (s: string) => s.toLowerCase();
+const sameText = (a: string | undefined, b: string | undefined) =>
+  a !== undefined && b !== undefined && lower(a) === lower(b);
+
+const SCM = (label: string) => `the SCM (deployment) site of ${label}`;
+
+/** The main and SCM sides of a site, each with the list that decides it. */
+function sidesOf(site: Site, label: string): { main: Side; scm: Side; useMain: boolean } {
+  const access = siteAccessOf(site);
+  const useMain = site.scmUseMain === true;
+  return {
+    main: sideOf(label, access.main),
+    scm: sideOf(SCM(label), useMain ? access.main : access.scm),
+    useMain,
+  };
+}
+
+/** Whether the public endpoint takes traffic (the model's reading of publicNetworkAccess). */
+const publicOpenOf = (site: Site): boolean => publicAccessOf(siteAccessOf(site)).open === true;
+
+/** Can `caller` reach the public side of `callee`? The model decides; this says it in words. */
+export function reachWords(
+  ctx: AuditContext,
+  caller: string,
+  callee: string,
+): { ok: true; by: string } | { ok: false; why: string } {
+  const target = ctx.site(callee)!;
+  if (!publicOpenOf(target)) {
+    return {
+      ok: false,
+      why: `public network access on ${callee} is disabled, and access-restriction rules only admit traffic to its public endpoint`,
+    };
+  }
+  if (isHidden(target)) return { ok: true, by: "unknown (encrypted in the state)" };
+  const n = networkReach(ctx.model, caller, callee);
+  const d = n.decision;
+  const side = sidesOf(target, callee).main;
+  const viewOf = (index: number) => side.rules.find((x) => x.rule.index === index);
+  const by = (): string => {
+    if (d?.by.kind !== "rule") return "default action Allow";
+    const view = viewOf(d.by.rule.index);
+    return view?.kind === "subnet" && n.egress.kind === "subnet"
+      ? `rule "${d.by.rule.name}" (subnet ${n.egress.subnetName})`
+      : `rule "${d.by.rule.name}" (${view?.source ?? "?"})`;
+  };
+  if (n.allowed !== false) return { ok: true, by: by() };
+  if (n.egress.kind === "public") {
+    const physical = ctx.model.physical(caller);
+    const sub = n.egress.subnetName;
+    return {
+      ok: false,
+      why: {
+        "no-site": `there is no site ${physical} for ${caller} in the state or --sites`,
+        "no-integration": `${caller} has no VNet integration, so its calls leave from shared public addresses that ${callee} does not admit`,
+        "routing-off": `${caller} does not route its outbound calls through ${sub} (outboundVnetRouting.applicationTraffic is off), so they arrive from public addresses`,
+        "no-service-endpoint": `its subnet ${sub} has no Microsoft.Web service endpoint, so the vnet rules of ${callee} never match its calls`,
+      }[n.egress.why],
+    };
+  }
+  const subName = n.egress.subnetName;
+  if (d?.by.kind === "rule") {
+    const r = viewOf(d.by.rule.index);
+    return {
+      ok: false,
+      why: `a Deny rule on ${callee} blocks ${caller}'s subnet ${subName} first (${r ? ruleWords(r) : `rule "${d.by.rule.name}"`})`,
+    };
+  }
+  const implied =
+    d?.by.kind === "default" && d.by.basis === "implicit-deny"
+      ? " (no explicit unmatched-traffic action: Azure's implicit deny-all after its rules)"
+      : "";
+  return {
+    ok: false,
+    why: `${callee} denies by default${implied} and no Allow rule admits ${caller}'s subnet ${subName}`,
+  };
+}
+
+/** Every Allow rule (and an Allow default) that lets in more than the graph declares. */
+function extras(
+  ctx: AuditContext,
+  s: ServiceNode,
+  side: Side,
+  publicOpen: boolean,
+  callers: readonly string[],
+  ingress: Ingress,
+  scm: boolean,
+): void {
+  if (!publicOpen) return;
+  if (side.hidden) {
+    ctx.add(
+      "extra",
+      "network",
+      s.name,
+      "unknown",
+      `the access restrictions of ${side.label} are encrypted in the state, so extra paths cannot be ruled out; pass --sites`,
+    );
+    return;
+  }
+  const isPublic = ingress.kind === "public";
+  const sources = ingress.kind === "sources" ? ingress.sources : [];
+  const scmRanges = scm ? ctx.graph.scmAllowedRanges.map((r) => r.text) : [];
+  const covered = (outer: string, inner: string) => {
+    const o = rangesOf(outer);
+    const i = rangesOf(inner);
+    return !!o && !!i && i.every((x) => o.some((y) => covers(y, x)));
+  };
+  const on = `on ${side.label}`;
+  for (const r of side.rules) {
+    if (!admitsThrough(side, r)) continue;
+    if (r.kind === "everyone") {
+      if (!isPublic) {
+        ctx.add(
+          "extra",
+          "network",
+          s.name,
+          "everyone",
+          `an Allow ${r.source} rule ${on} admits everyone (${ruleWords(r)})`,
+        );
+      }
+    } else if (r.kind === "cidr" || r.kind === "xff") {
+      const declared =
+        isPublic ||
+        scmRanges.some((x) => covered(x, r.source)) ||
+        sources.some((x) => x.kind === "cidr" && covered(x.text, r.source));
+      if (!declared) {
+        ctx.add(
+          "extra",
+          "network",
+          s.name,
+          `addresses in ${r.source}`,
+          r.kind === "xff"
+            ? `an Allow X-Forwarded-For ${r.source} rule ${on} admits clients that present an address in ${r.source} (${ruleWords(r)})`
+            : `an Allow ${r.source} rule ${on} admits addresses in ${r.source} (${ruleWords(r)})`,
+        );
+      }
+    } else if (r.kind === "tag") {
+      tagExtras(ctx, s, r, on, isPublic, sources);
+    } else if (r.kind === "subnet") {
+      const owner = ctx.model.serviceOfSubnet(r.source);
+      if (owner && callers.includes(owner)) continue;
+      if (owner) {
+        ctx.add(
+          "extra",
+          "network",
+          s.name,
+          owner,
+          `a vnet rule ${on} admits ${owner}, which has no edge to ${s.name} (subnet ${subnetShort(r.source)}; ${ruleWords(r)})`,
+        );
+      } else {
+        ctx.add(
+          "extra",
+          "network",
+          s.name,
+          `subnet ${subnetShort(r.source)}`,
+          `a vnet rule ${on} admits every host in subnet ${subnetShort(r.source)}, which is no caller's integration subnet (${ruleWords(r)})`,
+        );
+      }
+    } else {
+      ctx.add(
+        "extra",
+        "network",
+        s.name,
+        r.source || "unknown",
+        `an Allow rule ${on} admits "${r.source}" (${ruleWords(r)})`,
+      );
+    }
+  }
+  const d = defaultActionOf(side);
+  // A rule for every address (Allow or Deny) decides all traffic before the default does.
+  const reachesDefault = !side.rules.some((r) => r.kind === "everyone");
+  if (d?.action === "Allow" && reachesDefault && !isPublic) {
+    ctx.add(
+      "extra",
+      "network",
+      s.name,
+      "everyone",
+      d.basis === "no-rules"
+        ? scm
+          ? `${side.label} has no access restrictions of its own and does not follow the main site's, so it admits everyone`
+          : `${side.label} has no access restrictions, so it admits everyone`
+        : `the access restrictions of ${side.label} default to Allow, so ${scm ? "it" : side.label} admits everyone`,
+    );
+  }
+}
+
+function tagExtras(
+  ctx: AuditContext,
+  s: ServiceNode,
+  r: RuleView,
+  on: string,
+  isPublic: boolean,
+  sources: readonly Extract<Ingress, { kind: "sources" }>["sources"][number][],
+): void {
+  for (const tag of r.source
+    .split(",")
+    .map((t) => t.trim())
+    .filter(Boolean)) {
+    const src = sources.find((x) => x.kind === "serviceTag" && sameText(x.tag, tag));
+    if (isPublic) continue;
+    if (!src) {
+      ctx.add(
+        "extra",
+        "network",
+        s.name,
+        `service tag ${tag}`,
+        `an Allow rule for the service tag ${tag} ${on} admits every address in that tag (${ruleWords(r)})`,
+      );
+    } else if (
+      src.kind === "serviceTag" &&
+      src.frontDoorId &&
+      !r.headers.some(
+        (h) => lower(h).startsWith("x-azure-fdid:") && lower(h).includes(lower(src.frontDoorId!)),
+      )
+    ) {
+      ctx.add(
+        "extra",
+        "network",
+        s.name,
+        `service tag ${tag}`,
+        `an Allow rule for the service tag ${tag} ${on} admits every Front Door profile, not only ${src.frontDoorId} (${ruleWords(r)})`,
+      );
+    }
+  }
+}
+
+function endpointExtra(
+  ctx: AuditContext,
+  service: string,
+  label: string,
+  e: EndpointConnection,
+): void {
+  if (sameText(e.status, "Approved")) {
+    ctx.add(
+      "extra",
+      "network",
+      service,
+      `private endpoint ${e.name}`,
+      `a private endpoint on ${label} admits every host with line of sight to the endpoint; access restrictions do not apply to it (private endpoint "${e.name}", Approved)`,
+    );
+  } else if (sameText(e.status, "Pending")) {
+    ctx.add(
+      "extra",
+      "network",
+      service,
+      `private endpoint ${e.name}`,
+      `a private endpoint on ${label} will admit every host with line of sight to the endpoint once its pending connection is approved (private endpoint "${e.name}")`,
+    );
+  }
+}
+
+/** The network layer of one service: what its site admits against what the graph declares. */
+export function auditNetwork(ctx: AuditContext, s: ServiceNode): void {
+  const site = ctx.site(s.name);
+  const physical = ctx.model.physical(s.name);
+  const callers = (ctx.graph.incoming.get(s.name) ?? []).map((e) => e.from);
+  const ingress = s.ingress;
+  if (!site) {
+    ctx.summaries.push({
+      service: s.name,
+      site: physical,
+      found: false,
+      publicNetworkAccess: null,
+      defaultAction: null,
+      rules: [],
+      scm: { useMain: null, defaultAction: null, rules: [] },
+      privateEndpoints: [],
+    });
+    for (const c of callers) {
+      ctx.add(
+        "missing",
+        "network",
+        s.name,
+        c,
+        `${c} cannot reach ${s.name}: there is no site ${physical} in the state or --sites`,
+      );
+    }
+    return;
+  }
+  const { main, scm, useMain } = sidesOf(site, s.name);
+  const endpoints = [...site.endpoints.values()];
+  const approved = endpoints.filter((e) => sameText(e.status, "Approved"));
+  const publicOpen = publicOpenOf(site);
+  ctx.mains.set(s.name, { side: main, publicOpen });
+  ctx.summaries.push({
+    service: s.name,
+    site: physical,
+    found: true,
+    publicNetworkAccess: site.publicNetworkAccess ?? null,
+    defaultAction: defaultActionOf(main)?.action ?? null,
+    rules: main.rules.map(ruleSummary),
+    scm: {
+      useMain: site.scmUseMain ?? null,
+      defaultAction: defaultActionOf(scm)?.action ?? null,
+      rules: useMain ? [] : scm.rules.map(ruleSummary),
+    },
+    privateEndpoints: endpoints.map((e) => ({ name: e.name, status: e.status })),
+  });
+
+  extras(ctx, s, main, publicOpen, callers, ingress, false);
+  if (!useMain && !(main.hidden && scm.hidden))
+    extras(ctx, s, scm, publicOpen, [], NO_INGRESS, true);
+  for (const e of endpoints) endpointExtra(ctx, s.name, s.name, e);
+  for (const slot of ctx.model.slots(s.name)) {
+    const label = `${s.name} (slot ${slot.slot})`;
+    const sides = sidesOf(slot, label);
+    const slotPublic = publicOpenOf(slot);
+    extras(ctx, s, sides.main, slotPublic, callers, ingress, false);
+    if (!sides.useMain) extras(ctx, s, sides.scm, slotPublic, [], NO_INGRESS, true);
+    for (const e of slot.endpoints.values()) endpointExtra(ctx, s.name, label, e);
+  }
+
+  // Who gets in, for the access list.
+  if (publicOpen && !main.hidden) {
+    const everyone = everyoneVia(main);
+    if (everyone) ctx.entry("everyone", s.name).network = { admitted: true, by: [everyone] };
+    for (const r of main.rules) {
+      if (r.kind === "everyone" || !admitsThrough(main, r)) continue;
+      if (r.kind === "subnet") {
+        const owner = ctx.model.serviceOfSubnet(r.source);
+        if (!owner || owner === s.name) continue;
+        const decided = reachWords(ctx, owner, s.name);
+        if (decided.ok) ctx.entry(owner, s.name).network = { admitted: true, by: [decided.by] };
+      } else if (!everyone) {
+        const subject =
+          r.kind === "tag"
+            ? `service tag ${r.source}`
+            : r.kind === "xff"
+              ? `X-Forwarded-For ${r.source}`
+              : `addresses in ${r.source}`;
+        ctx.entry(subject, s.name).network = { admitted: true, by: [`rule "${r.name}"`] };
+      }
+    }
+  }
+  for (const e of approved) {
+    ctx.entry(`private endpoint ${e.name}`, s.name).network = {
+      admitted: true,
+      by: [`every host with line of sight to the private endpoint ${e.name}`],
+    };
+  }
+
+  // Missing: every declared caller, the declared ingress, the deployment agents.
+  for (const c of callers) {
+    const decided = reachWords(ctx, c, s.name);
+    const a = ctx.entry(c, s.name);
+    a.network = decided.ok ? { admitted: true, by: [decided.by] } : { admitted: false, by: [] };
+    if (!decided.ok) {
+      ctx.add("missing", "network", s.name, c, `${c} cannot reach ${s.name}: ${decided.why}`);
+    }
+  }
+  if (main.hidden) return;
+  declaredIngress(ctx, s, main, scm, useMain, publicOpen);
+}
+
+/** The declared ingress and the deployment agents' ranges: do they get in? */
+function declaredIngress(
+  ctx: AuditContext,
+  s: ServiceNode,
+  main: Side,
+  scm: Side,
+  useMain: boolean,
+  publicOpen: boolean,
+): void {
+  const ingress = s.ingress;
+  if (ingress.kind === "public") {
+    const why = !publicOpen
+      ? "its public network access is disabled"
+      : everyoneVia(main)
+        ? undefined
+        : "its access restrictions admit neither everyone nor a 0.0.0.0/0 range";
+    if (why) {
+      ctx.add(
+        "missing",
+        "network",
+        s.name,
+        "everyone",
+        `${s.name} declares public ingress, but ${why}`,
+      );
+    }
+  } else if (ingress.kind === "sources") {
+    for (const src of ingress.sources) {
+      const text = src.kind === "cidr" ? src.text : src.tag;
+      let why: string | undefined;
+      if (!publicOpen) why = "its public network access is disabled";
+      else if (src.kind === "cidr") {
+        if (!admitsRange(main, src.text)) why = "no Allow rule covers it";
+      } else if (!everyoneVia(main)) {
+        // A Front Door rule without the X-Azure-FDID header still admits it (too widely: that
+        // is reported as an extra path).
+        const named = main.rules.some(
+          (r) =>
+            r.kind === "tag" &&
+            r.action === "Allow" &&
+            r.source.split(",").some((t) => sameText(t.trim(), src.tag)),
+        );
+        if (!named) why = "no Allow rule names that service tag";
+      }
+      if (why) {
+        ctx.add(
+          "missing",
+          "network",
+          s.name,
+          `ingress ${text}`,
+          `the declared ingress ${text} cannot reach ${s.name}: ${why}`,
+        );
+      }
+    }
+  }
+  for (const range of ctx.graph.scmAllowedRanges) {
+    let why: string | undefined;
+    if (!publicOpen) why = "its public network access is disabled";
+    else if (useMain) {
+      if (!admitsRange(main, range.text)) {
+        why = `it follows the main site's rules (scmIpSecurityRestrictionsUseMain), which do not admit ${range.text}`;
+      }
+    } else if (!scm.hidden && !admitsRange(scm, range.text)) why = "no Allow rule covers it";
+    if (why) {
+      ctx.add(
+        "missing",
+        "network",
+        s.name,
+        `deployment agents in ${range.text}`,
+        `deployment agents in ${range.text} cannot reach the SCM (deployment) site of ${s.name}: ${why}`,
+      );
+    }
+  }
+}
+
+/**
+ * The network answer of access entries the network pass did not visit: a service that holds a
+ * role without an edge (can it reach the callee?), a principal or "any application" (only if
+ * the callee admits everyone; otherwise it depends on where that principal runs).
+ */
+export function settleNetwork(ctx: AuditContext): void {
+  const names = new Set(ctx.graph.services.map((s) => s.name));
+  for (const a of ctx.access.values()) {
+    if (a.network.admitted === true || a.declared) continue;
+    if (a.network.by.length > 0 || a.from === "everyone") continue;
+    const target = ctx.mains.get(a.to);
+    if (!target) continue;
+    const everyone = target.publicOpen && !target.side.hidden && everyoneVia(target.side);
+    if (names.has(a.from)) {
+      const decided = reachWords(ctx, a.from, a.to);
+      a.network = decided.ok ? { admitted: true, by: [decided.by] } : { admitted: false, by: [] };
+    } else {
+      a.network = everyone ? { admitted: true, by: [everyone] } : { admitted: null, by: [] };
+    }
+  }
+}
