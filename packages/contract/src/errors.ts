@@ -73,7 +73,11 @@ export function configKeys(namespace = CONFIG_NAMESPACE): KeyNamer {
     subject: "The stack config",
     at: (segs) => keyPath(segs, namespace),
     key: (segs) => keyPath(segs, namespace),
-    set: (segs, value) => `pulumi config set --path '${keyPath(segs, namespace)}' ${value}`,
+    // A top-level key needs no path syntax (and the CLI's own examples write it unquoted).
+    set: (segs, value) =>
+      segs.length === 1
+        ? `pulumi config set ${keyPath(segs, namespace)} ${value}`
+        : `pulumi config set --path '${keyPath(segs, namespace)}' ${value}`,
   };
 }
 

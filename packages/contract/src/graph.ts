@@ -371,7 +371,7 @@ function checkGuardrails(input: StackConfigInput, { add, keys }: Issues): boolea
   add(
     ["guardrails"],
     `expected true or false, got ${shown(input.guardrails)}`,
-    `set it to false to opt out of the Azure Policy guardrails, or remove it (default true): ${keys.set(["guardrails"], "false").replace(" --path", "")}`,
+    `set it to false to opt out of the Azure Policy guardrails, or remove it (default true): ${keys.set(["guardrails"], "false")}`,
   );
   return true;
 }
