@@ -23,7 +23,7 @@ export interface CalleeApplicationArgs {
   service: ServiceNode;
   namePrefix: string;
   tenantId: pulumi.Input<string>;
-  /** Owners of the application and its service principal: the deployer, then the configured. */
+  /** Owners of the application and its service principal: the first deployer, then the configured. */
   owners: pulumi.Input<string[]>;
   /** The mesh's own name: assignment names start with it, so two meshes never collide. */
   meshName: string;
@@ -79,7 +79,7 @@ export class CalleeApplication extends pulumi.ComponentResource {
       {
         displayName: physical,
         signInAudience: "AzureADMyOrg",
-        // azuread assigns no owners unless they are listed (DESIGN §8); see entraOwners.
+        // azuread assigns no owners unless they are listed (DESIGN §8); see meshOwners (entra-owners.ts).
         owners: args.owners,
         identifierUris: [this.identifierUri],
         // v2 tokens carry `azp` and the v2 issuer; the callee checks those.

@@ -20,7 +20,7 @@ import type { ServiceMeshArgs } from "./args";
 export interface ComputedArgs {
   /** Services whose `frontDoorId` is an Output. */
   frontDoorIds: Map<string, pulumi.Input<string>>;
-  /** Owners in their order, plain ones as validated (lower case), Outputs as given. */
+  /** Owners in their order, plain ones in lower case (as validated), Outputs as given. */
   owners: pulumi.Input<string>[];
 }
 
@@ -104,38 +104,11 @@ export function plainMeshArgs(
       services: services!,
       ...(given ? { owners: plainOwners } : {}),
     },
-    computed: { frontDoorIds, owners: given ?? [] },
+    computed: {
+      frontDoorIds,
+      owners: (given ?? []).map((o) => (typeof o === "string" ? o.toLowerCase() : o)),
+    },
   };
-}
-
-/**
- * The owners of every Entra application and service principal: the deployer first, then the
- * configured owners (the deployer once, if listed too). azuread assigns no owners unless `owners`
- * is set (DESIGN §8; its Application docs: "By default, no owners are assigned"), and an
- * ownerless application can be managed only by tenant administrators (Application Administrator,
- * Cloud Application Administrator). A deployer holding Application.ReadWrite.OwnedBy must itself
- * be an owner to manage what it created (the same docs).
- */
-export function entraOwners(deployer: string, configured: readonly string[]): string[] {
-  const self = deployer.toLowerCase();
-  return [deployer, ...configured.filter((o) => o !== self)];
-}
-
-/**
- * entraOwners once every owner is known: `validated` are the plain owners as the graph checked
- * them (lower case, once each), `given` every owner in the args' order, Outputs included (their
- * values lower-cased as Entra returns them, and listed once).
- */
-export function meshOwners(
-  deployer: pulumi.Output<string>,
-  validated: readonly string[],
-  given: readonly pulumi.Input<string>[],
-): pulumi.Output<string[]> {
-  if (!given.some((o) => typeof o !== "string"))
-    return deployer.apply((d) => entraOwners(d, validated));
-  return pulumi
-    .all([deployer, ...given])
-    .apply(([d, ...ids]) => entraOwners(d, [...new Set(ids.map((o) => o.toLowerCase()))]));
 }
 
 /** The mesh's keys in a config namespace, as ServiceMeshArgs names them. */

@@ -27,13 +27,8 @@ import { meshComponentOptions } from "./aliases";
 import { meshKeys } from "./mesh-args";
 import { readPlatformOutputs } from "./platform-reference";
 import { MeshNetwork } from "./network";
-import {
-  type IdentityRef,
-  accessMatrixOf,
-  batchStep,
-  entraOwners,
-  registerServices,
-} from "./service-mesh";
+import { type IdentityRef, accessMatrixOf, batchStep, registerServices } from "./service-mesh";
+import { meshOwners } from "./entra-owners";
 import { ServiceIdentity } from "./service-identity";
 
 /** What the platform exports per service: the registry's facts and the ids team stacks use. */
@@ -145,7 +140,14 @@ export class MeshPlatform extends pulumi.ComponentResource<{
     const prefix = graph.namePrefix;
     const named = (local: string) => childName(name, local);
     const client = azuread.getClientConfigOutput({ parent: this });
-    const owners = client.objectId.apply((d) => entraOwners(d, graph.owners));
+    // The single stack's first deployer stays the platform's (its keeper moves with the rest).
+    const owners = meshOwners(
+      this,
+      named("first-deployer"),
+      client.objectId,
+      graph.owners,
+      movedFromSingleStack(name),
+    );
     // Services moved from a single stack keep their groups; the platform holds those groups
     // (several teams' services share them) and adopts what the single stack created.
     const moved = Object.values(registry).some((r) => r.sharedGroup !== undefined);
@@ -359,7 +361,7 @@ export class MeshTeam extends pulumi.ComponentResource<{
     );
     const named = (local: string) => childName(name, local);
     const client = azuread.getClientConfigOutput({ parent: this });
-    const owners = client.objectId.apply((d) => entraOwners(d, graph.owners));
+    const owners = meshOwners(this, named("first-deployer"), client.objectId, graph.owners);
     // The graph's services are never retired ones (buildTeamGraph refuses edges naming them).
     const registry = p.registry as Record<string, RegistryOutput>;
     // A service moved from a single stack stays in its shared group (the platform's).

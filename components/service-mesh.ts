@@ -21,8 +21,9 @@ import {
 import type { AccessEntry, ServiceMeshArgs, ServiceOutputs } from "./args";
 import { childAliases, meshAliases, meshComponentOptions } from "./aliases";
 import { CalleeApplication } from "./callee-application";
+import { meshOwners } from "./entra-owners";
 import { MeshGuardrails, subscriptionOf } from "./guardrails";
-import { type ComputedArgs, meshKeys, meshOwners, plainMeshArgs } from "./mesh-args";
+import { type ComputedArgs, meshKeys, plainMeshArgs } from "./mesh-args";
 import { MeshNetwork } from "./network";
 import { ServiceHost } from "./service-host";
 import { ServiceIdentity } from "./service-identity";
@@ -195,7 +196,7 @@ async function buildMesh(
   // One invoke for who deploys: the tenant, and the deployer's object id.
   const client = azuread.getClientConfigOutput({ parent: mesh });
   const tenantId = client.tenantId;
-  const owners = meshOwners(client.objectId, graph.owners, computed.owners);
+  const owners = meshOwners(mesh, named("first-deployer"), client.objectId, computed.owners);
   const networkGroup = new resources.ResourceGroup(
     named("network"),
     { resourceGroupName: networkGroupName(prefix), location },
@@ -437,8 +438,6 @@ export async function registerServices(ctx: ServicesContext): Promise<{
   }
   return { services, callees };
 }
-
-export { entraOwners } from "./mesh-args";
 
 /** The settings service code reads: who it is, whom it may call, who may call it. */
 function appSettingsOf(

@@ -409,6 +409,9 @@ async function plan(
     if (!graph) throw new UsageError("--mermaid needs a service-edges graph in the stack config");
     out(mermaid(graph));
   } else out(graph ? humanPlan(graph, result, file) : programPlan(result, file));
+  for (const w of result.warnings ?? []) err(`warning: ${w}`);
+  // A plan of nothing fails the gate: exit 0 would pass a program the plan never saw build.
+  if (result.resources.length === 0) return EXIT.invalid;
   return result.violations.some((v) => v.enforcementLevel === "mandatory")
     ? EXIT.violation
     : EXIT.ok;

@@ -15,6 +15,7 @@ import { RESOURCE_TYPES as R } from "@service-edges/contract";
 import { namedPairs, reach } from "@service-edges/model";
 import { meshOfPlan } from "./access";
 import { adopt } from "./adoption";
+import { changeLines } from "./change-text";
 import { type InputChange, inputChanges, shortUrn } from "./diff";
 import type { PlanResource, PlanResult, PlanViolation } from "./run";
 
@@ -522,11 +523,6 @@ function blockingOf(
   return blocking;
 }
 
-const value = (v: unknown) => {
-  const text = shown(v);
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
-};
-
 /** One line that cannot be misread: replacements and deletes first, and loud. */
 export function reviewSummary(r: Review): string {
   const count = (op: Op) => r.resources.filter((x) => x.op === op).length;
@@ -573,8 +569,7 @@ export function reviewText(r: Review): string {
     for (const x of rs) {
       out.push(`  ${mark[op]} ${shortUrn(x.urn)}`);
       for (const why of x.replaceReasons) out.push(`      replaced because ${why}`);
-      for (const c of x.changes)
-        out.push(`      ${c.path}: ${value(c.before)} -> ${value(c.after)}`);
+      for (const c of x.changes) for (const line of changeLines(c)) out.push(`      ${line}`);
       for (const risk of x.risks) out.push(`      WARNING: ${risk}`);
     }
     out.push("");

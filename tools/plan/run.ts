@@ -33,6 +33,8 @@ import {
   RecordingMonitor,
   type RegisteredResource,
 } from "./recording-monitor";
+import { ProgramActivity } from "./settle";
+import { trackUndefinedOutputs } from "./undefined-outputs";
 import { type StackConfig, findProject, missingConfigError, runtimeConfig } from "./stack-config";
 
 /** The name this project's program gives its mesh (index.ts). */
@@ -54,6 +56,8 @@ export interface PlanResource {
   aliases?: AliasSpec[];
   /** Read, not created (`Resource.get`, `StackReference`): the engine's `read` step. */
   read?: true;
+  /** Properties the engine keeps as they are in state once the resource exists. */
+  ignoreChanges?: string[];
 }
 
 export interface PlanViolation {
@@ -103,7 +107,16 @@ export interface PlanResult {
   resources: PlanResource[];
   violations: PlanViolation[];
   outputs: Record<string, unknown>;
+  /** What the plan could not vouch for (a program that registered nothing); absent when none. */
+  warnings?: string[];
 }
+
+/**
+ * A program that registers nothing: `pulumi up` would create nothing and delete whatever the stack
+ * holds, and a gate that passes such a plan has judged nothing.
+ */
+export const NOTHING_REGISTERED =
+  "the program registered no resources: nothing was planned or judged by the policy pack, and `pulumi up` with it would delete everything the stack holds. Check that the entry point builds its resources (a function it defines must be called, or exported for the engine to call).";
 
 /** The plan of a stack with nothing in it (a new stack's base, a deleted stack's head). */
 export function emptyPlan(stack: string): PlanResult {
@@ -208,12 +221,6 @@ const { getStore } = require("@pulumi/pulumi/runtime/state") as {
   getStore: () => { supportsAliasSpecs: boolean };
 };
 
-/** The runtime's own "every RPC has finished" wait (internal to the SDK, not in its typings). */
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { waitForRPCs } = require("@pulumi/pulumi/runtime/settings") as {
-  waitForRPCs: () => Promise<void>;
-};
-
 /** An exported value, resolved; rejects when it failed (an apply would just never run). */
 /** A stack output's value; a secret one is never shown (`[secret]`), as the engine shows it. */
 async function resolve(value: unknown): Promise<unknown> {
@@ -286,24 +293,41 @@ export async function planStack(
     options.config.secretKeys ?? [],
   );
 
+  // A callback that fails on an output the mocks left undefined is said as the --mocks entry.
+  const untrack = trackUndefinedOutputs({
+    report: (e) => monitor.missing.push(e),
+    urnOf: (type, name) => {
+      const found = monitor.registered.filter((r) => r.type === type && r.name === name);
+      return found.length === 1 ? found[0].urn : undefined;
+    },
+  });
   const errorsBefore = runtimeState.getStore().logErrorCount ?? 0;
   const outputs: Record<string, unknown> = {};
+  // Whatever the program starts and does not await (an async main() it only calls) still
+  // registers; the engine waits for it, and so does the plan.
+  const activity = new ProgramActivity();
   try {
     delete require.cache[program];
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    let exported = require(program) as unknown;
+    let exported = activity.run(() => require(program) as unknown);
     // A program may export its outputs, or a function the engine awaits for them.
-    if (typeof exported === "function") exported = await (exported as () => unknown)();
+    if (typeof exported === "function") {
+      const main = exported as () => unknown;
+      exported = await activity.run(main);
+    }
     lastExports = (exported ?? {}) as Record<string, unknown>;
     for (const [k, v] of Object.entries((exported ?? {}) as Record<string, unknown>)) {
       if (k === "__esModule" || typeof v === "function") continue;
       outputs[k] = await resolve(v);
     }
-    await waitForRPCs();
+    await activity.settled();
   } catch (e) {
     // What the mocks could not answer explains the failure better than the SDK's wrapping.
     if (monitor.missing.length > 0) throw monitor.missing[0];
     throw missingConfigError(e, options.config) ?? e;
+  } finally {
+    activity.stop();
+    untrack();
   }
   if (monitor.missing.length > 0) throw monitor.missing[0];
   // The SDK logs some failures (a resource whose inputs failed) instead of throwing them.
@@ -325,6 +349,7 @@ export async function planStack(
     dependencies: r.dependencies,
     ...(r.aliases ? { aliases: r.aliases } : {}),
     ...(r.read ? { read: true as const } : {}),
+    ...(r.ignoreChanges ? { ignoreChanges: r.ignoreChanges } : {}),
   }));
   // Mocks take a policy of any size; Azure refuses a request body over 1 MiB.
   refuseOversizedPolicyRequests(resources.filter((r) => !r.read));
@@ -398,6 +423,7 @@ export async function planStack(
       message: v.message,
     })),
     outputs,
+    ...(resources.length === 0 ? { warnings: [NOTHING_REGISTERED] } : {}),
   };
   return { plan, graph };
 }
