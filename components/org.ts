@@ -332,15 +332,15 @@ export class MeshTeam extends pulumi.ComponentResource<{
     const args = teamArgs.get(inputs)!;
     teamArgs.delete(inputs);
     const keys = meshKeys(`MeshTeam "${name}"`, args);
+    // The platform stack is the `platform` key of a team stack's config, the `platformStack` arg.
+    const platformKey = keys.at([args.configNamespace ? "platform" : "platformStack"]);
     const platformName = args.platformName ?? args.platformStack ?? "";
     const p =
       args.platform ??
-      (args.platformStack
-        ? await readPlatformOutputs(args.platformStack, keys.at(["platform"]))
-        : undefined);
+      (args.platformStack ? await readPlatformOutputs(args.platformStack, platformKey) : undefined);
     if (!p) {
       throw new pulumi.RunError(
-        `${keys.at(["platform"])}: is missing. Fix: name the platform stack (platformStack: "org/project/platform").`,
+        `${platformKey}: is missing. Fix: name the platform stack, e.g. acme/payments-infra/platform.`,
       );
     }
     const { graph, team, own } = asRunError(() =>

@@ -61,7 +61,7 @@ describe("a team stack's program of a few lines (MeshTeam with platformStack)", 
         program: PROGRAM,
         mocks: { stackOutputs: { "acme/payments-infra/platform": { namePrefix: "edges-org" } } },
       }),
-      /MeshTeam "mesh": platform: the stack acme\/payments-infra\/platform has no output location\. Fix: deploy the platform stack first \(pulumi up -s acme\/payments-infra\/platform\), or check the stack name\./,
+      /MeshTeam "mesh": platformStack: the stack acme\/payments-infra\/platform has no output location\. Fix: deploy the platform stack first \(pulumi up -s acme\/payments-infra\/platform\), or check the stack name\./,
     );
   });
 });
