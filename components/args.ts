@@ -117,6 +117,13 @@ export interface Service {
    * like a secret is refused unless its value is a Key Vault reference, which needs the value.
    */
   appSettings?: { [key: string]: string };
+  /**
+   * Callees: `shadow` admits everyone on both layers and records what enforcement would refuse
+   * (default `enforced`); needs `shadowUntil`.
+   */
+  enforcement?: "enforced" | "shadow";
+  /** With enforcement shadow: its last day, `YYYY-MM-DD`. */
+  shadowUntil?: string;
 }
 
 /** One allowed call. */
@@ -127,6 +134,8 @@ export interface Edge {
   to: string;
   /** A non-empty subset of the callee's roles. */
   roles: string[];
+  /** Its last day (`YYYY-MM-DD`); after it the edge grants nothing. */
+  expires?: string;
 }
 
 export interface ServiceMeshArgs {
@@ -158,6 +167,11 @@ export interface ServiceMeshArgs {
    * argument paths (`ServiceMesh "mesh": services.orders.sku`).
    */
   configNamespace?: string;
+  /**
+   * Where refusals and usage are recorded: every mesh site's access-restriction and HTTP logs go
+   * to this Log Analytics workspace, which also gets the mesh's saved queries and alert rules.
+   */
+  observability?: { workspaceId: string };
 }
 
 /** What one service got, as stack outputs. */

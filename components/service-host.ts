@@ -6,6 +6,7 @@ import * as storage from "@pulumi/azure-native/storage";
 import * as web from "@pulumi/azure-native/web";
 import {
   INGRESS_TAG,
+  SHADOW_UNTIL_TAG,
   TYPES,
   type ServiceNode,
   describeIngress,
@@ -161,9 +162,7 @@ export class ServiceHost extends pulumi.ComponentResource {
         // endpoint would bypass every rule below.
         publicNetworkAccess: "Enabled",
         // Declared ingress, for reviewers, the policy pack and audits reading the site in Azure.
-        ...(service.ingress.kind !== "none"
-          ? { tags: { [INGRESS_TAG]: describeIngress(service.ingress).slice(0, 256) } }
-          : {}),
+        ...siteTags(service),
         ...(args.subnetId
           ? {
               virtualNetworkSubnetId: args.subnetId,
@@ -343,4 +342,16 @@ export class ServiceHost extends pulumi.ComponentResource {
     }
     return grants;
   }
+}
+
+/**
+ * Declared ingress and the last day of shadow, for reviewers, the policy pack and audits reading
+ * the site in Azure; no tags at all when there is neither (as before either existed).
+ */
+function siteTags(service: ServiceNode): { tags?: Record<string, string> } {
+  const tags: Record<string, string> = {};
+  if (service.ingress.kind !== "none")
+    tags[INGRESS_TAG] = describeIngress(service.ingress).slice(0, 256);
+  if (service.shadowUntil) tags[SHADOW_UNTIL_TAG] = service.shadowUntil;
+  return Object.keys(tags).length > 0 ? { tags } : {};
 }

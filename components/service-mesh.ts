@@ -25,6 +25,7 @@ import { meshOwners } from "./entra-owners";
 import { MeshGuardrails, subscriptionOf } from "./guardrails";
 import { type ComputedArgs, meshKeys, plainMeshArgs } from "./mesh-args";
 import { MeshNetwork } from "./network";
+import { observeMesh } from "./observability";
 import { ServiceHost } from "./service-host";
 import { ServiceIdentity } from "./service-identity";
 
@@ -87,6 +88,7 @@ function meshGraph(name: string, args: ServiceMeshArgs): BuiltMesh {
         network: plain.network,
         services: plain.services,
         edges: plain.edges ?? [],
+        observability: plain.observability,
       },
       { keys },
     );
@@ -281,6 +283,17 @@ async function buildMesh(
     subnetIdOf: (service) => network.subnetId(service),
     frontDoorIdOf: (service) => computed.frontDoorIds.get(service),
   });
+  observeMesh(
+    graph,
+    named("observability"),
+    networkGroup.name,
+    { parent: mesh },
+    {
+      siteIdOf: (service) => services[service].apply((o) => o.appId),
+      clientIdOf: (service) => identities.get(service)!.clientId,
+      applicationIdOf: (service) => callees.get(service)?.application.clientId,
+    },
+  );
   const accessMatrix = accessMatrixOf(graph, callees);
   const clientSecrets = pulumi.secret(
     pulumi.all(
@@ -470,6 +483,8 @@ function appSettingsOf(
     );
   }
   if (callee) {
+    // The token library's report-only mode (service-auth README, "Report-only (shadow) mode").
+    if (s.enforcement === "shadow") settings[S.enforcement] = "shadow";
     settings[S.audiences] = pulumi
       .all([callee.identifierUri, callee.application.clientId])
       .apply((aud) => JSON.stringify(aud));

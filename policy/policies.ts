@@ -13,6 +13,8 @@ import { meshSiteDefaultDeny } from "./policies/mesh-site-default-deny";
 import { networkEdgeHasIdentityEdge } from "./policies/network-edge-has-identity-edge";
 import { noPrivateEndpointCallee } from "./policies/no-private-endpoint-callee";
 import { noSharedCallerIdentity } from "./policies/no-shared-caller-identity";
+import { shadowEnforcement } from "./policies/shadow-enforcement";
+import { shadowEnforcementExpired } from "./policies/shadow-enforcement-expired";
 import { vnetRuleSourceIsIntegrationSubnet } from "./policies/vnet-rule-source-is-integration-subnet";
 
 export const policies: Policies = [
@@ -26,4 +28,6 @@ export const policies: Policies = [
   integrationSubnetSize,
   networkEdgeHasIdentityEdge,
   vnetRuleSourceIsIntegrationSubnet,
+  shadowEnforcement,
+  shadowEnforcementExpired,
 ];

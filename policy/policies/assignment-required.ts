@@ -1,6 +1,7 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
 import { AppRoleInfo, Mesh, ServicePrincipalNode } from "../lib/mesh";
 import { isUnknown } from "../lib/values";
+import { shadowUntilInNote } from "@service-edges/contract/shadow";
 
 function exposedRole(roles: AppRoleInfo[] | unknown): AppRoleInfo | undefined {
   if (!Array.isArray(roles)) return undefined;
@@ -48,6 +49,9 @@ export const assignmentRequired: StackValidationPolicy = {
     const mesh = Mesh.of(args.resources);
     for (const sp of mesh.servicePrincipals.nodes) {
       if (sp.assignmentRequired === true || isUnknown(sp.assignmentRequired)) continue;
+      // A callee in shadow does not require assignment on purpose (Entra would refuse undeclared
+      // callers before the token library could record them); shadow-enforcement reports it.
+      if (shadowUntilInNote(sp.p.notes)) continue;
       const reason = reasonFor(mesh, sp);
       if (!reason) continue;
       report(

@@ -47,6 +47,7 @@ describe("plan CLI", () => {
     ]);
     assert.equal(j.stack, "ci");
     assert.deepEqual(Object.keys(j.services[0]).sort(), [
+      "enforcement",
       "identity",
       "ingress",
       "kind",

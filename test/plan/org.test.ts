@@ -16,7 +16,7 @@ import {
   buildTeamGraph,
   formatIssue,
 } from "@service-edges/contract";
-import { touchedStacks } from "../../tools/ci/org-stacks";
+import { deployWaves, touchedStacks } from "../../tools/ci/org-stacks";
 import { type OrgPlan, planOrg } from "../../tools/plan/org";
 import { type OrgReview, orgReviewText, reviewOrg } from "../../tools/plan/org-review";
 import type { Review } from "../../tools/plan/review";
@@ -860,6 +860,27 @@ describe("CI at org scale (.github/workflows/org.yml)", () => {
     assert.deepEqual(touched("README.md", "docs/x.md"), { platform: [], teams: [], all: [] });
   });
 
+  it("deploys in the review's waves: team stacks that delete first, the platform, then the rest", () => {
+    const all = touched(at("Pulumi.platform.yaml"));
+    // Step 1 of retiring orders' caller: orders deletes its site before the platform changes.
+    assert.deepEqual(deployWaves(all, { beforePlatform: ["orders"] }), {
+      first: ["orders"],
+      after: ["inventory", "storefront"],
+    });
+    assert.deepEqual(deployWaves(all, { beforePlatform: [] }), {
+      first: [],
+      after: ["inventory", "storefront", "orders"].sort(),
+    });
+    // Only touched stacks deploy, whatever the review names.
+    assert.deepEqual(
+      deployWaves(touched(at("Pulumi.orders.yaml")), { beforePlatform: ["inventory"] }),
+      {
+        first: [],
+        after: ["orders"],
+      },
+    );
+  });
+
   it("passes action-validator, and deploys the platform before the team stacks, least privilege per job", () => {
     const r = spawnSync(path.join(ROOT, "node_modules/.bin/action-validator"), [FILE], {
       encoding: "utf8",
@@ -878,9 +899,22 @@ describe("CI at org scale (.github/workflows/org.yml)", () => {
       >;
     };
     assert.deepEqual(wf.permissions, { contents: "read" });
+    // Team stacks that delete what the platform removes, then the platform, then the others.
+    assert.equal(wf.jobs["deploy-teams-first"].needs, "stacks");
+    assert.deepEqual(wf.jobs["deploy-platform"].needs, ["stacks", "deploy-teams-first"]);
     assert.deepEqual(wf.jobs["deploy-teams"].needs, ["stacks", "deploy-platform"]);
-    assert.equal(wf.jobs["deploy-platform"].needs, "stacks");
-    assert.match(wf.jobs["deploy-teams"].strategy!.matrix.stack, /needs\.stacks\.outputs\.teams/);
+    assert.match(
+      wf.jobs["deploy-teams-first"].strategy!.matrix.stack,
+      /needs\.stacks\.outputs\.teams-first/,
+    );
+    assert.match(
+      wf.jobs["deploy-teams"].strategy!.matrix.stack,
+      /needs\.stacks\.outputs\.teams-after/,
+    );
+    // A failed team-first wave stops the platform; a blocked review (the stacks job) stops all.
+    assert.match(wf.jobs["deploy-platform"].if!, /needs\.deploy-teams-first\.result != 'failure'/);
+    assert.match(wf.jobs["deploy-platform"].if!, /needs\.stacks\.result == 'success'/);
+    assert.match(wf.jobs["deploy-teams"].if!, /needs\.stacks\.result == 'success'/);
     assert.match(wf.jobs.preview.strategy!.matrix.stack, /needs\.stacks\.outputs\.all/);
     assert.deepEqual(wf.jobs["offline-review"].permissions, {
       contents: "read",

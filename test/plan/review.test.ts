@@ -474,6 +474,7 @@ describe("day-2 review: operations, order and Azure's refusals", function () {
       assert.deepEqual(Object.keys(j).sort(), [
         "access",
         "blocking",
+        "enforcement",
         "resources",
         "steps",
         "violations",

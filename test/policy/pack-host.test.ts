@@ -315,6 +315,8 @@ function describePackOverGrpc(
           ["integration-subnet-size", "mandatory", stack],
           ["network-edge-has-identity-edge", "advisory", stack],
           ["vnet-rule-source-is-integration-subnet", "advisory", stack],
+          ["shadow-enforcement", "advisory", resource],
+          ["shadow-enforcement-expired", "mandatory", resource],
         ],
       );
       const size = info.getPoliciesList().find((p) => p.getName() === "integration-subnet-size")!;
@@ -486,6 +488,26 @@ function describePackOverGrpc(
               serviceEndpoints: [{ service: "Microsoft.Web" }],
             }),
           ),
+      ],
+      [
+        "shadow-enforcement",
+        () =>
+          mutate(baseline(), "billing-app", (p) => {
+            // The host runs with the real date: a day far ahead (advisory) or long past.
+            p.tags = { "service-edges-shadow-until": "2999-12-31" };
+            p.siteConfig.appSettings.push({ name: "MESH_ENFORCEMENT", value: "shadow" });
+          }),
+        "billing-app",
+      ],
+      [
+        "shadow-enforcement-expired",
+        () =>
+          mutate(baseline(), "billing-app", (p) => {
+            // The host runs with the real date: a day far ahead (advisory) or long past.
+            p.tags = { "service-edges-shadow-until": "2000-01-01" };
+            p.siteConfig.appSettings.push({ name: "MESH_ENFORCEMENT", value: "shadow" });
+          }),
+        "billing-app",
       ],
     ];
 

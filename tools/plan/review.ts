@@ -19,6 +19,13 @@ import { changeLines } from "./change-text";
 import { type InputChange, inputChanges, shortUrn } from "./diff";
 import type { PlanResource, PlanResult, PlanViolation } from "./run";
 
+import {
+  type EnforcementChange,
+  enforcementChanges,
+  enforcementLine,
+  enforcementSummary,
+} from "./enforcement-review";
+
 export type Op = "create" | "update" | "replace" | "delete";
 export type StepOp = "create" | "update" | "create-replacement" | "delete-replaced" | "delete";
 
@@ -45,6 +52,8 @@ export interface Review {
   steps: { urn: string; op: StepOp }[];
   blocking: { urn: string; message: string }[];
   violations: PlanViolation[];
+  /** Callees leaving or entering shadow (enforcement-review.ts). */
+  enforcement: EnforcementChange[];
 }
 
 /** What forces a replacement, per type, as the providers decide it (see the file's sources). */
@@ -295,6 +304,7 @@ export function reviewPlans(base: PlanResult, head: PlanResult): Review {
     steps,
     blocking: blockingOf(base, head, adopted, opOf, steps),
     violations: head.violations,
+    enforcement: enforcementChanges(base, head),
   };
 }
 
@@ -532,7 +542,8 @@ export function reviewSummary(r: Review): string {
     `${count("create")} to create`,
     `${count("update")} to update`,
   ].filter(Boolean);
-  return `${parts.join(", ")}${r.blocking.length ? ` · BLOCKED (${r.blocking.length})` : ""}`;
+  const loud = enforcementSummary(r.enforcement ?? []);
+  return `${parts.join(", ")}${r.blocking.length ? ` · BLOCKED (${r.blocking.length})` : ""}${loud ? ` · ${loud}` : ""}`;
 }
 
 function accessLine(a: AccessChange): string {
@@ -554,6 +565,12 @@ export function reviewText(r: Review): string {
   if (r.blocking.length) {
     out.push("BLOCKING (Azure will refuse this deployment as ordered):");
     for (const b of r.blocking) out.push(`  ! ${shortUrn(b.urn)}`, `    ${b.message}`);
+    out.push("");
+  }
+  if (r.enforcement?.length) {
+    out.push("Enforcement:");
+    for (const c of r.enforcement)
+      out.push(`  ${c.change === "on" || c.change === "off" ? "!" : "-"} ${enforcementLine(c)}`);
     out.push("");
   }
   out.push(`Access changes:${r.access.length ? "" : " none"}`);
@@ -589,6 +606,12 @@ export function reviewMarkdown(r: Review): string {
   if (r.blocking.length) {
     out.push("> [!CAUTION]", "> **Blocking: Azure will refuse this deployment as ordered.**");
     for (const b of r.blocking) out.push(`> - \`${shortUrn(b.urn)}\`: ${b.message}`);
+    out.push("");
+  }
+  const loud = (r.enforcement ?? []).filter((c) => c.change === "on" || c.change === "off");
+  if (loud.length) {
+    out.push("> [!WARNING]");
+    for (const c of loud) out.push(`> **${enforcementLine(c)}**`);
     out.push("");
   }
   const destructive = r.resources.filter((x) => x.op === "replace" || x.op === "delete");

@@ -11,6 +11,7 @@ import {
   RESOURCE_TYPES,
   type ServiceGraph,
   TYPES,
+  asOfDay,
   buildPlatformGraph,
   buildServiceGraph,
   buildTeamGraph,
@@ -77,6 +78,9 @@ export interface PlanService {
   roles: string[];
   /** Who may reach it from outside the mesh: `none`, `public`, or its ranges and service tags. */
   ingress: string;
+  /** `shadow`: admits everyone and records what enforcement would refuse (until shadowUntil). */
+  enforcement: "enforced" | "shadow";
+  shadowUntil?: string;
   /**
    * In a team stack, a caller of another team's (its edges are here; its plan and app are in its
    * own team's stack): that team. Its SKU and ingress are its team's, not known here.
@@ -100,10 +104,24 @@ export interface PlanEdge {
   urns: { assignments: string[] };
 }
 
+/** An edge with an `expires` day: past it (expired, granting nothing) or within 14 days of it. */
+export interface PlanDatedEdge {
+  from: string;
+  to: string;
+  roles: string[];
+  expires: string;
+  /** Days from the plan's day to `expires`: 0 on its last day, negative once past. */
+  daysLeft: number;
+}
+
 export interface PlanResult {
   stack: string;
   services: PlanService[];
   edges: PlanEdge[];
+  /** Edges in config past their `expires`: no access rule, no app role assignment. */
+  expiredEdges?: PlanDatedEdge[];
+  /** Edges within 14 days of their `expires` (still granting). */
+  expiringEdges?: PlanDatedEdge[];
   resources: PlanResource[];
   violations: PlanViolation[];
   outputs: Record<string, unknown>;
@@ -142,6 +160,11 @@ export interface PlanOptions {
   mockScope?: string;
   /** The stack's state: resources the program takes over keep their ids and outputs. */
   state?: readonly ExistingResource[];
+  /**
+   * The day to plan as of (`--now`, YYYY-MM-DD): the program's expiring edges and the pack's
+   * shadow deadlines read it (contract dates.ts); default today.
+   */
+  now?: string;
 }
 
 /** Whether a program is this project's (its own index.ts, or a program beside it). */
@@ -211,6 +234,7 @@ export function configInput(config: StackConfig): TeamConfigInput {
     network: ns("network"),
     services: ns("services"),
     edges: ns("edges"),
+    observability: ns("observability"),
     platform: ns("platform"),
     team: ns("team"),
   };
@@ -255,6 +279,12 @@ export async function runPlan(options: PlanOptions): Promise<PlanResult> {
 
 /** The plan, and the graph it was built from (undefined for a program without a valid graph). */
 export async function planStack(
+  options: PlanOptions,
+): Promise<{ plan: PlanResult; graph?: ServiceGraph }> {
+  return asOfDay(options.now, () => planStackToday(options));
+}
+
+async function planStackToday(
   options: PlanOptions,
 ): Promise<{ plan: PlanResult; graph?: ServiceGraph }> {
   const program = path.resolve(options.program ?? DEFAULT_PROGRAM);
@@ -395,6 +425,8 @@ export async function planStack(
         identity: s.identity,
         roles: s.roles,
         ingress: team ? "-" : describeIngress(s.ingress),
+        enforcement: s.enforcement,
+        ...(s.shadowUntil ? { shadowUntil: s.shadowUntil } : {}),
         urns: {
           plan: known(u.service("host", R.plan, s.name)),
           subnet: s.subnet ? known(u.vnet(s.vnet)) : null,
@@ -415,6 +447,8 @@ export async function planStack(
           .filter((x): x is string => x !== null),
       },
     })),
+    ...(graph?.expiredEdges.length ? { expiredEdges: graph.expiredEdges } : {}),
+    ...(graph?.expiringEdges.length ? { expiringEdges: graph.expiringEdges } : {}),
     resources,
     violations: violations.map((v) => ({
       policy: v.policy,
