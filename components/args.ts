@@ -62,6 +62,18 @@ export const DeployMode = {
 } as const;
 export type DeployMode = (typeof DeployMode)[keyof typeof DeployMode];
 
+/**
+ * Whether a callee enforces its edges. (A value object plus a type, as ServiceKind: the schema
+ * analyzer serves an enum for it and refuses a bare union of literals.)
+ */
+export const Enforcement = {
+  /** Only its callers get through (the default). */
+  enforced: "enforced",
+  /** Everyone gets through on both layers; what enforcement would refuse is recorded. */
+  shadow: "shadow",
+} as const;
+export type Enforcement = (typeof Enforcement)[keyof typeof Enforcement];
+
 /** One service of the mesh. */
 export interface Service {
   /** `app` (App Service web app) or `function` (Function app). */
@@ -121,7 +133,7 @@ export interface Service {
    * Callees: `shadow` admits everyone on both layers and records what enforcement would refuse
    * (default `enforced`); needs `shadowUntil`.
    */
-  enforcement?: "enforced" | "shadow";
+  enforcement?: Enforcement;
   /** With enforcement shadow: its last day, `YYYY-MM-DD`. */
   shadowUntil?: string;
 }
@@ -136,6 +148,12 @@ export interface Edge {
   roles: string[];
   /** Its last day (`YYYY-MM-DD`); after it the edge grants nothing. */
   expires?: string;
+}
+
+/** Where a mesh's logs go. (A named type: the schema analyzer refuses inline object types.) */
+export interface Observability {
+  /** The Log Analytics workspace's ARM id. */
+  workspaceId: string;
 }
 
 export interface ServiceMeshArgs {
@@ -171,7 +189,7 @@ export interface ServiceMeshArgs {
    * Where refusals and usage are recorded: every mesh site's access-restriction and HTTP logs go
    * to this Log Analytics workspace, which also gets the mesh's saved queries and alert rules.
    */
-  observability?: { workspaceId: string };
+  observability?: Observability;
 }
 
 /** What one service got, as stack outputs. */

@@ -66,6 +66,7 @@ describe("component provider over the engine's gRPC protocol", function () {
       "location",
       "namePrefix",
       "network",
+      "observability",
       "owners",
       "services",
     ]);
@@ -98,6 +99,10 @@ describe("component provider over the engine's gRPC protocol", function () {
     assert.equal(service.properties!.sku.plain, true);
     assert.equal(service.properties!.frontDoorId.plain, undefined);
     assert.deepEqual(strip(service.properties!.frontDoorId), { type: "string" });
+    assert.deepEqual(
+      schema.types["service-edges:index:Enforcement"].enum?.map((e) => e.value).sort(),
+      ["enforced", "shadow"],
+    );
     assert.deepEqual(strip(service.properties!.maxInstances), { type: "number" });
     assert.deepEqual(strip(service.properties!.roles), {
       type: "array",
