@@ -2,7 +2,7 @@
  * `npm run bench [-- --runs N --sizes dev,100,1000 --floor PATH --policy-at platform:5000]`: plan
  * time and peak memory of the dev stack (end to end, as `npm start` runs it) and of generated
  * meshes, min/median of several runs, side by side with the Pulumi runtime's floor for the same
- * resource types (`../shared/bench/floor.js`: the SDK's MockMonitor, batched registrations,
+ * resource types (`bench/floor.js`: the SDK's MockMonitor, batched registrations,
  * nothing else), per resource. Each size alternates a floor run and a project run, so both see
  * the same machine load. Then the largest Azure Policy request body each plan would send, against
  * Azure's 1,048,576-byte limit, at every size and at the platform stack of a generated org
@@ -23,7 +23,7 @@ const { values } = parseArgs({
     "policy-at": { type: "string", default: "platform:5000" },
     floor: {
       type: "string",
-      default: process.env.SERVICE_EDGES_FLOOR ?? path.resolve(root, "../shared/bench/floor.js"),
+      default: process.env.SERVICE_EDGES_FLOOR ?? path.resolve(root, "bench/floor.js"),
     },
   },
 });

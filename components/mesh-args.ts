@@ -119,6 +119,7 @@ export const MESH_CONFIG_KEYS = [
   "network",
   "services",
   "edges",
+  "observability",
 ] as const;
 
 /** The value of `namespace:key`, parsed as `pulumi.Config` would (objects are JSON text). */
