@@ -89,6 +89,8 @@ export interface ServiceHostArgs {
   scmAllowedRanges?: readonly string[];
   /** network.inbound privateEndpoints: Disabled (its private endpoint is the only way in). */
   publicNetworkAccess?: "Enabled" | "Disabled";
+  /** Its Front Door profile's id when the args passed an Output (else the graph's, if any). */
+  frontDoorId?: pulumi.Input<string>;
 }
 
 /**
@@ -182,7 +184,12 @@ export class ServiceHost extends pulumi.ComponentResource {
           appSettings: Object.keys(settings)
             .sort()
             .map((k) => ({ name: k, value: settings[k] })),
-          ...accessRestrictionsOf(service, args.allowedSubnets ?? [], args.scmAllowedRanges ?? []),
+          ...accessRestrictionsOf(
+            service,
+            args.allowedSubnets ?? [],
+            args.scmAllowedRanges ?? [],
+            args.frontDoorId,
+          ),
         },
       },
       // The host reads its storage with its identity from the first start: grant it first.
