@@ -39,8 +39,9 @@ describe("network layer under mocks", () => {
       [T.assignment]: 4,
       // Each caller's disconnect step (a and c).
       [T.command]: 2,
-      // B.Read, B.Write, C.Call, and the names of c's three storage role assignments
-      [T.uuid]: 6,
+      // B.Read, B.Write, C.Call, the names of c's three storage role assignments, and the
+      // stack's first-deployer keeper (components/entra-owners.ts).
+      [T.uuid]: 7,
       [T.storage]: 1,
       // c (Function app on EP): Blob Data Owner, Queue and Table Data Contributor
       [T.roleAssignment]: 3,
