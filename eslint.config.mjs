@@ -16,7 +16,7 @@ export default tseslint.config(
       "**/*.mjs",
       "!eslint.config.mjs",
       "!policy/build.mjs",
-      "!policy/pack-manifest.mjs",
+      "!tools/pack-manifest.mjs",
       "!service-auth/build.mjs",
       "!tools/lint/*.mjs",
     ],

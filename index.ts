@@ -21,6 +21,7 @@ function singleStack() {
     namePrefix: config.get("namePrefix"),
     guardrails: config.getBoolean("guardrails"),
     owners: config.getObject("owners"),
+    observability: config.getObject("observability"),
     location,
   });
   return {

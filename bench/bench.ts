@@ -1,24 +1,29 @@
 /**
- * `npm run bench [-- --runs N --sizes dev,100,1000 --floor PATH]`: plan time and peak memory of
- * the dev stack (end to end, as `npm start` runs it) and of generated meshes, min/median of
- * several runs, side by side with the Pulumi runtime's floor for the same resource types
- * (`../shared/bench/floor.js`: the SDK's MockMonitor, batched registrations, nothing else), per
- * resource. Each size alternates a floor run and a project run, so both see the same machine load.
+ * `npm run bench [-- --runs N --sizes dev,100,1000 --floor PATH --policy-at platform:5000]`: plan
+ * time and peak memory of the dev stack (end to end, as `npm start` runs it) and of generated
+ * meshes, min/median of several runs, side by side with the Pulumi runtime's floor for the same
+ * resource types (`bench/floor.js`: the SDK's MockMonitor, batched registrations,
+ * nothing else), per resource. Each size alternates a floor run and a project run, so both see
+ * the same machine load. Then the largest Azure Policy request body each plan would send, against
+ * Azure's 1,048,576-byte limit, at every size and at the platform stack of a generated org
+ * (`--policy-at`, one run each; a 5,000-service mesh needs the org's several VNets).
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import Table from "cli-table3";
+import { POLICY_REQUEST_LIMIT } from "../tools/plan/policy-request-size";
 
 const root = path.resolve(__dirname, "..");
 const { values } = parseArgs({
   options: {
     runs: { type: "string", default: "5" },
     sizes: { type: "string", default: "dev,100,1000" },
+    "policy-at": { type: "string", default: "platform:5000" },
     floor: {
       type: "string",
-      default: process.env.SERVICE_EDGES_FLOOR ?? path.resolve(root, "../shared/bench/floor.js"),
+      default: process.env.SERVICE_EDGES_FLOOR ?? path.resolve(root, "bench/floor.js"),
     },
   },
 });
@@ -40,6 +45,8 @@ interface Sample {
   maxRssMiB: number;
   resources: number;
   depth?: number;
+  /** The largest policy request body of the plan. */
+  policy?: { name: string; bytes: number } | null;
 }
 
 function once(which: string): Sample {
@@ -56,8 +63,16 @@ function once(which: string): Sample {
     maxRssMiB: number;
     resources: number;
     depth: number;
+    policy: { name: string; bytes: number } | null;
   };
-  return { wallMs, planMs: j.ms, maxRssMiB: j.maxRssMiB, resources: j.resources, depth: j.depth };
+  return {
+    wallMs,
+    planMs: j.ms,
+    maxRssMiB: j.maxRssMiB,
+    resources: j.resources,
+    depth: j.depth,
+    policy: j.policy,
+  };
 }
 
 /** One floor run for `services` services (it resolves the SDK from the working directory). */
@@ -127,6 +142,21 @@ const perResource = (ms: number, n: number) => Math.round((ms * 1000) / n);
 const kibPerResource = (mib: number, n: number) => Math.round((mib * 1024) / n);
 
 const medians = new Map<string, number>();
+const policies = new Table({
+  head: ["plan", "largest policy request", "bytes", "of Azure's 1,048,576"],
+  style: { head: [], border: [] },
+});
+const policyRow = (label: string, s: Sample) =>
+  policies.push(
+    s.policy
+      ? [
+          label,
+          s.policy.name,
+          s.policy.bytes.toLocaleString("en-US"),
+          `${((s.policy.bytes / POLICY_REQUEST_LIMIT) * 100).toFixed(2)} %`,
+        ]
+      : [label, "(none)", "-", "-"],
+  );
 for (const which of values.sizes.split(",")) {
   const n = which === "1000" ? Math.min(runs, 3) : runs;
   const withFloor = hasFloor && which !== "dev";
@@ -140,6 +170,7 @@ for (const which of values.sizes.split(",")) {
   const peak = Math.max(...samples.map((s) => s.maxRssMiB));
   const resources = samples[0].resources;
   medians.set(which, planMs);
+  policyRow(which === "dev" ? "dev stack" : `${which} services`, samples[0]);
   table.push([
     which === "dev" ? "dev stack" : `${which} services`,
     String(resources),
@@ -168,6 +199,10 @@ for (const which of values.sizes.split(",")) {
     ]);
   }
 }
+for (const which of values["policy-at"].split(",").filter(Boolean)) {
+  const platform = /^platform:(\d+)$/.exec(which);
+  policyRow(platform ? `org platform, ${platform[1]} services` : `${which} services`, once(which));
+}
 const starts = Array.from({ length: runs }, npmStartOnce);
 console.log(table.toString());
 if (hasFloor) {
@@ -178,6 +213,8 @@ if (hasFloor) {
 } else {
   console.log(`(no floor at ${values.floor}: pass --floor PATH or SERVICE_EDGES_FLOOR)`);
 }
+console.log("Azure Policy request bodies (the planner refuses any over the limit)");
+console.log(policies.toString());
 console.log(
   `npm start (dev stack, end to end): min ${Math.round(min(starts))} ms, median ${Math.round(median(starts))} ms`,
 );

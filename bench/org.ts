@@ -2,7 +2,8 @@
  * `npm run bench:org [-- --services 5000 --teams 50 --jobs 1,2,4]`: a generated org (one platform
  * stack, one stack per team; bench/generate.ts) planned with `--org` at each worker count. Prints
  * the org plan's wall time per job count (the speed-up measured, not assumed), per-stack plan
- * time and each worker's peak memory, and the platform stack's plan time per service.
+ * time and each worker's peak memory, the platform stack's plan time per service, and the
+ * largest Azure Policy request body the org would send (the platform holds the guardrails).
  *
  * One VNet holds at most 3,000 subnets (MS Learn, "Azure subscription and service limits":
  * subnets per virtual network), so the generated org gives every other service a subnet: 5,000
@@ -15,6 +16,7 @@ import { parseArgs } from "node:util";
 import Table from "cli-table3";
 import { stringify } from "yaml";
 import { type OrgPlan, planOrg } from "../tools/plan/org";
+import { POLICY_REQUEST_LIMIT, policyRequestSizes } from "../tools/plan/policy-request-size";
 import { generatedOrg } from "./generate";
 
 const { values } = parseArgs({
@@ -84,5 +86,11 @@ function report(): void {
   per.push(["team (max)", "", String(ms[ms.length - 1]), String(rss[rss.length - 1])]);
   console.log(per.toString());
   console.log(`platform: ${((platform.ms * 1000) / n).toFixed(0)} µs per service`);
+  const largest = policyRequestSizes(last!.resources)[0];
+  console.log(
+    largest
+      ? `largest Azure Policy request: ${largest.name}, ${largest.bytes.toLocaleString("en-US")} bytes (${((largest.bytes / POLICY_REQUEST_LIMIT) * 100).toFixed(2)} % of ${POLICY_REQUEST_LIMIT.toLocaleString("en-US")})`
+      : "no Azure Policy request (guardrails off)",
+  );
   fs.rmSync(dir, { recursive: true, force: true });
 }

@@ -1,30 +1,43 @@
 /**
- * One plan in a fresh process, for the benchmark: prints {ms, maxRssMiB, resources} as JSON.
- * argv: "dev" or a service count for a generated mesh.
+ * One plan in a fresh process, for the benchmark: prints {ms, maxRssMiB, resources, depth,
+ * policy} as JSON, `policy` being the largest Azure Policy request body the plan would send.
+ * argv: "dev", a service count for a generated mesh, or `platform:N` for the platform stack of a
+ * generated org of N services (bench/generate.ts).
  */
 import "../tools/plan/lazy-sdk-deps";
 import { runPlan } from "../tools/plan/run";
 import { readStackConfig, stackFile } from "../tools/plan/stack-config";
 import { PROJECT_DIR } from "../tools/plan/run";
-import { generatedMesh } from "./generate";
+import { generatedMesh, generatedOrg } from "./generate";
 import { dependencyDepth } from "../tools/plan/depth";
+import { policyRequestSizes } from "../tools/plan/policy-request-size";
 import { withoutStackTraces } from "../tools/plan/stack-traces";
 
 withoutStackTraces();
 const which = process.argv[2] ?? "dev";
-const config =
-  which === "dev"
-    ? readStackConfig(stackFile(PROJECT_DIR, "dev"), "dev")
-    : { stack: `gen${which}`, file: "<generated>", values: generatedMesh(Number(which)) };
+function configOf(which: string) {
+  if (which === "dev") return readStackConfig(stackFile(PROJECT_DIR, "dev"), "dev");
+  const platform = /^platform:(\d+)$/.exec(which);
+  if (platform) {
+    const n = Number(platform[1]);
+    const files = generatedOrg(n, Math.max(1, Math.round(n / 100)));
+    const doc = files["Pulumi.platform.yaml"] as { config: Record<string, unknown> };
+    return { stack: "platform", file: "<generated>", values: doc.config };
+  }
+  return { stack: `gen${which}`, file: "<generated>", values: generatedMesh(Number(which)) };
+}
+const config = configOf(which);
 const t0 = performance.now();
 runPlan({ config }).then((plan) => {
   const ms = performance.now() - t0;
+  const largest = policyRequestSizes(plan.resources)[0];
   process.stdout.write(
     JSON.stringify({
       ms: Math.round(ms),
       maxRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
       resources: plan.resources.length,
       depth: dependencyDepth(plan.resources),
+      policy: largest ? { name: largest.name, bytes: largest.bytes } : null,
     }) + "\n",
   );
 });

@@ -30,7 +30,7 @@ export interface RestrictionRule {
 
 export interface AccessRestrictions {
   ipSecurityRestrictions: RestrictionRule[];
-  ipSecurityRestrictionsDefaultAction: "Deny";
+  ipSecurityRestrictionsDefaultAction: "Deny" | "Allow";
   scmIpSecurityRestrictions: RestrictionRule[];
   scmIpSecurityRestrictionsDefaultAction: "Deny";
   scmIpSecurityRestrictionsUseMain: false;
@@ -83,7 +83,15 @@ export function accessRestrictionsOf(
       ),
       ...ingressRules(service.name, service.ingress),
     ],
-    ipSecurityRestrictionsDefaultAction: "Deny",
+    // Shadow (enforcement: shadow): unmatched requests are let through instead of refused, and the
+    // callers' Allow rules stay, so the site admits what it admits today plus everything else.
+    // "Default action for main access restriction if no rules are matched" (ARM SiteConfig,
+    // ipSecurityRestrictionsDefaultAction: Allow | Deny); every request on a site with rules is
+    // recorded in AppServiceIPSecAuditLogs with its client address (CIp), Host (CsHost) and
+    // Result (MS Learn, Azure Monitor table reference, AppServiceIPSecAuditLogs), so the mesh's
+    // queries find the refusals enforcement would make by matching CIp against the callers'
+    // subnets. The SCM site is not part of the rollout: it stays closed.
+    ipSecurityRestrictionsDefaultAction: service.enforcement === "shadow" ? "Allow" : "Deny",
     // The deployment (SCM) site has its own rules: build agents, never the callers or the public.
     scmIpSecurityRestrictions: scmAllowedRanges.map((range) =>
       rule(`deploy-${range.replace("/", "-")}`, `deployment agents ${range}`, {

@@ -90,6 +90,13 @@ export interface Service {
   deploy?: DeployMode;
   /** The team's own app settings (no secrets: reference Key Vault instead). */
   appSettings?: { [key: string]: string };
+  /**
+   * Callees: `shadow` admits everyone on both layers and records what enforcement would refuse
+   * (default `enforced`); needs `shadowUntil`.
+   */
+  enforcement?: "enforced" | "shadow";
+  /** With enforcement shadow: its last day, `YYYY-MM-DD`. */
+  shadowUntil?: string;
 }
 
 /** One allowed call. */
@@ -100,6 +107,8 @@ export interface Edge {
   to: string;
   /** A non-empty subset of the callee's roles. */
   roles: string[];
+  /** Its last day (`YYYY-MM-DD`); after it the edge grants nothing. */
+  expires?: string;
 }
 
 export interface ServiceMeshArgs {
@@ -124,6 +133,11 @@ export interface ServiceMeshArgs {
    * principal the mesh creates, beside the deployer, who always is one.
    */
   owners?: string[];
+  /**
+   * Where refusals and usage are recorded: every mesh site's access-restriction and HTTP logs go
+   * to this Log Analytics workspace, which also gets the mesh's saved queries and alert rules.
+   */
+  observability?: { workspaceId: string };
 }
 
 /** What one service got, as stack outputs. */

@@ -8,6 +8,7 @@ import {
   assignmentName,
   childName,
   identifierUriFor,
+  shadowNote,
   siteName,
 } from "@service-edges/contract";
 import { assignmentAliases } from "./aliases";
@@ -23,7 +24,7 @@ export interface CalleeApplicationArgs {
   service: ServiceNode;
   namePrefix: string;
   tenantId: pulumi.Input<string>;
-  /** Owners of the application and its service principal: the deployer, then the configured. */
+  /** Owners of the application and its service principal: the first deployer, then the configured. */
   owners: pulumi.Input<string[]>;
   /** The mesh's own name: assignment names start with it, so two meshes never collide. */
   meshName: string;
@@ -79,7 +80,7 @@ export class CalleeApplication extends pulumi.ComponentResource {
       {
         displayName: physical,
         signInAudience: "AzureADMyOrg",
-        // azuread assigns no owners unless they are listed (DESIGN §8); see entraOwners.
+        // azuread assigns no owners unless they are listed (DESIGN §8); see meshOwners (entra-owners.ts).
         owners: args.owners,
         identifierUris: [this.identifierUri],
         // v2 tokens carry `azp` and the v2 issuer; the callee checks those.
@@ -95,8 +96,14 @@ export class CalleeApplication extends pulumi.ComponentResource {
       name,
       {
         clientId: this.application.clientId,
-        // Without this, any application in the tenant can get a token for the callee.
-        appRoleAssignmentRequired: true,
+        // Without this, any application in the tenant can get a token for the callee. In shadow
+        // it is off: with it, Entra refuses a token to every caller without an assignment
+        // (AADSTS501051) before the callee sees the request, so shadow could not "admit what it
+        // admits today plus everything else"; the token library's report-only mode
+        // (MESH_ENFORCEMENT=shadow) records the refusal it would make (no role for the caller).
+        appRoleAssignmentRequired: service.enforcement !== "shadow",
+        // The pack sees resources, not the graph: the last day of shadow travels with them.
+        ...(service.shadowUntil ? { notes: shadowNote(service.shadowUntil) } : {}),
         owners: args.owners,
       },
       { parent: this },

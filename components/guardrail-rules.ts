@@ -2,8 +2,11 @@
  * The mesh's guardrails outside Pulumi, as Azure Policy definitions: plain JSON, no Pulumi. Each
  * rule denies, at the Azure Resource Manager front door, a write that would open the mesh however
  * it is made (portal, CLI, ARM/Bicep, Terraform, another Pulumi program). The component
- * (guardrails.ts) creates the definitions and assigns them to the mesh's resource groups; the
- * values that name the mesh (site names, subnet ids) are assignment parameters.
+ * (guardrails.ts) creates the definitions and assigns them to the subscription (and the identities
+ * rule to the groups holding the mesh's identities); what names the mesh is two assignment
+ * parameters, its name prefix and its network group, never a list of its services: each rule
+ * derives a service's site, subnet and identity from the contract's names, so no guardrail grows
+ * with the mesh or changes when a service is added or removed.
  *
  * Every alias below appears in a Microsoft built-in definition of Azure/azure-policy (ALIASES
  * names the file, at commit f4a50bacae07ddb096943c597669bcae494a6e29, and the built-in's id). Some
@@ -12,7 +15,8 @@
  * `scmIpSecurityRestrictionsDefaultAction`, `scmIpSecurityRestrictionsUseMain`) or of the rules
  * (`ipSecurityRestrictions`) anywhere in that repository; `manualPrivateLinkServiceConnections`
  * appears only as a property in deployment templates, never as an alias; the swift connection
- * `Microsoft.Web/sites/networkConfig` and App Service plans' subnet not at all. Manual private
+ * `Microsoft.Web/sites/networkConfig` (its `subnetResourceId`) and App Service plans' subnet not at
+ * all (`git grep -i networkconfig` finds only an Azure Data Explorer built-in). Manual private
  * endpoint connections are caught where they are approved, on the site (no-private-endpoint-
  * approval); the README says what covers the rest.
  *
@@ -22,7 +26,8 @@
  *   whatever casing a client sends;
  * - `fullName` is the resource's name prefixed by its parents' (`mysite/web`);
  * - a template function that fails makes the evaluation fail, which is an implicit deny, so a
- *   field that may be missing is wrapped in `coalesce` before `concat`.
+ *   field that may be missing is wrapped in `coalesce` before `split`;
+ * - `like` takes one wildcard `*`, and a condition's value may be a template expression.
  * Modes (MS Learn, "Azure Policy definition structure basics", Resource Manager modes): `Indexed`
  * evaluates only resource types that support tags and location; child resources such as
  * `sites/config` need `All`.
@@ -90,18 +95,17 @@ export const ALIASES: Readonly<Record<string, AliasCitation>> = {
 };
 
 /**
- * Where a rule is assigned: once at the subscription (rules that match only what names the mesh's
- * sites or subnets, wherever it is written: one assignment with the whole mesh's lists, so their
- * size grows with the mesh, not with mesh x groups), on each service group (with that group's own
- * sites), or on the identities' group.
+ * Where a rule is assigned: once at the subscription (rules on sites and private endpoints: a mesh
+ * site is whatever site its name says is one, wherever it is), or on each group holding the mesh's
+ * identities (identity names are not global, so the identities rule stays on the mesh's groups).
  */
-export type GuardrailScope = "subscription" | "services" | "identities";
+export type GuardrailScope = "subscription" | "identities";
 
 /** A condition of the policy rule language, as JSON. */
 export type PolicyCondition = { [key: string]: unknown };
 
 export interface ParameterDefinition {
-  type: "Array";
+  type: "String";
   metadata: { displayName: string; description: string };
 }
 
@@ -119,49 +123,53 @@ export interface GuardrailRule {
   policyRule: { if: PolicyCondition; then: { effect: "deny" } };
 }
 
-/** The values that name one mesh, passed to its assignments. */
+/**
+ * The values that name one mesh, passed to its assignments. Neither depends on its services: the
+ * rules derive every site, subnet and identity from the names the contract gives them (names.ts:
+ * site and identity `<prefix>-<service>`, subnet `snet-<service>` in a VNet of the group
+ * `<prefix>-network`), so adding or removing a service changes no assignment and no definition,
+ * and their request bodies stay the same size however large the mesh grows.
+ */
 export interface GuardrailParameters {
-  /** Site names (also the identities' names): `edges-dev-orders`. */
-  meshSiteNames: string[];
-  /** The integration subnets' ARM ids. */
-  meshSubnetIds: string[];
-  /** Each integration subnet with the one site allowed in it: `<subnet id>|<site name>`. */
-  subnetSites: string[];
-  /** The user-assigned identities' names. */
-  meshIdentityNames: string[];
+  /** The mesh's name prefix (`edges-dev`): its sites and identities are `<prefix>-<service>`. */
+  namePrefix: string;
+  /** The ARM id of `<prefix>-network`, the group holding every mesh VNet. */
+  meshNetworkGroupId: string;
 }
 
-const parameter = (name: string) => `[parameters('${name}')]`;
 /** The name of the site (or identity) a child resource belongs to: `mysite` of `mysite/web`. */
 const PARENT_NAME = "[first(split(field('fullName'), '/'))]";
+/** Every mesh site and identity: `<prefix>-*` (one wildcard, as `like` allows). */
+const MESH_NAME = "[concat(parameters('namePrefix'), '-*')]";
+/** Every ARM id inside the mesh's VNets: subnets and the VNets themselves. */
+const IN_MESH_VNETS =
+  "[concat(parameters('meshNetworkGroupId'), '/providers/Microsoft.Network/virtualNetworks/*')]";
 
 const PARAMETERS: Record<keyof GuardrailParameters, ParameterDefinition> = {
-  meshSiteNames: {
-    type: "Array",
-    metadata: { displayName: "Mesh site names", description: "The mesh's App Service sites." },
-  },
-  meshSubnetIds: {
-    type: "Array",
+  namePrefix: {
+    type: "String",
     metadata: {
-      displayName: "Mesh integration subnets",
-      description: "ARM ids of the mesh's integration subnets.",
+      displayName: "Mesh name prefix",
+      description: "The mesh's sites and identities are named <prefix>-<service>.",
     },
   },
-  subnetSites: {
-    type: "Array",
+  meshNetworkGroupId: {
+    type: "String",
     metadata: {
-      displayName: "Subnet to site",
-      description: "Each integration subnet with its one site, as <subnet id>|<site name>.",
-    },
-  },
-  meshIdentityNames: {
-    type: "Array",
-    metadata: {
-      displayName: "Mesh identity names",
-      description: "The mesh's user-assigned managed identities.",
+      displayName: "Mesh network group",
+      description:
+        "ARM id of the resource group holding the mesh's virtual networks; its subnet snet-<service> belongs to the site <prefix>-<service> alone.",
     },
   },
 };
+
+/**
+ * The definitions' names carry this version: Azure refuses to remove a parameter from a definition
+ * (MS Learn, "Azure Policy definition structure parameters", Adding or removing parameters: "create
+ * a new custom policy definition without the parameter"), so a change of parameters is a new
+ * definition, which the assignments then point to.
+ */
+export const GUARDRAILS_VERSION = 2;
 
 function rule(
   r: Omit<GuardrailRule, "parameters" | "policyRule"> & {
@@ -178,11 +186,21 @@ function rule(
 }
 
 const PE = "Microsoft.Network/privateEndpoints";
+const SUBNET = "Microsoft.Web/sites/virtualNetworkSubnetId";
+/** `snet-orders` of a subnet id (or '' for a site outside every VNet: never a failing function). */
+const SUBNET_NAME = `last(split(coalesce(field('${SUBNET}'), ''), '/'))`;
 
 /**
  * The guardrails, the same for every mesh (the mesh is named by the parameters). Each is built so
  * that the program's own resources pass it: tests run every rule on the ARM JSON of a compliant
  * and of a violating resource.
+ *
+ * Template functions: "All Resource Manager template functions are available to use within a
+ * policy rule, except" a list (copyIndex, deployment, list*, reference, resourceId, utcNow, ...)
+ * that none of concat, coalesce, first, last, skip, split is on (MS Learn, "Azure Policy
+ * definition structure policy rule", Policy functions). `skip` on a string returns the characters
+ * after the count, an empty string past its end, never an error (MS Learn, "String functions for
+ * ARM templates", skip).
  */
 export function guardrailRules(): GuardrailRule[] {
   return [
@@ -195,7 +213,7 @@ export function guardrailRules(): GuardrailRule[] {
         "service-edges: a private endpoint to a mesh site bypasses its access restrictions. Call it from a caller's integration subnet instead (add an edge in the mesh's config).",
       mode: "Indexed",
       scope: "subscription",
-      uses: ["meshSiteNames"],
+      uses: ["namePrefix"],
       // By the site's name, the last segment of the connection's target: site names are global
       // (<name>.azurewebsites.net), so the rule needs no site's resource group, which a platform
       // stack does not know for the sites its team stacks place. `current()` in a field count's
@@ -214,8 +232,8 @@ export function guardrailRules(): GuardrailRule[] {
                     contains: "/providers/Microsoft.Web/sites/",
                   },
                   {
-                    value: `[last(split(current('${PE}/privateLinkServiceConnections[*].privateLinkServiceId'), '/'))]`,
-                    in: parameter("meshSiteNames"),
+                    value: `[last(split(coalesce(current('${PE}/privateLinkServiceConnections[*].privateLinkServiceId'), ''), '/'))]`,
+                    like: MESH_NAME,
                   },
                 ],
               },
@@ -233,12 +251,12 @@ export function guardrailRules(): GuardrailRule[] {
       message:
         "service-edges: mesh sites accept no private endpoint connections; their access restrictions would not apply to it.",
       mode: "All",
-      scope: "services",
-      uses: ["meshSiteNames"],
+      scope: "subscription",
+      uses: ["namePrefix"],
       if: {
         allOf: [
           { field: "type", equals: "Microsoft.Web/sites/privateEndpointConnections" },
-          { value: PARENT_NAME, in: parameter("meshSiteNames") },
+          { value: PARENT_NAME, like: MESH_NAME },
           {
             field:
               "Microsoft.Web/sites/privateEndpointConnections/privateLinkServiceConnectionState.status",
@@ -255,14 +273,14 @@ export function guardrailRules(): GuardrailRule[] {
       message:
         "service-edges: mesh sites keep publicNetworkAccess Enabled; their access restrictions (default Deny) are what closes them.",
       mode: "All",
-      scope: "services",
-      uses: ["meshSiteNames"],
+      scope: "subscription",
+      uses: ["namePrefix"],
       if: {
         anyOf: [
           {
             allOf: [
               { field: "type", equals: "Microsoft.Web/sites" },
-              { field: "name", in: parameter("meshSiteNames") },
+              { field: "name", like: MESH_NAME },
               { field: "Microsoft.Web/sites/publicNetworkAccess", equals: "Disabled" },
             ],
           },
@@ -270,7 +288,7 @@ export function guardrailRules(): GuardrailRule[] {
             allOf: [
               { field: "type", equals: "Microsoft.Web/sites/config" },
               { field: "name", equals: "web" },
-              { value: PARENT_NAME, in: parameter("meshSiteNames") },
+              { value: PARENT_NAME, like: MESH_NAME },
               { field: "Microsoft.Web/sites/config/publicNetworkAccess", equals: "Disabled" },
             ],
           },
@@ -286,40 +304,58 @@ export function guardrailRules(): GuardrailRule[] {
         "service-edges: a mesh integration subnet belongs to exactly one site. Give the new app its own service (and subnet) in the mesh's config.",
       mode: "All",
       scope: "subscription",
-      uses: ["meshSubnetIds", "subnetSites"],
+      uses: ["namePrefix", "meshNetworkGroupId"],
       if: {
         anyOf: [
           {
+            // A site in a subnet of the mesh's VNets must be the one that subnet is named after:
+            // snet-<service> belongs to <prefix>-<service> (contract names.ts). Every subnet of
+            // those VNets is an integration subnet (components/network.ts declares them inline).
             allOf: [
               { field: "type", equals: "Microsoft.Web/sites" },
+              { field: SUBNET, like: IN_MESH_VNETS },
               {
-                field: "Microsoft.Web/sites/virtualNetworkSubnetId",
-                in: parameter("meshSubnetIds"),
-              },
-              {
-                value:
-                  "[concat(coalesce(field('Microsoft.Web/sites/virtualNetworkSubnetId'), ''), '|', field('name'))]",
-                notIn: parameter("subnetSites"),
+                anyOf: [
+                  { value: `[${SUBNET_NAME}]`, notLike: "snet-*" },
+                  {
+                    value: `[concat(parameters('namePrefix'), '-', skip(${SUBNET_NAME}, 5))]`,
+                    notEquals: "[field('name')]",
+                  },
+                ],
               },
             ],
           },
           {
             allOf: [
               { field: "type", equals: "Microsoft.Web/sites/slots" },
-              {
-                field: "Microsoft.Web/sites/slots/virtualNetworkSubnetId",
-                in: parameter("meshSubnetIds"),
-              },
+              { field: "Microsoft.Web/sites/slots/virtualNetworkSubnetId", like: IN_MESH_VNETS },
             ],
           },
           {
-            // The older per-app connection resource: the mesh never writes it.
+            // The per-app connection resource (gateway-required, or `isSwift` with a subnet id):
+            // the mesh never writes it.
             allOf: [
               { field: "type", equals: "Microsoft.Web/sites/virtualNetworkConnections" },
               {
                 field: "Microsoft.Web/sites/virtualnetworkconnections/vnetResourceId",
-                in: parameter("meshSubnetIds"),
+                like: IN_MESH_VNETS,
               },
+            ],
+          },
+          {
+            // The swift connection (`sites/networkConfig`, `virtualNetwork`) has no alias in any
+            // Microsoft built-in, so its subnet cannot be read; matched by type alone, on a mesh
+            // site (which the mesh integrates through virtualNetworkSubnetId, never this way).
+            // The same write by any other site stays unseen: `audit` reports it (README).
+            allOf: [
+              {
+                field: "type",
+                in: [
+                  "Microsoft.Web/sites/networkConfig",
+                  "Microsoft.Web/sites/slots/networkConfig",
+                ],
+              },
+              { value: PARENT_NAME, like: MESH_NAME },
             ],
           },
         ],
@@ -333,12 +369,12 @@ export function guardrailRules(): GuardrailRule[] {
       message:
         "service-edges: mesh sites have no deployment slots; a slot shares its site's subnet and would call as that service.",
       mode: "Indexed",
-      scope: "services",
-      uses: ["meshSiteNames"],
+      scope: "subscription",
+      uses: ["namePrefix"],
       if: {
         allOf: [
           { field: "type", equals: "Microsoft.Web/sites/slots" },
-          { value: PARENT_NAME, in: parameter("meshSiteNames") },
+          { value: PARENT_NAME, like: MESH_NAME },
         ],
       },
     }),
@@ -350,12 +386,12 @@ export function guardrailRules(): GuardrailRule[] {
       message:
         "service-edges: mesh sites deploy with Entra credentials only; basic-auth publishing (FTP, SCM) stays off.",
       mode: "All",
-      scope: "services",
-      uses: ["meshSiteNames"],
+      scope: "subscription",
+      uses: ["namePrefix"],
       if: {
         allOf: [
           { field: "type", equals: "Microsoft.Web/sites/basicPublishingCredentialsPolicies" },
-          { value: PARENT_NAME, in: parameter("meshSiteNames") },
+          { value: PARENT_NAME, like: MESH_NAME },
           { field: "Microsoft.Web/sites/basicPublishingCredentialsPolicies/allow", equals: "true" },
         ],
       },
@@ -369,23 +405,26 @@ export function guardrailRules(): GuardrailRule[] {
         "service-edges: mesh identities trust no outside issuer. Give the workload its own identity and an edge in the mesh's config.",
       mode: "All",
       scope: "identities",
-      uses: ["meshIdentityNames"],
+      uses: ["namePrefix"],
       if: {
         allOf: [
           {
             field: "type",
             equals: "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials",
           },
-          { value: PARENT_NAME, in: parameter("meshIdentityNames") },
+          { value: PARENT_NAME, like: MESH_NAME },
         ],
       },
     }),
   ];
 }
 
-/** The custom definition's name: per mesh prefix (definitions are subscription-wide), at most 64. */
+/**
+ * The custom definition's name: per mesh prefix (definitions are subscription-wide) and version
+ * (GUARDRAILS_VERSION), at most 64 (a 20-character prefix and the longest rule make 64).
+ */
 export function guardrailDefinitionName(prefix: string, ruleName: string): string {
-  return `${prefix}-${ruleName}`;
+  return `${prefix}-${ruleName}-v${GUARDRAILS_VERSION}`;
 }
 
 /** The assignment's name: unique within its scope (one per rule and group), at most 64, no dots. */
@@ -393,26 +432,12 @@ export function guardrailAssignmentName(prefix: string, ruleName: string): strin
   return `${prefix}-${ruleName}`;
 }
 
-/** What one mesh's assignments pass, from the ids Azure gave its virtual networks. */
+/** What one mesh's assignments pass: its prefix and its network group's id, nothing per service. */
 export function guardrailParameters(
-  mesh: {
-    /** `vnet`: the virtual network holding the site's subnet ("" for the first). */
-    sites: ReadonlyArray<{ name: string; subnet?: string; vnet?: string }>;
-    identityNames: readonly string[];
-  },
-  /** Each virtual network's ARM id by name ("" for the first), or the first's alone. */
-  vnetIds: string | Readonly<Record<string, string>>,
+  namePrefix: string,
+  meshNetworkGroupId: string,
 ): GuardrailParameters {
-  const ids = typeof vnetIds === "string" ? { "": vnetIds } : vnetIds;
-  const subnetId = (s: { subnet?: string; vnet?: string }) =>
-    `${ids[s.vnet ?? ""]}/subnets/${s.subnet!}`;
-  const integrated = mesh.sites.filter((s) => s.subnet !== undefined);
-  return {
-    meshSiteNames: mesh.sites.map((s) => s.name),
-    meshSubnetIds: integrated.map((s) => subnetId(s)),
-    subnetSites: integrated.map((s) => `${subnetId(s)}|${s.name}`),
-    meshIdentityNames: [...mesh.identityNames],
-  };
+  return { namePrefix, meshNetworkGroupId };
 }
 
 /** Every alias a condition names: in `field`, in `count.field`, and inside `field('...')` calls. */

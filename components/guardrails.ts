@@ -1,76 +1,50 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as authorization from "@pulumi/azure-native/authorization";
-import { type ServiceGraph, TYPES, siteName, subnetName } from "@service-edges/contract";
+import { TYPES } from "@service-edges/contract";
 import {
   type GuardrailParameters,
   guardrailAssignmentName,
   guardrailDefinitionName,
-  guardrailParameters,
   guardrailRules,
 } from "./guardrail-rules";
-
-/** What a mesh's assignments name: every site, each caller's subnet in its own VNet, identities. */
-export function meshGuardrailParameters(
-  graph: ServiceGraph,
-  vnetIds: Record<string, pulumi.Output<string>>,
-): pulumi.Output<GuardrailParameters> {
-  const prefix = graph.namePrefix;
-  return pulumi.all(vnetIds).apply((ids) =>
-    guardrailParameters(
-      {
-        sites: graph.services.map((s) => ({
-          name: siteName(prefix, s.name),
-          subnet: s.subnet ? subnetName(s.name) : undefined,
-          vnet: s.vnet,
-        })),
-        identityNames: graph.services.map((s) => siteName(prefix, s.name)),
-      },
-      ids,
-    ),
-  );
-}
 
 /** `/subscriptions/<id>` of a resource in it (e.g. a resource group's id). */
 export function subscriptionOf(id: pulumi.Output<string>): pulumi.Output<string> {
   return id.apply((x) => x.split("/").slice(0, 3).join("/"));
 }
 
-/** A resource group the guardrails are assigned to, and which of them it gets. */
-export interface GuardrailGroup {
-  /** Local name of the assignments' group: `identities`, `g07`, `ep-g07`. */
+/** A resource group holding mesh identities, to which the identities rule is assigned. */
+export interface IdentityGroup {
+  /** Local name of the assignment's group: `identities`, or a shared group's `g07`. */
   label: string;
-  /** The group's ARM id (the assignments' scope). */
+  /** The group's ARM id (the assignment's scope). */
   id: pulumi.Input<string>;
-  kind: "identities" | "services";
-  /** A service group's own site names (the services-scope rules name only those). */
-  siteNames?: readonly string[];
 }
 
 export interface MeshGuardrailsArgs {
   namePrefix: string;
-  /** `/subscriptions/<id>`: where the subscription-scope rules are assigned, once each. */
+  /** `/subscriptions/<id>`: where every rule but the identities' is assigned, once each. */
   subscriptionScope: pulumi.Input<string>;
-  groups: readonly GuardrailGroup[];
-  /** What names the whole mesh in the subscription-scope rules: site names, subnet ids. */
-  parameters: pulumi.Input<
-    Pick<GuardrailParameters, "meshSiteNames" | "meshSubnetIds" | "subnetSites">
-  >;
-  /** The user-assigned identities' names (the identities-scope rule). */
-  identityNames: readonly string[];
+  /** The ARM id of `<prefix>-network`, the group holding the mesh's VNets. */
+  networkGroupId: pulumi.Input<string>;
+  /** Every group holding the mesh's user-assigned identities. */
+  identityGroups: readonly IdentityGroup[];
 }
 
 /**
  * Guardrails outside Pulumi: one custom Azure Policy definition per rule (guardrail-rules.ts),
  * deny effect, defined at the subscription (named from the mesh's prefix, so meshes never share
- * one), and assigned to each of the mesh's resource groups the rule concerns. They hold whoever
- * writes the resource, in the portal, with the CLI or from another program, as long as the writer
- * cannot delete or exempt the assignments (see the README: guardrails outside Pulumi).
+ * one), assigned once to the subscription or to each group holding the mesh's identities. They
+ * hold whoever writes the resource, in the portal, with the CLI or from another program, as long
+ * as the writer cannot delete or exempt the assignments (see the README: guardrails outside
+ * Pulumi). Their inputs name the mesh by its prefix and network group only: the same for 3
+ * services as for 5,000, and untouched when a service is added or removed.
  *
  * Policy definitions and assignments: Microsoft.Authorization/policyDefinitions at subscription
- * scope and policyAssignments at resource group scope (MS Learn, REST API "Policy Definitions -
- * Create Or Update" and "Policy Assignments - Create"; azure-native 3.x `PolicyDefinition`,
- * `PolicyAssignment`, API 2025-01-01). Names: definitions at most 64 characters, assignments at
- * most 64 below a management group and none of `<>*%&:\?.+/`.
+ * scope and policyAssignments at subscription or resource group scope (MS Learn, REST API "Policy
+ * Definitions - Create Or Update" and "Policy Assignments - Create"; azure-native 3.x
+ * `PolicyDefinition`, `PolicyAssignment`, API 2025-01-01). Names: definitions at most 64
+ * characters, assignments at most 64 below a management group and none of `<>*%&:\?.+/`.
  */
 export class MeshGuardrails extends pulumi.ComponentResource {
   readonly definitions: Map<string, authorization.PolicyDefinition>;
@@ -79,7 +53,10 @@ export class MeshGuardrails extends pulumi.ComponentResource {
   constructor(name: string, args: MeshGuardrailsArgs, opts?: pulumi.ComponentResourceOptions) {
     super(TYPES.guardrails, name, {}, opts);
     const prefix = args.namePrefix;
-    const parameters = pulumi.output(args.parameters);
+    const values: Record<keyof GuardrailParameters, pulumi.Input<string>> = {
+      namePrefix: prefix,
+      meshNetworkGroupId: args.networkGroupId,
+    };
     this.definitions = new Map();
     this.assignments = [];
     for (const r of guardrailRules()) {
@@ -98,9 +75,13 @@ export class MeshGuardrails extends pulumi.ComponentResource {
         { parent: this },
       );
       this.definitions.set(r.name, definition);
-      const uses = Object.keys(r.parameters) as Array<keyof GuardrailParameters>;
-      type Values = authorization.PolicyAssignmentArgs["parameters"];
-      const assign = (label: string, scope: pulumi.Input<string>, values: Values) =>
+      const parameters = Object.fromEntries(
+        Object.keys(r.parameters).map((k) => [
+          k,
+          { value: values[k as keyof GuardrailParameters] },
+        ]),
+      );
+      const assign = (label: string, scope: pulumi.Input<string>) =>
         this.assignments.push(
           new authorization.PolicyAssignment(
             `${name}-${label}-${r.name}`,
@@ -112,28 +93,13 @@ export class MeshGuardrails extends pulumi.ComponentResource {
               description: r.description,
               enforcementMode: "Default",
               nonComplianceMessages: [{ message: r.message }],
-              parameters: values,
+              parameters,
             },
             { parent: this },
           ),
         );
-      const of = (p: Partial<GuardrailParameters>): Record<string, { value: unknown }> =>
-        Object.fromEntries(uses.map((k) => [k, { value: p[k] }]));
-      if (r.scope === "subscription") {
-        assign(
-          "subscription",
-          args.subscriptionScope,
-          parameters.apply((p) => of(p)),
-        );
-      } else if (r.scope === "services") {
-        for (const g of args.groups.filter((g) => g.kind === "services")) {
-          assign(g.label, g.id, of({ meshSiteNames: [...(g.siteNames ?? [])] }));
-        }
-      } else {
-        for (const g of args.groups.filter((g) => g.kind === "identities")) {
-          assign(g.label, g.id, of({ meshIdentityNames: [...args.identityNames] }));
-        }
-      }
+      if (r.scope === "subscription") assign("subscription", args.subscriptionScope);
+      else for (const g of args.identityGroups) assign(g.label, g.id);
     }
     this.registerOutputs({});
   }

@@ -19,25 +19,14 @@ import {
   type ServiceGraph,
   platformFacts,
   serviceGroupName,
-  siteName,
   urnOf,
 } from "@service-edges/contract";
-import {
-  type GuardrailGroup,
-  MeshGuardrails,
-  meshGuardrailParameters,
-  subscriptionOf,
-} from "./guardrails";
+import { MeshGuardrails, subscriptionOf } from "./guardrails";
 import type { AccessEntry, Network, ServiceOutputs } from "./args";
 import { meshComponentOptions } from "./aliases";
 import { MeshNetwork } from "./network";
-import {
-  type IdentityRef,
-  accessMatrixOf,
-  batchStep,
-  entraOwners,
-  registerServices,
-} from "./service-mesh";
+import { type IdentityRef, accessMatrixOf, batchStep, registerServices } from "./service-mesh";
+import { meshOwners } from "./entra-owners";
 import { ServiceIdentity } from "./service-identity";
 
 /** What the platform exports per service: the registry's facts and the ids team stacks use. */
@@ -129,7 +118,14 @@ export class MeshPlatform extends pulumi.ComponentResource<{
     const prefix = graph.namePrefix;
     const named = (local: string) => childName(name, local);
     const client = azuread.getClientConfigOutput({ parent: this });
-    const owners = client.objectId.apply((d) => entraOwners(d, graph.owners));
+    // The single stack's first deployer stays the platform's (its keeper moves with the rest).
+    const owners = meshOwners(
+      this,
+      named("first-deployer"),
+      client.objectId,
+      graph.owners,
+      movedFromSingleStack(name),
+    );
     // Services moved from a single stack keep their groups; the platform holds those groups
     // (several teams' services share them) and adopts what the single stack created.
     const moved = Object.values(registry).some((r) => r.sharedGroup !== undefined);
@@ -172,7 +168,6 @@ export class MeshPlatform extends pulumi.ComponentResource<{
         networkGroupId: networkGroup.id,
         identitiesGroupId: identitiesGroup.id,
         sharedGroups,
-        vnetIds: network.vnetIds,
         opts: opts(moved),
       });
     }
@@ -226,11 +221,11 @@ export class MeshPlatform extends pulumi.ComponentResource<{
 }
 
 /**
- * The guardrails of an org (components/guardrails.ts), held by the platform: the rules that name
- * sites go to each shared group for the sites in it, as the single stack assigned them, and once
- * to the subscription for every site a team stack places (the platform does not know those
- * groups; site names are global, so a rule that names sites holds anywhere). The identities rule
- * goes to every group holding identities.
+ * The guardrails of an org (components/guardrails.ts), held by the platform: the same rules as a
+ * single stack's, named by the prefix and the network group (so every site a team stack places is
+ * held, in whatever group, and no team's service changes them); the identities rule goes to every
+ * group holding identities (the identities' group, and shared groups a single stack's services
+ * were moved with).
  */
 function platformGuardrails(
   name: string,
@@ -240,48 +235,26 @@ function platformGuardrails(
     networkGroupId: pulumi.Output<string>;
     identitiesGroupId: pulumi.Output<string>;
     sharedGroups: ReadonlyMap<string, resources.ResourceGroup>;
-    vnetIds: Record<string, pulumi.Output<string>>;
     opts: pulumi.ComponentResourceOptions;
   },
 ): MeshGuardrails {
-  const { graph, registry } = args;
-  const prefix = graph.namePrefix;
-  const sitesIn = new Map<string, string[]>();
-  const identitiesIn = new Set<string>();
-  const placedByTeams: string[] = [];
-  for (const s of graph.services) {
-    const shared = registry[s.name].sharedGroup;
-    const site = siteName(prefix, s.name);
-    if (!shared) placedByTeams.push(site);
-    else (sitesIn.get(shared) ?? sitesIn.set(shared, []).get(shared)!).push(site);
-    if (shared && registry[s.name].identityGroup === "shared") identitiesIn.add(shared);
-  }
-  const subscriptionScope = subscriptionOf(args.networkGroupId);
-  const groups: GuardrailGroup[] = [
-    { label: "identities", id: args.identitiesGroupId, kind: "identities" },
-    ...[...args.sharedGroups].flatMap(([label, rg]): GuardrailGroup[] => [
-      { label, id: rg.id, kind: "services", siteNames: sitesIn.get(label) ?? [] },
-      ...(identitiesIn.has(label) ? [{ label, id: rg.id, kind: "identities" as const }] : []),
-    ]),
-    ...(placedByTeams.length > 0
-      ? [
-          {
-            label: "subscription",
-            id: subscriptionScope,
-            kind: "services" as const,
-            siteNames: placedByTeams,
-          },
-        ]
-      : []),
-  ];
+  const withIdentities = new Set(
+    Object.values(args.registry).flatMap((r) =>
+      r.sharedGroup && r.identityGroup === "shared" ? [r.sharedGroup] : [],
+    ),
+  );
   return new MeshGuardrails(
     name,
     {
-      namePrefix: prefix,
-      subscriptionScope,
-      groups,
-      identityNames: graph.services.map((s) => siteName(prefix, s.name)),
-      parameters: meshGuardrailParameters(graph, args.vnetIds),
+      namePrefix: args.graph.namePrefix,
+      subscriptionScope: subscriptionOf(args.networkGroupId),
+      networkGroupId: args.networkGroupId,
+      identityGroups: [
+        { label: "identities", id: args.identitiesGroupId },
+        ...[...args.sharedGroups]
+          .filter(([label]) => withIdentities.has(label))
+          .map(([label, rg]) => ({ label, id: rg.id })),
+      ],
     },
     args.opts,
   );
@@ -348,7 +321,7 @@ export class MeshTeam extends pulumi.ComponentResource<{
     );
     const named = (local: string) => childName(name, local);
     const client = azuread.getClientConfigOutput({ parent: this });
-    const owners = client.objectId.apply((d) => entraOwners(d, graph.owners));
+    const owners = meshOwners(this, named("first-deployer"), client.objectId, graph.owners);
     // The graph's services are never retired ones (buildTeamGraph refuses edges naming them).
     const registry = p.registry as Record<string, RegistryOutput>;
     // A service moved from a single stack stays in its shared group (the platform's).

@@ -3,7 +3,7 @@
  * any Pulumi language. The schema is inferred from the TypeScript declarations of its args and
  * outputs (components/args.ts), so this package ships its sources and tsconfig.json beside `dist`.
  *
- * `pulumi package add <this folder>` runs the package's `main` (index.ts), which exports the
+ * `pulumi package add <this folder>` runs the package's `main` (dist/index.js), which exports the
  * component, and the Node host serves it the same way; this entry starts the same provider on its
  * own, e.g. from the compiled package: `node dist/provider.js <engine address>`.
  */

@@ -6,6 +6,7 @@ import * as storage from "@pulumi/azure-native/storage";
 import * as web from "@pulumi/azure-native/web";
 import {
   INGRESS_TAG,
+  SHADOW_UNTIL_TAG,
   TYPES,
   type ServiceNode,
   describeIngress,
@@ -35,10 +36,21 @@ const STORAGE_ROLES = {
  * WebAppSwiftVirtualNetworkConnection cannot take this role for a site integrated through
  * `virtualNetworkSubnetId`: its create refuses a connection that already exists in a non-default
  * state (azure-native provider/pkg/azure/client_azcore.go CanCreate, defaultResourcesState.go).
+ *
+ * Only the site or its integration being gone counts as done. MS Learn ("Resolve errors for
+ * resource not found") names the two codes for a resource that can't be found: `ResourceNotFound`
+ * (Resource Manager: "The Resource 'Microsoft.Web/sites/…' under resource group … was not
+ * found") and `NotFound` (the resource provider's own, e.g. "Cannot find ServerFarm with name
+ * …"). A missing resource group or subscription answers 404 too, with `ResourceGroupNotFound` or
+ * `SubscriptionNotFound`: then the id names somewhere else than the site (a wrong or moved
+ * subscription, a CLI logged in to another one), nothing was disconnected, and deleting the site
+ * next could leave its subnet locked — so the step fails and says why. `az rest` prints the
+ * response body after its reason ("Not Found({"error":{"code":…}})"): the code is matched
+ * exactly, never as a substring.
  */
 export const DISCONNECT_SCRIPT = [
   'out=$(az rest --method delete --url "$SITE_ID/networkConfig/virtualNetwork?api-version=2024-04-01" 2>&1) && exit 0',
-  'case "$out" in *"Not Found"*|*NotFound*|*"(404)"*) exit 0 ;; esac',
+  `printf '%s' "$out" | grep -Eq '"[Cc]ode" *: *"(ResourceNotFound|NotFound)"' && exit 0`,
   'echo "$out" >&2; exit 1',
 ].join("\n");
 
@@ -148,9 +160,7 @@ export class ServiceHost extends pulumi.ComponentResource {
         // endpoint would bypass every rule below.
         publicNetworkAccess: "Enabled",
         // Declared ingress, for reviewers, the policy pack and audits reading the site in Azure.
-        ...(service.ingress.kind !== "none"
-          ? { tags: { [INGRESS_TAG]: describeIngress(service.ingress).slice(0, 256) } }
-          : {}),
+        ...siteTags(service),
         ...(args.subnetId
           ? {
               virtualNetworkSubnetId: args.subnetId,
@@ -325,4 +335,16 @@ export class ServiceHost extends pulumi.ComponentResource {
     }
     return grants;
   }
+}
+
+/**
+ * Declared ingress and the last day of shadow, for reviewers, the policy pack and audits reading
+ * the site in Azure; no tags at all when there is neither (as before either existed).
+ */
+function siteTags(service: ServiceNode): { tags?: Record<string, string> } {
+  const tags: Record<string, string> = {};
+  if (service.ingress.kind !== "none")
+    tags[INGRESS_TAG] = describeIngress(service.ingress).slice(0, 256);
+  if (service.shadowUntil) tags[SHADOW_UNTIL_TAG] = service.shadowUntil;
+  return Object.keys(tags).length > 0 ? { tags } : {};
 }

@@ -14,7 +14,7 @@ export interface ServiceIdentityArgs {
   location: string;
   resourceGroupName: pulumi.Input<string>;
   tenantId: pulumi.Input<string>;
-  /** Owners of the registration and its service principal: the deployer, then the configured. */
+  /** Owners of the registration and its service principal: the first deployer, then the configured. */
   owners: pulumi.Input<string[]>;
 }
 

@@ -17,18 +17,14 @@ import {
   isCaller,
   networkGroupName,
   serviceGroupName,
-  siteName,
 } from "@service-edges/contract";
 import type { AccessEntry, ServiceMeshArgs, ServiceOutputs } from "./args";
 import { childAliases, meshAliases, meshComponentOptions } from "./aliases";
 import { CalleeApplication } from "./callee-application";
-import {
-  type GuardrailGroup,
-  MeshGuardrails,
-  meshGuardrailParameters,
-  subscriptionOf,
-} from "./guardrails";
+import { meshOwners } from "./entra-owners";
+import { MeshGuardrails, subscriptionOf } from "./guardrails";
 import { MeshNetwork } from "./network";
+import { observeMesh } from "./observability";
 import { ServiceHost } from "./service-host";
 import { ServiceIdentity } from "./service-identity";
 
@@ -94,6 +90,7 @@ function meshGraph(name: string, args: ServiceMeshArgs): ServiceGraph {
       network: plain("network", args?.network),
       services: plain("services", args?.services),
       edges: plain("edges", args?.edges) ?? [],
+      observability: plain("observability", args?.observability),
     });
   } catch (err) {
     if (err instanceof ConfigError) throw new pulumi.RunError(err.message);
@@ -187,7 +184,7 @@ async function buildMesh(
   // One invoke for who deploys: the tenant, and the deployer's object id.
   const client = azuread.getClientConfigOutput({ parent: mesh });
   const tenantId = client.tenantId;
-  const owners = client.objectId.apply((deployer) => entraOwners(deployer, graph.owners));
+  const owners = meshOwners(mesh, named("first-deployer"), client.objectId, graph.owners);
   const networkGroup = new resources.ResourceGroup(
     named("network"),
     { resourceGroupName: networkGroupName(prefix), location },
@@ -225,30 +222,14 @@ async function buildMesh(
     : undefined;
   const identityGroupOf = (service: string) => identitiesGroup?.name ?? groupOf(service);
   if (identitiesGroup) {
-    const siteNamesOf = new Map<string, string[]>();
-    for (const s of graph.services) {
-      (siteNamesOf.get(s.placement) ?? siteNamesOf.set(s.placement, []).get(s.placement)!).push(
-        siteName(prefix, s.name),
-      );
-    }
-    const assigned: GuardrailGroup[] = [
-      { label: "identities", id: identitiesGroup.id, kind: "identities" },
-      ...[...groups].map(([label, rg]): GuardrailGroup => ({
-        label,
-        id: rg.id,
-        kind: "services",
-        siteNames: siteNamesOf.get(label),
-      })),
-    ];
     new MeshGuardrails(
       named("guardrails"),
       {
         namePrefix: prefix,
         // The subscription the mesh's groups are in: /subscriptions/<id>/resourceGroups/...
         subscriptionScope: subscriptionOf(networkGroup.id),
-        groups: assigned,
-        identityNames: graph.services.map((s) => siteName(prefix, s.name)),
-        parameters: meshGuardrailParameters(graph, network.vnetIds),
+        networkGroupId: networkGroup.id,
+        identityGroups: [{ label: "identities", id: identitiesGroup.id }],
       },
       { parent: mesh },
     );
@@ -287,6 +268,17 @@ async function buildMesh(
     identityOf: (service) => identityRef(identities.get(service)!),
     subnetIdOf: (service) => network.subnetId(service),
   });
+  observeMesh(
+    graph,
+    named("observability"),
+    networkGroup.name,
+    { parent: mesh },
+    {
+      siteIdOf: (service) => services[service].apply((o) => o.appId),
+      clientIdOf: (service) => identities.get(service)!.clientId,
+      applicationIdOf: (service) => callees.get(service)?.application.clientId,
+    },
+  );
   const accessMatrix = accessMatrixOf(graph, callees);
   const clientSecrets = pulumi.secret(
     pulumi.all(
@@ -442,19 +434,6 @@ export async function registerServices(ctx: ServicesContext): Promise<{
   return { services, callees };
 }
 
-/**
- * The owners of every Entra application and service principal: the deployer first, then the
- * configured owners (the deployer once, if listed too). azuread assigns no owners unless `owners`
- * is set (DESIGN §8; its Application docs: "By default, no owners are assigned"), and an
- * ownerless application can be managed only by tenant administrators (Application Administrator,
- * Cloud Application Administrator). A deployer holding Application.ReadWrite.OwnedBy must itself
- * be an owner to manage what it created (the same docs).
- */
-export function entraOwners(deployer: string, configured: readonly string[]): string[] {
-  const self = deployer.toLowerCase();
-  return [deployer, ...configured.filter((o) => o !== self)];
-}
-
 /** The settings service code reads: who it is, whom it may call, who may call it. */
 function appSettingsOf(
   graph: ServiceGraph,
@@ -486,6 +465,8 @@ function appSettingsOf(
     );
   }
   if (callee) {
+    // The token library's report-only mode (service-auth README, "Report-only (shadow) mode").
+    if (s.enforcement === "shadow") settings[S.enforcement] = "shadow";
     settings[S.audiences] = pulumi
       .all([callee.identifierUri, callee.application.clientId])
       .apply((aud) => JSON.stringify(aud));

@@ -4,7 +4,8 @@
 import { build } from "esbuild";
 
 const external = ["@pulumi/policy", "@pulumi/pulumi", "@pulumi/pulumi/*", "ip-address"];
-for (const entry of ["index", "offline", "policies"]) {
+// `lib/types` is exported too: the resource-type tokens and the mesh's app-setting names.
+for (const entry of ["index", "offline", "policies", "lib/types"]) {
   await build({
     entryPoints: [`${entry}.ts`],
     outfile: `dist/${entry}.js`,

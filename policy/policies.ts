@@ -18,6 +18,8 @@ import { privateEndpointNsgAdmitsOnlyCallers } from "./policies/private-endpoint
 import { privateEndpointNsgDeniesVirtualNetwork } from "./policies/private-endpoint-nsg-denies-virtual-network";
 import { privateEndpointSubnetEnforcesNsg } from "./policies/private-endpoint-subnet-enforces-nsg";
 import { privateMeshSitePublicAccessDisabled } from "./policies/private-mesh-site-public-access-disabled";
+import { shadowEnforcement } from "./policies/shadow-enforcement";
+import { shadowEnforcementExpired } from "./policies/shadow-enforcement-expired";
 import { vnetRuleSourceIsIntegrationSubnet } from "./policies/vnet-rule-source-is-integration-subnet";
 
 export const policies: Policies = [
@@ -36,4 +38,6 @@ export const policies: Policies = [
   integrationSubnetSize,
   networkEdgeHasIdentityEdge,
   vnetRuleSourceIsIntegrationSubnet,
+  shadowEnforcement,
+  shadowEnforcementExpired,
 ];

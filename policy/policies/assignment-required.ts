@@ -1,6 +1,8 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
 import { AppRoleInfo, Mesh, ServicePrincipalNode } from "../lib/mesh";
 import { isUnknown } from "../lib/values";
+import { daysBetween, today } from "@service-edges/contract/dates";
+import { shadowUntilInNote } from "@service-edges/contract/shadow";
 
 function exposedRole(roles: AppRoleInfo[] | unknown): AppRoleInfo | undefined {
   if (!Array.isArray(roles)) return undefined;
@@ -48,6 +50,12 @@ export const assignmentRequired: StackValidationPolicy = {
     const mesh = Mesh.of(args.resources);
     for (const sp of mesh.servicePrincipals.nodes) {
       if (sp.assignmentRequired === true || isUnknown(sp.assignmentRequired)) continue;
+      // A callee in shadow does not require assignment on purpose (Entra would refuse undeclared
+      // callers before the token library could record them); shadow-enforcement reports its site.
+      // Only until its last day: from the next day the marker excuses nothing, so a service
+      // principal left (or marked) in shadow is refused here like any other.
+      const until = shadowUntilInNote(sp.p.notes);
+      if (until && daysBetween(today(), until) >= 0) continue;
       const reason = reasonFor(mesh, sp);
       if (!reason) continue;
       report(

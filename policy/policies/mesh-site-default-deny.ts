@@ -1,6 +1,7 @@
 import { Mesh, SiteNode, meshSite } from "../lib/mesh";
 import { SiteFinding, publicEndpointOf } from "../lib/restrictions";
 import { SitePolicy, judgeSiteAlone, judgeSitesInStack } from "../lib/site-policy";
+import { shadowUntilOfSite } from "../lib/shadow";
 import { asObject, isUnknown } from "../lib/values";
 
 /** Whether the site's own resource writes none of its inbound settings. */
@@ -20,7 +21,10 @@ function check(mesh: Mesh, site: SiteNode): SiteFinding[] {
   const verdict = meshSite(mesh, site);
   if (verdict.mesh !== true) return [];
   if (!site.writes && mesh.writersOf(site).length > 0 && writesNoInbound(site)) return [];
-  return publicEndpointOf(site, verdict).findings;
+  const findings = publicEndpointOf(site, verdict).findings;
+  // A callee in shadow lets unmatched traffic through on purpose; shadow-enforcement reports it
+  // (advisory, then mandatory after its last day) instead of this policy.
+  return shadowUntilOfSite(site.p) ? findings.filter((f) => f.key !== "default:main") : findings;
 }
 
 export const meshSiteDefaultDeny: SitePolicy = {

@@ -7,18 +7,9 @@
 import { strict as assert } from "node:assert";
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
-import { ROOT } from "../fixtures";
+import { cleanEnv, installedPackages, workDir } from "../support/packages";
 import { getSchema, startProvider, stopProvider } from "./grpc";
-
-const npm = (args: string[], cwd: string) =>
-  execFileSync("npm", args, {
-    cwd,
-    encoding: "utf8",
-    env: { ...process.env, NODE_OPTIONS: "", npm_config_fund: "false", npm_config_audit: "false" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
 
 const PROGRAM = `import * as pulumi from "@pulumi/pulumi";
 import { ServiceMesh, type ServiceMeshArgs } from "service-edges";
@@ -76,42 +67,23 @@ Promise.all(
 
 describe("the component package, packed and installed into an empty program", function () {
   this.timeout(300000);
-  let dir: string;
   let consumer: string;
+  let program: string;
   let files: string[];
 
-  before(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "service-edges-package-"));
-    const packed = JSON.parse(
-      npm(
-        [
-          "pack",
-          "--json",
-          "-w",
-          "@service-edges/contract",
-          "-w",
-          "service-edges",
-          "--pack-destination",
-          dir,
-        ],
-        ROOT,
-      ),
-    ) as { name: string; filename: string; files: { path: string }[] }[];
-    files = packed.find((p) => p.name === "service-edges")!.files.map((f) => f.path);
-    consumer = path.join(dir, "consumer");
-    fs.mkdirSync(consumer);
+  before(async () => {
+    const installed = await installedPackages();
+    files = installed.packed.component.files;
+    consumer = installed.infra;
+    program = workDir(consumer, "component-program");
     fs.writeFileSync(
-      path.join(consumer, "package.json"),
-      JSON.stringify({ name: "consumer", version: "1.0.0", private: true, main: "bin/index.js" }),
-    );
-    fs.writeFileSync(
-      path.join(consumer, "Pulumi.yaml"),
+      path.join(program, "Pulumi.yaml"),
       "name: consumer\nruntime:\n  name: nodejs\n  options:\n    typescript: false\n",
     );
-    fs.writeFileSync(path.join(consumer, "index.ts"), PROGRAM);
-    fs.writeFileSync(path.join(consumer, "plan.js"), PLAN);
+    fs.writeFileSync(path.join(program, "index.ts"), PROGRAM);
+    fs.writeFileSync(path.join(program, "plan.js"), PLAN);
     fs.writeFileSync(
-      path.join(consumer, "tsconfig.json"),
+      path.join(program, "tsconfig.json"),
       JSON.stringify({
         compilerOptions: {
           strict: true,
@@ -125,19 +97,7 @@ describe("the component package, packed and installed into an empty program", fu
         files: ["index.ts"],
       }),
     );
-    npm(
-      [
-        "install",
-        "--prefer-offline",
-        "--no-audit",
-        "--no-fund",
-        ...packed.map((p) => path.join(dir, p.filename)),
-      ],
-      consumer,
-    );
   });
-
-  after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it("ships compiled JS and declarations, the sources the provider's schema is read from, and PulumiPlugin.yaml", () => {
     for (const f of [
@@ -161,8 +121,13 @@ describe("the component package, packed and installed into an empty program", fu
   it("installs from the registry with real dependencies, the contract beside it", () => {
     const installed = (p: string) =>
       JSON.parse(fs.readFileSync(path.join(consumer, "node_modules", p, "package.json"), "utf8"));
-    assert.equal(installed("service-edges").version, "0.2.0");
-    assert.equal(installed("@service-edges/contract").version, "0.2.0");
+    assert.equal(installed("service-edges").version, "0.4.0");
+    assert.equal(installed("@service-edges/contract").version, "0.4.0");
+    const manifest = installed("service-edges");
+    assert.equal(manifest.main, "dist/index.js");
+    for (const field of ["dependencies", "peerDependencies", "optionalDependencies"]) {
+      assert.equal(manifest[field]?.typescript, undefined, `typescript in ${field}`);
+    }
     for (const dep of [
       "@pulumi/pulumi",
       "@pulumi/azure-native",
@@ -180,37 +145,61 @@ describe("the component package, packed and installed into an empty program", fu
     );
   });
 
-  it("type-checks a program against the installed declarations", () => {
+  it("type-checks a program against the installed declarations, with the project's own tsc", () => {
     execFileSync(
       process.execPath,
-      [path.join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.json"],
-      { cwd: consumer, encoding: "utf8", env: { ...process.env, NODE_OPTIONS: "" } },
+      [path.join(consumer, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.json"],
+      { cwd: program, encoding: "utf8", env: cleanEnv() },
     );
-    assert.ok(fs.existsSync(path.join(consumer, "bin", "index.js")));
+    assert.ok(fs.existsSync(path.join(program, "bin", "index.js")));
   });
 
-  it("serves its schema from the installed copy: node dist/provider.js, GetSchema over gRPC", async () => {
+  /** GetSchema from the installed copy's compiled provider, as the engine starts it. */
+  async function installedSchema(preload: string[] = []) {
     const pkg = path.join(consumer, "node_modules", "service-edges");
-    const running = await startProvider([path.join(pkg, "dist", "provider.js")], pkg);
+    const running = await startProvider([...preload, path.join(pkg, "dist", "provider.js")], pkg);
     try {
-      const schema = await getSchema(running.client);
-      assert.equal(schema.name, "service-edges");
-      assert.equal(schema.version, "0.2.0");
-      assert.deepEqual(Object.keys(schema.resources), ["service-edges:index:ServiceMesh"]);
-      assert.deepEqual(schema.resources["service-edges:index:ServiceMesh"].requiredInputs.sort(), [
-        "network",
-        "services",
-      ]);
+      return await getSchema(running.client);
     } finally {
       stopProvider(running);
     }
+  }
+
+  let schema: Awaited<ReturnType<typeof installedSchema>>;
+
+  it("serves its schema from the installed copy: node dist/provider.js, GetSchema over gRPC", async () => {
+    schema = await installedSchema();
+    assert.equal(schema.name, "service-edges");
+    assert.equal(schema.version, "0.4.0");
+    assert.deepEqual(Object.keys(schema.resources), ["service-edges:index:ServiceMesh"]);
+    assert.deepEqual(schema.resources["service-edges:index:ServiceMesh"].requiredInputs.sort(), [
+      "network",
+      "services",
+    ]);
+  });
+
+  it("needs no compiler at run time: with `typescript` unresolvable, the SDK's own reads the sources to the same schema", async () => {
+    // @pulumi/pulumi's typescript-shim requires `typescript` and falls back to the copy it vendors.
+    const hide = path.join(program, "no-typescript.cjs");
+    fs.writeFileSync(
+      hide,
+      `const Module = require("node:module");
+const resolve = Module._resolveFilename;
+Module._resolveFilename = function (request, ...rest) {
+  if (request === "typescript") throw Object.assign(new Error("hidden"), { code: "MODULE_NOT_FOUND" });
+  return resolve.call(this, request, ...rest);
+};
+`,
+    );
+    assert.ok(schema, "the schema of the previous test");
+    assert.deepEqual(await installedSchema(["--require", hide]), schema);
   });
 
   it("plans under mocks with plain node: the whole mesh and its outputs", () => {
     const out = execFileSync(process.execPath, ["plan.js"], {
-      cwd: consumer,
+      cwd: program,
       encoding: "utf8",
-      env: { ...process.env, NODE_OPTIONS: "" },
+      env: cleanEnv(),
     });
     const { registered, outputs } = JSON.parse(out) as {
       registered: { type: string; name: string }[];

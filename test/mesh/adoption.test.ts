@@ -88,11 +88,15 @@ describe("adoption of stacks deployed by earlier layouts", () => {
     const ours = (r: PlanResult["resources"][number]) =>
       (r.aliases ?? []).some((a) => a.name || a.type?.startsWith("service-edges:"));
     const direct = plan.resources.filter((r) => r.parent === plan.resources[0].urn);
-    assert.equal(direct.length, 26);
-    // The guardrails and the identities' group are new since 0.1: nothing to alias.
-    const added = direct.filter((r) => ["mesh-guardrails", "mesh-identities"].includes(r.name));
+    assert.equal(direct.length, 27);
+    // The guardrails, the identities' group and the first deployer's keeper are new since 0.1:
+    // nothing to alias.
+    const added = direct.filter((r) =>
+      ["mesh-guardrails", "mesh-identities", "mesh-first-deployer"].includes(r.name),
+    );
     assert.deepEqual(added.map((r) => r.type).sort(), [
       "azure-native:resources:ResourceGroup",
+      "random:index/randomUuid:RandomUuid",
       "service-edges:mesh:MeshGuardrails",
     ]);
     assert.ok(added.every((r) => !ours(r)));

@@ -68,19 +68,13 @@ describe("guardrails outside Pulumi", () => {
       }
     });
 
-    it("assigns each rule once at the subscription, or to exactly the groups it concerns", () => {
+    it("assigns each rule once at the subscription, the identities rule to the identities' group", () => {
       const identities = groupId(plan, "identities");
-      const services = serviceGroups(plan);
-      assert.equal(services.length, 3);
+      assert.equal(serviceGroups(plan).length, 3);
       const subscription = identities.split("/").slice(0, 3).join("/");
       assert.match(subscription, /^\/subscriptions\/[0-9a-f-]+$/);
-      const expected = RULES.flatMap((r) =>
-        (r.scope === "subscription"
-          ? [subscription]
-          : r.scope === "services"
-            ? services
-            : [identities]
-        ).map((scope) => `${r.name} @ ${scope}`),
+      const expected = RULES.map(
+        (r) => `${r.name} @ ${r.scope === "subscription" ? subscription : identities}`,
       );
       const assignments = ofType(plan, ASSIGN);
       const got = assignments.map((a) => {
@@ -90,8 +84,8 @@ describe("guardrails outside Pulumi", () => {
         return `${rule.name} @ ${a.inputs.scope as string}`;
       });
       assert.deepEqual(got.sort(), expected.sort());
-      // 2 rules once at the subscription, 4 on each of the 3 service groups, 1 on the identities'.
-      assert.equal(assignments.length, 2 + 4 * 3 + 1);
+      // 6 rules once at the subscription, 1 on the identities' group; none per service group.
+      assert.equal(assignments.length, 6 + 1);
       for (const a of assignments) {
         const name = a.inputs.policyAssignmentName as string;
         assert.match(name, /^edges-test-[a-z-]+$/);
@@ -108,39 +102,16 @@ describe("guardrails outside Pulumi", () => {
       }
     });
 
-    it("passes the mesh's site names and subnet ids, each group its own site names, identity names", () => {
-      const vnetId = plan.outputs.vnetId as string;
+    it("passes the mesh's prefix and network group, and no list of its services", () => {
       const expected = {
-        meshSiteNames: [] as string[],
-        meshSubnetIds: [`${vnetId}/subnets/snet-a`, `${vnetId}/subnets/snet-c`],
-        subnetSites: [
-          `${vnetId}/subnets/snet-a|edges-test-a`,
-          `${vnetId}/subnets/snet-c|edges-test-c`,
-        ],
-        meshIdentityNames: ["a", "b", "c"].map((s) => one(plan, T.uami, s).inputs.resourceName),
+        namePrefix: "edges-test",
+        meshNetworkGroupId: groupId(plan, "network"),
       };
-      assert.deepEqual(
-        (one(plan, T.vnet, "network").outputs.subnets as Array<{ id: string }>).map((s) => s.id),
-        expected.meshSubnetIds,
-      );
-      // A service group's assignments name the sites in that group: a, b and c each have one.
-      const siteInGroup = new Map(
-        ["a", "b", "c"].map((s) => [
-          one(
-            plan,
-            T.rg,
-            one(plan, T.app, s).inputs.resourceGroupName!.toString().replace("edges-test-", ""),
-          ).id,
-          `edges-test-${s}`,
-        ]),
-      );
+      assert.match(expected.meshNetworkGroupId, /\/resourceGroups\/edges-test-network$/);
       for (const a of ofType(plan, ASSIGN)) {
         const rule = [...byName.values()].find((r) =>
           (a.inputs.policyAssignmentName as string).endsWith(r.name),
         )!;
-        // A service group's own sites; at the subscription, every site (by name: names are global).
-        const own = siteInGroup.get(a.inputs.scope as string);
-        expected.meshSiteNames = own ? [own] : ["a", "b", "c"].map((x) => `edges-test-${x}`);
         assert.deepEqual(
           a.inputs.parameters,
           Object.fromEntries(
@@ -151,6 +122,11 @@ describe("guardrails outside Pulumi", () => {
           ),
         );
       }
+      // Only the subnet rule needs the network group.
+      assert.deepEqual(
+        RULES.filter((r) => "meshNetworkGroupId" in r.parameters).map((r) => r.name),
+        ["mesh-subnet-only-its-site"],
+      );
     });
 
     it("puts every identity in <prefix>-identities, a group holding nothing else", () => {
@@ -258,16 +234,7 @@ describe("guardrails outside Pulumi", () => {
   describe("rules against the ARM JSON of resources", () => {
     /** The mesh the fixtures belong to: edges-prod, orders (a caller) and billing (a callee). */
     const SUB = "/subscriptions/0b1f6471-1bf0-4dda-aec3-cb9272f09590";
-    const params = guardrailParameters(
-      {
-        sites: [
-          { name: "edges-prod-billing" },
-          { name: "edges-prod-orders", subnet: "snet-orders" },
-        ],
-        identityNames: ["edges-prod-billing", "edges-prod-orders"],
-      },
-      `${SUB}/resourceGroups/edges-prod-network/providers/Microsoft.Network/virtualNetworks/edges-prod-vnet`,
-    );
+    const params = guardrailParameters("edges-prod", `${SUB}/resourceGroups/edges-prod-network`);
     const asParams = params as unknown as Record<string, unknown>;
     const FIXTURES = path.join(ROOT, "test", "fixtures", "arm");
 
@@ -297,6 +264,7 @@ describe("guardrails outside Pulumi", () => {
         "first",
         "last",
         "parameters",
+        "skip",
         "split",
       ]);
     });
@@ -361,10 +329,9 @@ describe("guardrails outside Pulumi", () => {
     it("guards template functions: without coalesce a site outside every subnet would be denied", () => {
       const rule = byName.get("mesh-subnet-only-its-site")!;
       const unguarded = JSON.parse(
-        JSON.stringify(rule).replace(
-          "concat(coalesce(field('Microsoft.Web/sites/virtualNetworkSubnetId'), ''),",
-          "concat(field('Microsoft.Web/sites/virtualNetworkSubnetId'),",
-        ),
+        JSON.stringify(rule)
+          .split("coalesce(field('Microsoft.Web/sites/virtualNetworkSubnetId'), '')")
+          .join("field('Microsoft.Web/sites/virtualNetworkSubnetId')"),
       ) as GuardrailRule;
       assert.notDeepEqual(unguarded, rule);
       const site = JSON.parse(

@@ -48,11 +48,11 @@ describe("network layer under mocks", () => {
       "azure-native:storage:BlobContainer": 1,
       // every callee keeps Easy Auth settings (off: platform.enabled false)
       [T.auth]: 2,
-      // Guardrails (on by default): 7 rules; 2 assigned once at the subscription, 4 on each of
-      // the 3 service groups, 1 on the identities' own group (among the resource groups above).
+      // Guardrails (on by default): 7 rules; 6 assigned once at the subscription, 1 on the
+      // identities' own group (among the resource groups above); none per service group.
       "service-edges:mesh:MeshGuardrails": 1,
       "azure-native:authorization:PolicyDefinition": 7,
-      "azure-native:authorization:PolicyAssignment": 15,
+      "azure-native:authorization:PolicyAssignment": 7,
     });
     assert.deepEqual(
       ofType(plan, T.rg)
@@ -403,15 +403,17 @@ describe("several virtual networks", () => {
     assert.deepEqual(plan.violations, []);
   });
 
-  it("names each subnet by its own virtual network in the guardrails", () => {
+  it("holds every virtual network's subnets in the guardrails by their one network group", () => {
     const sub = ofType(plan, "azure-native:authorization:PolicyAssignment").find((a) =>
       a.name.endsWith("mesh-subnet-only-its-site"),
     )!;
-    const b = one(plan, T.vnet, "network-b").id;
-    const first = one(plan, T.vnet, "network").id;
-    assert.deepEqual(
-      (sub.inputs.parameters as { meshSubnetIds: { value: string[] } }).meshSubnetIds.value,
-      [`${b}/subnets/snet-a`, `${first}/subnets/snet-c`],
-    );
+    const group = one(plan, T.rg, "network").id!;
+    for (const vnet of ["network", "network-b"]) {
+      assert.ok(one(plan, T.vnet, vnet).id!.startsWith(`${group}/providers/`), vnet);
+    }
+    assert.deepEqual(sub.inputs.parameters, {
+      namePrefix: { value: "edges-test" },
+      meshNetworkGroupId: { value: group },
+    });
   });
 });

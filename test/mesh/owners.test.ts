@@ -5,7 +5,9 @@
 import { strict as assert } from "node:assert";
 import * as pulumi from "@pulumi/pulumi";
 import { mockCall, mockContext } from "../../tools/plan/mock-outputs";
-import { type PlanResult, lastProgramExports } from "../../tools/plan/run";
+import { type PlanResult, lastProgramExports, runPlan } from "../../tools/plan/run";
+import { ProgramActivity } from "../../tools/plan/settle";
+import { ServiceMesh } from "service-edges";
 import { T, clone, ofType, one, planOf, smallConfig, type Values } from "../fixtures";
 
 type Obj = Record<string, unknown>;
@@ -122,5 +124,113 @@ describe("owners and client secrets under mocks", () => {
     const none = exportedSecrets();
     assert.equal(await pulumi.isSecret(none), true);
     assert.deepEqual(await valueOf(none), {});
+  });
+});
+
+describe("owners that do not depend on who deploys", () => {
+  const KEEPER = "random:index/randomUuid:RandomUuid";
+
+  /** The small mesh with registrations, planned as `deployer` runs it, over a stack's state. */
+  function deployedBy(deployer: string, owners: string[], state?: PlanResult): Promise<PlanResult> {
+    const v = withRegistrations();
+    v["service-edges:owners"] = owners;
+    return runPlan({
+      config: { stack: "test", file: "<memory>", values: v },
+      mocks: {
+        invokes: {
+          "azuread:index/getClientConfig:getClientConfig": {
+            clientId: `app-of-${deployer}`,
+            objectId: deployer,
+            tenantId: mockContext("test").tenantId,
+          },
+        },
+      },
+      ...(state ? { state: state.resources.map((r) => ({ ...r })) } : {}),
+    });
+  }
+
+  it("reads the first deployer into a keeper that ignores every later one", async () => {
+    const plan = await deployedBy(OTHER, [OWNER]);
+    const keeper = one(plan, KEEPER, "first-deployer");
+    assert.equal(
+      keeper.parent,
+      "urn:pulumi:test::service-edges::service-edges:index:ServiceMesh::mesh",
+    );
+    assert.deepEqual(keeper.inputs.keepers, { objectId: OTHER });
+    assert.deepEqual(keeper.ignoreChanges, ["keepers"]);
+    for (const list of Object.values(ownersByResource(plan)))
+      assert.deepEqual(list, [OTHER, OWNER]);
+  });
+
+  it("a second deployer changes no owner; a change of service-edges:owners still does", async () => {
+    const first = await deployedBy(DEPLOYER, [OWNER]);
+    const second = await deployedBy(OTHER, [OWNER], first);
+    assert.deepEqual(one(second, KEEPER, "first-deployer").inputs.keepers, { objectId: DEPLOYER });
+    const owners = Object.values(ownersByResource(second));
+    assert.equal(owners.length, 8);
+    for (const list of owners) assert.deepEqual(list, [DEPLOYER, OWNER]);
+    const reconfigured = await deployedBy(OTHER, [OWNER, OTHER], first);
+    for (const list of Object.values(ownersByResource(reconfigured)))
+      assert.deepEqual(list, [DEPLOYER, OWNER, OTHER]);
+  });
+
+  it("builds a ServiceMesh under the SDK's standard mocks (call returns its inputs)", async () => {
+    // The mocks of Pulumi's unit testing guide, exactly: ids from names, state = inputs, and
+    // every invoke answered with its own inputs (so the client config has no object id).
+    const registered: pulumi.runtime.MockResourceArgs[] = [];
+    const failures: unknown[] = [];
+    const onFailure = (e: unknown) => failures.push(e);
+    process.on("unhandledRejection", onFailure);
+    try {
+      await pulumi.runtime.setMocks(
+        {
+          newResource: (
+            args: pulumi.runtime.MockResourceArgs,
+          ): { id: string; state: Record<string, unknown> } => {
+            registered.push(args);
+            return { id: args.inputs.name + "_id", state: args.inputs };
+          },
+          call: (args: pulumi.runtime.MockCallArgs) => args.inputs,
+        },
+        "project",
+        "stack",
+        false,
+      );
+      const activity = new ProgramActivity();
+      const mesh = activity.run(
+        () =>
+          new ServiceMesh("mesh", {
+            location: "westeurope",
+            network: { addressSpace: "10.70.0.0/16" },
+            owners: [OWNER],
+            services: {
+              web: {
+                kind: "app",
+                sku: "P1v3",
+                maxInstances: 4,
+                subnet: "10.70.0.0/28",
+                identity: "registration",
+              },
+              api: { kind: "app", sku: "P1v3", maxInstances: 2, roles: ["Api.Read"] },
+            },
+            edges: [{ from: "web", to: "api", roles: ["Api.Read"] }],
+          }),
+      );
+      const matrix = await valueOf(mesh.accessMatrix);
+      await activity.settled();
+      assert.deepEqual(failures, []);
+      assert.deepEqual(
+        matrix.map((e) => [e.from, e.to]),
+        [["web", "api"]],
+      );
+      const entra = registered.filter((r) =>
+        [T.application, T.sp].includes(r.type as typeof T.application),
+      );
+      // api's application and SP, web's registration and its SP: the configured owner alone.
+      assert.equal(entra.length, 4);
+      for (const r of entra) assert.deepEqual(r.inputs.owners, [OWNER], `${r.type} ${r.name}`);
+    } finally {
+      process.off("unhandledRejection", onFailure);
+    }
   });
 });

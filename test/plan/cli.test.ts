@@ -47,6 +47,7 @@ describe("plan CLI", () => {
     ]);
     assert.equal(j.stack, "ci");
     assert.deepEqual(Object.keys(j.services[0]).sort(), [
+      "enforcement",
       "identity",
       "ingress",
       "kind",
@@ -143,6 +144,18 @@ describe("plan CLI", () => {
     const r = plan("--config", bad);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /is not valid YAML/);
+  });
+
+  it("says a YAML syntax error as the file, its line and column, and the parser's words", () => {
+    const bad = path.join(tmp, "Pulumi.broken.yaml");
+    fs.writeFileSync(bad, "config:\n  service-edges:services:\n    a: {kind: app\n  x: [1,\n");
+    const r = plan("--config", bad);
+    assert.equal(r.code, 1);
+    assert.equal(r.stdout, "");
+    assert.equal(
+      r.stderr,
+      `error: the stack config ${bad} is not valid YAML (line 4, column 3): Flow map in block collection must be sufficiently indented and end with a }\n`,
+    );
   });
 });
 

@@ -172,7 +172,10 @@ describe("moving a single stack into platform and team stacks (migrate)", functi
       assert.deepEqual(
         migration.stacks.map((s) => [s.name, s.moved, s.move.length]),
         [
-          ["platform", 60, 16],
+          // The platform: network, groups, identities, the guardrails (7 definitions, 7
+          // assignments: none per service group) and the single stack's first-deployer keeper
+          // (components/entra-owners.ts).
+          ["platform", 41, 17],
           ["catalog", 34, 4],
           ["orders", 28, 4],
           ["storefront", 12, 2],
@@ -186,15 +189,16 @@ describe("moving a single stack into platform and team stacks (migrate)", functi
       );
     });
 
-    it("replaces, deletes and creates nothing; only each stack's deployer joins the Entra owners", () => {
+    it("replaces, deletes and creates nothing; only each team stack's first deployer joins the Entra owners", () => {
       assert.deepEqual(migration.blocking, []);
       for (const s of migration.stacks) {
         assert.deepEqual([s.created, s.replaced, s.deleted], [[], [], []], s.name);
         for (const u of s.updated) assert.deepEqual(u.paths, ["owners[0]"], u.urn);
       }
+      // The platform takes over the single stack's first deployer: its owners stay.
       assert.deepEqual(
         migration.stacks.map((s) => s.updated.length),
-        [2, 4, 4, 0],
+        [0, 4, 4, 0],
       );
       assert.deepEqual(migration.access, { same: 8, lost: [], gained: [] });
     });

@@ -16,7 +16,7 @@ import {
   buildTeamGraph,
   formatIssue,
 } from "@service-edges/contract";
-import { touchedStacks } from "../../tools/ci/org-stacks";
+import { deployWaves, touchedStacks } from "../../tools/ci/org-stacks";
 import { type OrgPlan, planOrg } from "../../tools/plan/org";
 import { type OrgReview, orgReviewText, reviewOrg } from "../../tools/plan/org-review";
 import type { Review } from "../../tools/plan/review";
@@ -233,7 +233,7 @@ describe("one mesh across many stacks (--org)", function () {
       plan.resources.filter((r) => r.type === RESOURCE_TYPES.policyDefinition).length,
       7,
     );
-    // No shared groups: 2 subscription rules + 4 site rules at the subscription + 1 identities.
+    // No shared groups: 6 rules at the subscription + 1 identities.
     assert.deepEqual(assignments.map((a) => a.name).sort(), [
       "mesh-guardrails-identities-no-federated-credential-on-mesh-identity",
       "mesh-guardrails-subscription-mesh-site-public-network-access",
@@ -243,11 +243,9 @@ describe("one mesh across many stacks (--org)", function () {
       "mesh-guardrails-subscription-no-private-endpoint-to-mesh-site-by-name",
       "mesh-guardrails-subscription-no-slot-on-mesh-site",
     ]);
+    // Named by the prefix, not by the services: a team's sites are held wherever they are placed.
     const slot = assignments.find((a) => a.name.endsWith("no-slot-on-mesh-site"))!;
-    assert.deepEqual(
-      (slot.inputs.parameters as { meshSiteNames: { value: string[] } }).meshSiteNames.value,
-      ["billing", "orders", "reports", "stock", "web"].map((s) => `acme-prod-${s}`),
-    );
+    assert.deepEqual(slot.inputs.parameters, { namePrefix: { value: "acme-prod" } });
     assert.match(slot.inputs.scope as string, /^\/subscriptions\/[0-9a-f-]+$/);
   });
 
@@ -862,6 +860,27 @@ describe("CI at org scale (.github/workflows/org.yml)", () => {
     assert.deepEqual(touched("README.md", "docs/x.md"), { platform: [], teams: [], all: [] });
   });
 
+  it("deploys in the review's waves: team stacks that delete first, the platform, then the rest", () => {
+    const all = touched(at("Pulumi.platform.yaml"));
+    // Step 1 of retiring orders' caller: orders deletes its site before the platform changes.
+    assert.deepEqual(deployWaves(all, { beforePlatform: ["orders"] }), {
+      first: ["orders"],
+      after: ["inventory", "storefront"],
+    });
+    assert.deepEqual(deployWaves(all, { beforePlatform: [] }), {
+      first: [],
+      after: ["inventory", "storefront", "orders"].sort(),
+    });
+    // Only touched stacks deploy, whatever the review names.
+    assert.deepEqual(
+      deployWaves(touched(at("Pulumi.orders.yaml")), { beforePlatform: ["inventory"] }),
+      {
+        first: [],
+        after: ["orders"],
+      },
+    );
+  });
+
   it("passes action-validator, and deploys the platform before the team stacks, least privilege per job", () => {
     const r = spawnSync(path.join(ROOT, "node_modules/.bin/action-validator"), [FILE], {
       encoding: "utf8",
@@ -880,9 +899,22 @@ describe("CI at org scale (.github/workflows/org.yml)", () => {
       >;
     };
     assert.deepEqual(wf.permissions, { contents: "read" });
+    // Team stacks that delete what the platform removes, then the platform, then the others.
+    assert.equal(wf.jobs["deploy-teams-first"].needs, "stacks");
+    assert.deepEqual(wf.jobs["deploy-platform"].needs, ["stacks", "deploy-teams-first"]);
     assert.deepEqual(wf.jobs["deploy-teams"].needs, ["stacks", "deploy-platform"]);
-    assert.equal(wf.jobs["deploy-platform"].needs, "stacks");
-    assert.match(wf.jobs["deploy-teams"].strategy!.matrix.stack, /needs\.stacks\.outputs\.teams/);
+    assert.match(
+      wf.jobs["deploy-teams-first"].strategy!.matrix.stack,
+      /needs\.stacks\.outputs\.teams-first/,
+    );
+    assert.match(
+      wf.jobs["deploy-teams"].strategy!.matrix.stack,
+      /needs\.stacks\.outputs\.teams-after/,
+    );
+    // A failed team-first wave stops the platform; a blocked review (the stacks job) stops all.
+    assert.match(wf.jobs["deploy-platform"].if!, /needs\.deploy-teams-first\.result != 'failure'/);
+    assert.match(wf.jobs["deploy-platform"].if!, /needs\.stacks\.result == 'success'/);
+    assert.match(wf.jobs["deploy-teams"].if!, /needs\.stacks\.result == 'success'/);
     assert.match(wf.jobs.preview.strategy!.matrix.stack, /needs\.stacks\.outputs\.all/);
     assert.deepEqual(wf.jobs["offline-review"].permissions, {
       contents: "read",

@@ -375,6 +375,33 @@ describe("mocks that behave like a preview", () => {
     assert.equal(r.stderr, "error: the data team's program failed after creating teamdatadev\n");
   });
 
+  it("names the resource, the output and the --mocks entry when a callback reads an undefined one", () => {
+    const replica = configFile({ "team-data:replicaGroup": true }, "Pulumi.replica.yaml");
+    const args = ["--program", TEAM_DATA, "--config", replica];
+    const r = planCli(...args, "--stack-outputs", `acme/network/dev=${outputs}`);
+    assert.equal(r.code, 1);
+    assert.equal(r.stdout, "");
+    assert.equal(
+      r.stderr,
+      "error: the program read secondaryLocation of azure-native:storage:StorageAccount data (urn:pulumi:replica::team-data::azure-native:storage:StorageAccount::data), which the offline plan's mocks leave undefined, and failed: Cannot read properties of undefined (reading 'toLowerCase'); " +
+        'supply it with --mocks FILE (a JSON file: {"resources": {"azure-native:storage:StorageAccount": {"secondaryLocation": ...its value}}})\n',
+    );
+    // The entry it names is the one that makes the plan go through.
+    const mocks = write(
+      "replica-mocks.json",
+      JSON.stringify({
+        resources: { "azure-native:storage:StorageAccount": { secondaryLocation: "NorthEurope" } },
+        stackOutputs: { "acme/network/dev": { vnetId: "x" } },
+      }),
+    );
+    const ok = planCli(...args, "--mocks", mocks, "--json");
+    assert.equal(ok.code, 0, ok.stderr);
+    const group = JSON.parse(ok.stdout).resources.find(
+      (x: { name: string }) => x.name === "replica",
+    );
+    assert.equal(group.inputs.location, "northeurope");
+  });
+
   it("takes what --mocks FILE supplies: invoke results and extra resource outputs", () => {
     const mocks = write(
       "mocks.json",
@@ -392,6 +419,32 @@ describe("mocks that behave like a preview", () => {
     assert.equal(o.vaultSecret, "from-mocks");
     assert.equal(o.blobEndpoint, "https://x/");
     assert.equal(o.vnetId, "from-mocks-file");
+  });
+});
+
+describe("a program whose main() is never awaited", () => {
+  const PROGRAM = "test/programs/unawaited-main/index.ts";
+
+  it("is planned with everything main() registers after its file read and timer", () => {
+    const r = planCli("--program", PROGRAM, "--json");
+    assert.equal(r.code, 0, r.stderr);
+    const j = JSON.parse(r.stdout) as { resources: { type: string }[]; warnings?: string[] };
+    assert.equal(j.resources.length, 48);
+    assert.equal(j.resources.filter((x) => x.type === "azure-native:web:WebApp").length, 2);
+    assert.equal(j.warnings, undefined);
+  });
+
+  it("says loudly, on stderr and in --json, that a program registered nothing; exit 1", () => {
+    const empty = configFile({ "unawaited-main:empty": true }, "Pulumi.empty.yaml");
+    const r = planCli("--program", PROGRAM, "--config", empty, "--json");
+    assert.equal(r.code, 1);
+    const warning =
+      "the program registered no resources: nothing was planned or judged by the policy pack, and `pulumi up` with it would delete everything the stack holds. Check that the entry point builds its resources (a function it defines must be called, or exported for the engine to call).";
+    assert.deepEqual(JSON.parse(r.stdout).warnings, [warning]);
+    assert.equal(r.stderr, `warning: ${warning}\n`);
+    const text = planCli("--program", PROGRAM, "--config", empty);
+    assert.equal(text.code, 1);
+    assert.equal(text.stderr, `warning: ${warning}\n`);
   });
 });
 

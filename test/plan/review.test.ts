@@ -6,7 +6,7 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { type Review, reviewPlans, reviewSummary } from "../../tools/plan/review";
+import { type Review, reviewPlans, reviewSummary, reviewText } from "../../tools/plan/review";
 import { type PlanResult, runPlan } from "../../tools/plan/run";
 import { DEV_FILE, DEV_U, T, type Values, clone, devConfig, planCli, short } from "../fixtures";
 
@@ -112,6 +112,32 @@ describe("day-2 review: operations, order and Azure's refusals", function () {
         rolesAfter: ["Catalog.Read"],
       },
     ]);
+  });
+
+  it("the review text shows the MESH_* entry that changed, not the start of the setting", async () => {
+    const r = await review((_, e) => {
+      e.push({ from: "reports", to: "catalog", roles: ["Catalog.Read"] });
+      e.find((x) => x.from === "reports" && x.to === "billing")!.roles.push("Invoices.Write");
+    });
+    const lines = reviewText(r)
+      .split("\n")
+      .filter((l) => l.includes("[MESH_"));
+    const id = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
+    const expected = [
+      // billing: reports' entry gains a role; catalog: reports' entry is new.
+      `siteConfig\\.appSettings\\[MESH_ALLOWED_CALLERS\\]\\.value \\.${id}\\.roles: \\["Invoices\\.Read"\\] -> \\["Invoices\\.Read","Invoices\\.Write"\\]`,
+      `siteConfig\\.appSettings\\[MESH_ALLOWED_CALLERS\\]\\.value \\.${id}: unset -> \\{"service":"reports","roles":\\["Catalog\\.Read"\\]\\}`,
+      // reports: its billing target gains the role; its catalog target is new, shown whole.
+      `siteConfig\\.appSettings\\[MESH_CALLEES\\]\\.value \\.billing\\.roles: \\["Invoices\\.Read"\\] -> \\["Invoices\\.Read","Invoices\\.Write"\\]`,
+      `siteConfig\\.appSettings\\[MESH_CALLEES\\]\\.value \\.catalog: unset -> \\{"audience":"api://[^"]+/edges-dev-catalog","scope":"api://[^"]+/edges-dev-catalog/\\.default","url":"https://edges-dev-catalog\\.azurewebsites\\.net","roles":\\["Catalog\\.Read"\\]\\}`,
+    ];
+    assert.equal(lines.length, expected.length, lines.join("\n"));
+    for (const pattern of expected) {
+      assert.ok(
+        lines.some((l) => new RegExp(`^      ${pattern}$`).test(l)),
+        `${pattern}\n${lines.join("\n")}`,
+      );
+    }
   });
 
   it("remove an edge: updates first, then its assignment is deleted, last", async () => {
@@ -448,6 +474,7 @@ describe("day-2 review: operations, order and Azure's refusals", function () {
       assert.deepEqual(Object.keys(j).sort(), [
         "access",
         "blocking",
+        "enforcement",
         "resources",
         "steps",
         "violations",

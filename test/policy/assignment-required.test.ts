@@ -11,6 +11,7 @@ import {
 } from "./fixtures";
 import { assertHasViolation, assertNoViolation } from "./helpers";
 import type { OfflineResource } from "@service-edges/policy/offline";
+import { asOfDay } from "@service-edges/contract";
 
 const POLICY = "assignment-required";
 const FIX =
@@ -43,6 +44,15 @@ describe(POLICY, () => {
       mutate(baseline(), "billing-sp", (p) => (p.appRoleAssignmentRequired = false)),
       violation(EXPOSES, "false"),
     ));
+
+  it("excuses a callee in shadow until its last day, and refuses it the day after", async () => {
+    const shadow = mutate(baseline(), "billing-sp", (p) => {
+      p.appRoleAssignmentRequired = false;
+      p.notes = "service-edges-shadow-until=2026-12-31";
+    });
+    await asOfDay("2026-12-31", () => assertNoViolation(shadow, POLICY));
+    await asOfDay("2027-01-01", () => assertHasViolation(shadow, violation(EXPOSES, "false")));
+  });
 
   it("stays quiet while the flag is unknown", () =>
     assertNoViolation(

@@ -6,12 +6,17 @@
  * The engine launches the `pulumi-analyzer-policy` plugin with cwd = the pack directory and args
  * `<engine address> .`; that script resolves `@pulumi/pulumi/cmd/run-policy-pack` from the pack
  * directory and runs it with node, which loads the pack's `main` (dist/index.js, the esbuild
- * bundle). We run the same script the same way, on two copies of the pack:
+ * bundle). We run the same script the same way, on three copies of the pack:
  *
  * - the in-repo `policy/`, on the workspace install (`npm ci` at the root builds dist/);
  * - the published pack: `npm pack` of the policy folder (what `pulumi policy publish` uploads),
  *   unpacked into an empty directory as Pulumi unpacks a required pack (`package/`), and installed
- *   there with `npm install` from the registry alone, nothing from the workspace.
+ *   there with `npm install` from the registry alone, nothing from the workspace;
+ * - the package a user installs (`npm install @service-edges/policy`), run from their repository
+ *   as `pulumi preview --policy-pack node_modules/@service-edges/policy` runs it: the pack
+ *   directory is the installed package, its dependencies the repository's node_modules.
+ *
+ * The tarball and both installs are made once per test run (test/support/packages.ts).
  *
  * The host serves the Analyzer service and prints its port on stdout. It never calls the engine
  * back (run-policy-pack drops the engine address); the engine drives it: ConfigureStack, Configure
@@ -22,7 +27,6 @@ import * as assert from "assert";
 import { ChildProcess, execFile, spawn } from "child_process";
 import * as fs from "fs";
 import { builtinModules } from "module";
-import * as os from "os";
 import * as path from "path";
 import { promisify } from "util";
 import * as grpc from "@grpc/grpc-js";
@@ -33,6 +37,7 @@ import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { OfflineResource, runPolicies } from "@service-edges/policy/offline";
 import { policies } from "@service-edges/policy/policies";
+import { installedPackages } from "../support/packages";
 import {
   BILLING_APP_ID,
   ORDERS_MI_ID,
@@ -299,7 +304,7 @@ function describePackOverGrpc(
         new Empty(),
       );
       assert.strictEqual(info.getName(), "service-edges");
-      assert.strictEqual(info.getVersion(), "0.2.0");
+      assert.strictEqual(info.getVersion(), "0.4.0");
       assert.strictEqual(info.getSupportsconfig(), true);
       const stack = analyzerPb.PolicyType.POLICY_TYPE_STACK;
       const resource = analyzerPb.PolicyType.POLICY_TYPE_RESOURCE;
@@ -323,6 +328,8 @@ function describePackOverGrpc(
           ["integration-subnet-size", "mandatory", stack],
           ["network-edge-has-identity-edge", "advisory", stack],
           ["vnet-rule-source-is-integration-subnet", "advisory", stack],
+          ["shadow-enforcement", "advisory", resource],
+          ["shadow-enforcement-expired", "mandatory", resource],
         ],
       );
       const size = info.getPoliciesList().find((p) => p.getName() === "integration-subnet-size")!;
@@ -519,6 +526,26 @@ function describePackOverGrpc(
             }),
           ),
       ],
+      [
+        "shadow-enforcement",
+        () =>
+          mutate(baseline(), "billing-app", (p) => {
+            // The host runs with the real date: a day far ahead (advisory) or long past.
+            p.tags = { "service-edges-shadow-until": "2999-12-31" };
+            p.siteConfig.appSettings.push({ name: "MESH_ENFORCEMENT", value: "shadow" });
+          }),
+        "billing-app",
+      ],
+      [
+        "shadow-enforcement-expired",
+        () =>
+          mutate(baseline(), "billing-app", (p) => {
+            // The host runs with the real date: a day far ahead (advisory) or long past.
+            p.tags = { "service-edges-shadow-until": "2000-01-01" };
+            p.siteConfig.appSettings.push({ name: "MESH_ENFORCEMENT", value: "shadow" });
+          }),
+        "billing-app",
+      ],
     ];
 
     it("every policy refuses its setup over the protocol exactly as in-process", async () => {
@@ -610,46 +637,24 @@ const BUNDLED_PACKAGES = ["@service-edges/contract", "@service-edges/model"];
 
 describe("the policy pack as published: npm pack, unpacked and installed from the registry alone", function () {
   // npm pack builds the bundle; npm install fetches @pulumi/pulumi's tree (cached after one run).
-  this.timeout(240_000);
-  let tmp: string;
-  let tarball: string;
+  this.timeout(600_000);
   let entries: string[];
   let packDir: string;
   let workspaceManifest: string;
+  let manifestAfterPack: string;
 
   before(async () => {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), "service-edges-policy-pack-"));
-    const out = path.join(tmp, "tarball");
-    const unpacked = path.join(tmp, "unpacked");
-    fs.mkdirSync(out);
-    fs.mkdirSync(unpacked);
-    workspaceManifest = fs.readFileSync(path.join(POLICY_DIR, "package.json"), "utf8");
-
-    // What `pulumi policy publish` does in the pack folder (its prepack builds dist/).
-    await execFileAsync("npm", ["pack", "--loglevel=error", "--pack-destination", out], {
-      cwd: POLICY_DIR,
-      env: childEnv(),
-    });
-    const packed = fs.readdirSync(out);
-    assert.strictEqual(packed.length, 1, `npm pack wrote ${packed.join(", ")}`);
-    tarball = path.join(out, packed[0]);
-    entries = (await execFileAsync("tar", ["-tzf", tarball])).stdout.split("\n").filter(Boolean);
-
-    // What Pulumi does with a required pack: untar, take `package/`, install its dependencies.
-    await execFileAsync("tar", ["-xzf", tarball, "-C", unpacked]);
-    packDir = path.join(unpacked, "package");
-    await execFileAsync(
-      "npm",
-      ["install", "--omit=dev", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error"],
-      { cwd: packDir, env: childEnv() },
-    );
-  });
-
-  after(() => {
-    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+    // What `pulumi policy publish` does in the pack folder (its prepack builds dist/), and what
+    // Pulumi does with a required pack: untar, take `package/`, install its dependencies.
+    const installed = await installedPackages();
+    entries = installed.packed.policy.files.map((f) => `package/${f}`);
+    workspaceManifest = installed.packed.policy.manifestBefore;
+    manifestAfterPack = installed.packed.policy.manifestAfter;
+    packDir = installed.policyPack;
   });
 
   it("packing leaves the workspace manifest as it was", () => {
+    assert.strictEqual(manifestAfterPack, workspaceManifest);
     assert.strictEqual(
       fs.readFileSync(path.join(POLICY_DIR, "package.json"), "utf8"),
       workspaceManifest,
@@ -657,17 +662,22 @@ describe("the policy pack as published: npm pack, unpacked and installed from th
     assert.ok(!fs.existsSync(path.join(POLICY_DIR, "package.json.workspace")));
   });
 
-  it("the tarball holds the built pack and its metadata only: no TypeScript, nothing outside package/", () => {
+  it("the tarball holds the built pack, its declarations and its metadata only: no TypeScript source, nothing outside package/", () => {
     assert.deepStrictEqual([...entries].sort(), [
       "package/PulumiPolicy.yaml",
       "package/README.md",
+      "package/dist/index.d.ts",
       "package/dist/index.js",
+      "package/dist/lib/types.d.ts",
+      "package/dist/lib/types.js",
+      "package/dist/offline.d.ts",
       "package/dist/offline.js",
+      "package/dist/policies.d.ts",
       "package/dist/policies.js",
       "package/package.json",
     ]);
     for (const e of entries) {
-      assert.ok(!e.endsWith(".ts") && !e.endsWith(".mts") && !e.endsWith(".cts"), e);
+      assert.ok(/\.d\.[cm]?ts$/.test(e) || !/\.[cm]?ts$/.test(e), e);
       assert.ok(!path.posix.isAbsolute(e) && !e.split("/").includes(".."), e);
     }
   });
@@ -700,7 +710,7 @@ describe("the policy pack as published: npm pack, unpacked and installed from th
       }
     }
     const published = readManifest(packDir).dependencies ?? {};
-    for (const file of entries.filter((e) => e.endsWith(".js"))) {
+    for (const file of entries.filter((e) => e.endsWith(".js") || e.endsWith(".d.ts"))) {
       const js = fs.readFileSync(path.join(packDir, path.posix.relative("package", file)), "utf8");
       for (const p of importedPackages(js)) {
         assert.ok(p in published, `${file} requires ${p}, not a dependency of the published pack`);
@@ -730,5 +740,33 @@ describe("the policy pack as published: npm pack, unpacked and installed from th
     "the published pack, unpacked and installed",
     () => packDir,
     () => path.join(packDir, "node_modules"),
+  );
+});
+
+describe("the policy pack as a user installs it: npm install @service-edges/policy", function () {
+  this.timeout(600_000);
+  let infra: string;
+
+  before(async () => {
+    infra = (await installedPackages()).infra;
+  });
+
+  it("is a public package whose manifest names its built pack", () => {
+    const pack = path.join(infra, "node_modules", "@service-edges", "policy");
+    const manifest = JSON.parse(fs.readFileSync(path.join(pack, "package.json"), "utf8")) as {
+      private?: boolean;
+      version: string;
+      main: string;
+    };
+    assert.strictEqual(manifest.private, undefined);
+    assert.strictEqual(manifest.version, "0.4.0");
+    assert.ok(fs.existsSync(path.join(pack, "PulumiPolicy.yaml")));
+    assert.ok(fs.existsSync(path.join(pack, manifest.main)), manifest.main);
+  });
+
+  describePackOverGrpc(
+    "node_modules/@service-edges/policy of a user's repository",
+    () => path.join(infra, "node_modules", "@service-edges", "policy"),
+    () => path.join(infra, "node_modules"),
   );
 });

@@ -38,6 +38,8 @@ describe("policy pack: contents", () => {
         ["integration-subnet-size", "mandatory"],
         ["network-edge-has-identity-edge", "advisory"],
         ["vnet-rule-source-is-integration-subnet", "advisory"],
+        ["shadow-enforcement", "advisory"],
+        ["shadow-enforcement-expired", "mandatory"],
       ],
     );
     for (const p of policies) {

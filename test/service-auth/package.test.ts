@@ -1,16 +1,17 @@
 /**
  * The published package, as a consumer outside this repository gets it: `npm pack` (which builds
- * through `prepack`), the tarball's contents, `npm install <tarball>` into an empty project (its
- * dependencies come from the registry or npm's cache; nothing from the workspace), then plain
+ * through `prepack`), the tarball's contents, `npm install <tarball>` into an empty service
+ * project (test/support/packages.ts; its dependencies come from the registry or npm's cache,
+ * nothing from the workspace), then plain
  * `node` (no tsx, no source condition) importing it as ESM and requiring it as CJS, each validating
  * real RS256 tokens against a JWKS served over http, and `tsc` type-checking a consumer of each.
  */
 import assert from "node:assert/strict";
 import { execFile, type ExecFileOptions } from "node:child_process";
 import fs from "node:fs/promises";
-import os from "node:os";
 import path from "node:path";
 import { SignJWT, exportJWK, generateKeyPair, type CryptoKey, type JWTPayload } from "jose";
+import { cleanEnv, installedPackages, workDir } from "../support/packages";
 import { listen, type Listening } from "./support/http";
 
 const PACKAGE_DIR = path.resolve(__dirname, "../../service-auth");
@@ -24,17 +25,6 @@ const KID = "package-test-key";
 interface Run {
   stdout: string;
   stderr: string;
-}
-
-/** The environment without this process's tsx loader, source condition or npm script context. */
-function cleanEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, NODE_OPTIONS: "" };
-  for (const key of Object.keys(env)) {
-    if (/^npm_(package|lifecycle)_|^npm_config_local_prefix$|^INIT_CWD$/i.test(key)) {
-      delete env[key];
-    }
-  }
-  return env;
 }
 
 function run(file: string, args: string[], options: ExecFileOptions = {}): Promise<Run> {
@@ -157,38 +147,19 @@ interface ConsumerReport {
 describe("service-auth: the published package (npm pack, install, plain node)", function () {
   this.timeout(180_000);
 
-  let work: string;
   let consumer: string;
-  let tarball: string;
+  let installedIn: string;
   let packed: string[];
   let jwks: Listening;
   let signingKey: CryptoKey;
   let otherKey: CryptoKey;
 
   before(async function () {
-    this.timeout(180_000);
-    work = await fs.mkdtemp(path.join(os.tmpdir(), "service-auth-package-"));
-
-    await run("npm", ["pack", "--pack-destination", work, "--loglevel", "error"], {
-      cwd: PACKAGE_DIR,
-    });
-    const tgz = (await fs.readdir(work)).filter((f) => f.endsWith(".tgz"));
-    assert.equal(tgz.length, 1, `one tarball expected, got ${tgz.join(", ")}`);
-    tarball = path.join(work, tgz[0]);
-    packed = (await run("tar", ["-tzf", tarball])).stdout
-      .split("\n")
-      .filter(Boolean)
-      .map((f) => f.replace(/^package\//, ""));
-
-    consumer = path.join(work, "consumer");
-    await fs.mkdir(consumer);
-    await fs.writeFile(
-      path.join(consumer, "package.json"),
-      JSON.stringify({ name: "consumer", version: "0.0.0", private: true }, null, 2),
-    );
-    await run("npm", ["install", tarball, "--prefer-offline", "--no-audit", "--no-fund"], {
-      cwd: consumer,
-    });
+    this.timeout(600_000);
+    const installed = await installedPackages();
+    packed = installed.packed.serviceAuth.files;
+    installedIn = installed.service;
+    consumer = workDir(installedIn, "service-auth-consumer");
 
     const pair = await generateKeyPair("RS256");
     signingKey = pair.privateKey;
@@ -203,7 +174,6 @@ describe("service-auth: the published package (npm pack, install, plain node)", 
 
   after(async () => {
     await jwks?.close();
-    if (work) await fs.rm(work, { recursive: true, force: true });
   });
 
   it("packs only the build: ESM and CJS bundles, their declarations, the README", () => {
@@ -228,17 +198,17 @@ describe("service-auth: the published package (npm pack, install, plain node)", 
   });
 
   it("installs alone: its own dependencies, nothing from the repository", async () => {
-    const installed = path.join(consumer, "node_modules", ...NAME.split("/"));
+    const installed = path.join(installedIn, "node_modules", ...NAME.split("/"));
     const stat = await fs.lstat(installed);
     assert.ok(stat.isDirectory() && !stat.isSymbolicLink(), "an installed copy, not a link");
     const manifest = JSON.parse(await fs.readFile(path.join(installed, "package.json"), "utf8"));
     assert.equal(manifest.private, undefined);
     assert.deepEqual(Object.keys(manifest.dependencies).sort(), ["@azure/identity", "jose"]);
     for (const dep of ["jose", "@azure/identity"]) {
-      await fs.access(path.join(consumer, "node_modules", ...dep.split("/"), "package.json"));
+      await fs.access(path.join(installedIn, "node_modules", ...dep.split("/"), "package.json"));
     }
     await assert.rejects(
-      fs.access(path.join(consumer, "node_modules", "@service-edges", "contract")),
+      fs.access(path.join(installedIn, "node_modules", "@service-edges", "contract")),
       "@service-edges/contract must not be installed",
     );
     // The shipped code and types name nothing outside the package.

@@ -53,16 +53,46 @@ export function touchedStacks(
   return result;
 }
 
+/** The touched team stacks in two waves: before the platform, and after it. */
+export interface DeployWaves {
+  first: string[];
+  after: string[];
+}
+
+/**
+ * Splits the touched team stacks by the org review's deploy order (`--org DIR --base B --json`):
+ * the stacks its `beforePlatform` names (they delete what the platform then removes, step 1 of a
+ * retirement) deploy first; every other touched team stack after the platform.
+ */
+export function deployWaves(
+  touched: TouchedStacks,
+  review: { beforePlatform: readonly string[] },
+): DeployWaves {
+  const first = new Set(review.beforePlatform);
+  return {
+    first: touched.teams.filter((s) => first.has(s)),
+    after: touched.teams.filter((s) => !first.has(s)),
+  };
+}
+
 if (require.main === module) {
-  const dir = process.argv[2];
-  if (!dir) {
-    console.error("usage: org-stacks.ts ORG_DIR < changed-files");
+  // org-stacks.ts ORG_DIR < changed-files                      -> TouchedStacks
+  // org-stacks.ts --waves touched.json review.json             -> DeployWaves
+  const [a, b, c] = process.argv.slice(2);
+  if (a === "--waves" && b && c) {
+    const read = (f: string) => JSON.parse(fs.readFileSync(f, "utf8"));
+    console.log(JSON.stringify(deployWaves(read(b), read(c))));
+  } else if (a && !a.startsWith("--")) {
+    const changed = fs
+      .readFileSync(0, "utf8")
+      .split("\n")
+      .map((l) => l.trim())
+      .filter(Boolean);
+    console.log(JSON.stringify(touchedStacks(a, changed)));
+  } else {
+    console.error(
+      "usage: org-stacks.ts ORG_DIR < changed-files | org-stacks.ts --waves TOUCHED REVIEW",
+    );
     process.exit(1);
   }
-  const changed = fs
-    .readFileSync(0, "utf8")
-    .split("\n")
-    .map((l) => l.trim())
-    .filter(Boolean);
-  console.log(JSON.stringify(touchedStacks(dir, changed)));
 }

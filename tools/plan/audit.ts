@@ -35,6 +35,7 @@
 import type { Command } from "commander";
 import { isMeshType, readMesh } from "@service-edges/model";
 import { AuditContext } from "./audit/context";
+import { sitesInMeshSubnetsNotTheirOwner } from "./audit-subnet-owners";
 import { auditIdentity } from "./audit/identity";
 import {
   type AssignmentsFile,
@@ -97,6 +98,7 @@ export function audit(inputs: AuditInputs): AuditReport {
     for (const e of graph.incoming.get(s.name) ?? []) ctx.entry(e.from, s.name).declared = e.roles;
   }
   for (const s of graph.services) auditNetwork(ctx, s);
+  ctx.findings.push(...sitesInMeshSubnetsNotTheirOwner(graph, model.deployed.sites.all.values()));
   auditIdentity(ctx);
   settleNetwork(ctx);
   const order = (f: Finding) =>

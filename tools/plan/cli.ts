@@ -10,7 +10,7 @@ import "./lazy-sdk-deps";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Command, CommanderError } from "commander";
-import { ConfigError, PROJECT, formatIssue } from "@service-edges/contract";
+import { ConfigError, PROJECT, formatIssue, isDay } from "@service-edges/contract";
 import type { OfflineConfig } from "@service-edges/policy/offline";
 import {
   DEFAULT_PROGRAM,
@@ -27,6 +27,7 @@ import {
 import { UnknownServiceError, checkAccess, describeAccess, matchAccess } from "./access";
 import { EXIT_MISMATCH, addAuditCommand } from "./audit";
 import { addUsageCommand } from "./usage/command";
+import { addPruneCommand } from "./prune-expired";
 import { diffPlans, shortUrn } from "./diff";
 import { mockOverrides } from "./mock-file";
 import { readPolicyConfig } from "./policy-config";
@@ -88,6 +89,7 @@ interface PlanFlags {
   teams?: string;
   out?: string;
   platform?: string;
+  now?: string;
 }
 
 /**
@@ -204,10 +206,13 @@ function planInputs(flags: PlanFlags): Omit<PlanOptions, "config"> {
   const program = programOf(flags);
   let policyConfig: OfflineConfig | undefined;
   if (flags.policyConfig) policyConfig = readPolicyConfig(cliPath(flags.policyConfig));
+  if (flags.now !== undefined && !isDay(flags.now))
+    throw new UsageError(`--now ${flags.now}: give a date as YYYY-MM-DD, e.g. 2026-12-06`);
   return {
     program,
     mocks: mockOverrides(flags.mocks, flags.stackOutputs ?? []),
     ...(policyConfig ? { policyConfig } : {}),
+    ...(flags.now !== undefined ? { now: flags.now } : {}),
   };
 }
 
@@ -361,6 +366,11 @@ async function orgCommand(
         `--org plans every stack file in its directory; ${flagName(new Command(), f)} does not apply`,
       );
   }
+  // The org's team stacks plan in worker threads, which do not share the planner's day.
+  if (flags.now !== undefined)
+    throw new UsageError(
+      "--now does not apply to --org yet: plan each stack with --stack or --config",
+    );
   const jobs = jobsOf(flags);
   const baseDir = flags.diff ?? flags.base;
   if (baseDir) {
@@ -406,6 +416,9 @@ async function plan(
     if (!graph) throw new UsageError("--mermaid needs a service-edges graph in the stack config");
     out(mermaid(graph));
   } else out(graph ? humanPlan(graph, result, file) : programPlan(result, file));
+  for (const w of result.warnings ?? []) err(`warning: ${w}`);
+  // A plan of nothing fails the gate: exit 0 would pass a program the plan never saw build.
+  if (result.resources.length === 0) return EXIT.invalid;
   return result.violations.some((v) => v.enforcementLevel === "mandatory")
     ? EXIT.violation
     : EXIT.ok;
@@ -504,6 +517,10 @@ export async function main(
     .option("--format <format>", "review output: text (default) or markdown (a PR comment)")
     .option("--org <dir>", "plan every Pulumi.<stack>.yaml in DIR: one platform stack, team stacks")
     .option("--jobs <n>", "--org: worker processes planning team stacks (default: one per core)")
+    .option(
+      "--now <date>",
+      "plan and review as of this day, YYYY-MM-DD (expiring edges, shadow deadlines in the pack; default today, UTC)",
+    )
     .enablePositionalOptions()
     .exitOverride()
     .configureOutput({ writeOut: (s) => out(s.trimEnd()), writeErr: (s) => err(s.trimEnd()) });
@@ -605,6 +622,13 @@ export async function main(
     });
   // `usage --logs DIR`: the graph against exported Log Analytics rows; exit 4 on a hole.
   addUsageCommand(program, queryPlan, out, err, (c) => (code = c));
+  // `prune-expired`: the edges past their expires day, removed from the stack file with --write.
+  addPruneCommand(
+    program,
+    (flags) => configFrom(flags).file,
+    out,
+    (c) => (code = c),
+  );
   // `audit --state FILE`: the deployed mesh against the graph; exit 4 when they differ.
   addAuditCommand(program, configFrom, out, (c) => (code = c));
   try {

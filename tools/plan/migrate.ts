@@ -258,6 +258,10 @@ function destinationOf(
     case TYPES.guardrails:
     case RESOURCE_TYPES.resourceGroup:
       return platform;
+    // The first deployer's keeper (components/entra-owners.ts): the platform keeps the single
+    // stack's; each team stack records its own first deployer.
+    case RESOURCE_TYPES.randomUuid:
+      return local === "first-deployer" ? platform : undefined;
     default:
       return undefined;
   }
@@ -334,10 +338,11 @@ export async function planMigration(
     const base: PlanResult = { ...head, resources: moved.state, violations: [] };
     const review = reviewPlans(base, head);
     const now = new Map(head.resources.map((r) => [r.urn, r]));
-    // A component or a read (a StackReference) changes nothing in Azure or Entra.
+    // A component, a read (a StackReference) or a random value (kept in state only, like a team
+    // stack's new first-deployer keeper) changes nothing in Azure or Entra.
     const cloud = (urn: string) => {
       const r = now.get(urn);
-      return !r || (r.id !== null && !r.read);
+      return !r || (r.id !== null && !r.read && !r.type.startsWith("random:"));
     };
     const ofOp = (op: string) => review.resources.filter((r) => r.op === op && cloud(r.urn));
     for (const r of review.resources) {

@@ -53,6 +53,18 @@ export interface RegisteredResource {
   propertyDependencies: Record<string, string[]>;
   /** The aliases the program gave it, as the SDK sent them. */
   aliases?: AliasSpec[];
+  /** The properties whose changes the engine ignores once it exists (`ignoreChanges`). */
+  ignoreChanges?: string[];
+}
+
+/** Inputs with each ignored top-level property set back to its value in state, as the engine does. */
+function keepIgnored(inputs: Props, state: Props, ignored: readonly string[]): Props {
+  const out = { ...inputs };
+  for (const path of ignored) {
+    const key = path.split(/[.[]/)[0];
+    if (key in state) out[key] = state[key];
+  }
+  return out;
 }
 
 /** A resource in a stack's state: what a deployment would start from. */
@@ -267,11 +279,15 @@ export class RecordingMonitor extends MockMonitor {
       const name = req.getName();
       const parent = req.getParent() || undefined;
       const urn = urnFor(this.ctx.stack, this.project ?? pulumi.getProject(), parent, type, name);
-      const inputs = deserializeProperties(req.getObject() as structproto.Struct) as Props;
+      let inputs = deserializeProperties(req.getObject() as structproto.Struct) as Props;
       const custom = req.getCustom();
       const list = req.getAliasesList();
       const aliases = list.length > 0 ? list.map(aliasOf) : undefined;
       const old = this.existing?.claim({ urn, type, name, parent, aliases });
+      const ignoreChanges = req.getIgnorechangesList();
+      // `ignoreChanges`: the engine diffs (and keeps) the old value of an ignored property of a
+      // resource it already has, whatever the program passes now.
+      if (old && ignoreChanges.length > 0) inputs = keepIgnored(inputs, old.outputs, ignoreChanges);
       const computed =
         custom && old
           ? { id: old.id ?? "", state: { ...old.outputs, ...inputs, id: old.id ?? "" } }
@@ -301,6 +317,7 @@ export class RecordingMonitor extends MockMonitor {
         dependencies: [...new Set(req.getDependenciesList())],
         propertyDependencies,
         ...(aliases ? { aliases } : {}),
+        ...(ignoreChanges.length > 0 ? { ignoreChanges } : {}),
       });
       const response = new resproto.RegisterResourceResponse();
       response.setUrn(urn);

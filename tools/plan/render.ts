@@ -12,6 +12,7 @@ import {
 } from "@service-edges/contract";
 import { type AccessChange, type Review, reviewMarkdown, reviewSummary } from "./review";
 import type { PlanResult } from "./run";
+import { operationsText } from "./operations-render";
 
 function table(head: string[]): Table.Table {
   return new Table({
@@ -202,6 +203,7 @@ export function humanPlan(graph: ServiceGraph, plan: PlanResult, file: string): 
     "Edges",
     edgesTable(graph, plan),
     "",
+    ...[operationsText(plan)].filter(Boolean),
     violationsText(plan),
     "",
     "Totals",

@@ -15,8 +15,16 @@ import { RESOURCE_TYPES as R } from "@service-edges/contract";
 import { namedPairs, reach } from "@service-edges/model";
 import { meshOfPlan } from "./access";
 import { adopt } from "./adoption";
+import { changeLines } from "./change-text";
 import { type InputChange, inputChanges, shortUrn } from "./diff";
 import type { PlanResource, PlanResult, PlanViolation } from "./run";
+
+import {
+  type EnforcementChange,
+  enforcementChanges,
+  enforcementLine,
+  enforcementSummary,
+} from "./enforcement-review";
 
 export type Op = "create" | "update" | "replace" | "delete";
 export type StepOp = "create" | "update" | "create-replacement" | "delete-replaced" | "delete";
@@ -44,6 +52,8 @@ export interface Review {
   steps: { urn: string; op: StepOp }[];
   blocking: { urn: string; message: string }[];
   violations: PlanViolation[];
+  /** Callees leaving or entering shadow (enforcement-review.ts). */
+  enforcement: EnforcementChange[];
 }
 
 /** What forces a replacement, per type, as the providers decide it (see the file's sources). */
@@ -294,6 +304,7 @@ export function reviewPlans(base: PlanResult, head: PlanResult): Review {
     steps,
     blocking: blockingOf(base, head, adopted, opOf, steps),
     violations: head.violations,
+    enforcement: enforcementChanges(base, head),
   };
 }
 
@@ -522,11 +533,6 @@ function blockingOf(
   return blocking;
 }
 
-const value = (v: unknown) => {
-  const text = shown(v);
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
-};
-
 /** One line that cannot be misread: replacements and deletes first, and loud. */
 export function reviewSummary(r: Review): string {
   const count = (op: Op) => r.resources.filter((x) => x.op === op).length;
@@ -536,7 +542,8 @@ export function reviewSummary(r: Review): string {
     `${count("create")} to create`,
     `${count("update")} to update`,
   ].filter(Boolean);
-  return `${parts.join(", ")}${r.blocking.length ? ` · BLOCKED (${r.blocking.length})` : ""}`;
+  const loud = enforcementSummary(r.enforcement ?? []);
+  return `${parts.join(", ")}${r.blocking.length ? ` · BLOCKED (${r.blocking.length})` : ""}${loud ? ` · ${loud}` : ""}`;
 }
 
 function accessLine(a: AccessChange): string {
@@ -560,6 +567,12 @@ export function reviewText(r: Review): string {
     for (const b of r.blocking) out.push(`  ! ${shortUrn(b.urn)}`, `    ${b.message}`);
     out.push("");
   }
+  if (r.enforcement?.length) {
+    out.push("Enforcement:");
+    for (const c of r.enforcement)
+      out.push(`  ${c.change === "on" || c.change === "off" ? "!" : "-"} ${enforcementLine(c)}`);
+    out.push("");
+  }
   out.push(`Access changes:${r.access.length ? "" : " none"}`);
   for (const a of r.access) out.push(`  - ${accessLine(a)}`);
   out.push("");
@@ -573,8 +586,7 @@ export function reviewText(r: Review): string {
     for (const x of rs) {
       out.push(`  ${mark[op]} ${shortUrn(x.urn)}`);
       for (const why of x.replaceReasons) out.push(`      replaced because ${why}`);
-      for (const c of x.changes)
-        out.push(`      ${c.path}: ${value(c.before)} -> ${value(c.after)}`);
+      for (const c of x.changes) for (const line of changeLines(c)) out.push(`      ${line}`);
       for (const risk of x.risks) out.push(`      WARNING: ${risk}`);
     }
     out.push("");
@@ -594,6 +606,12 @@ export function reviewMarkdown(r: Review): string {
   if (r.blocking.length) {
     out.push("> [!CAUTION]", "> **Blocking: Azure will refuse this deployment as ordered.**");
     for (const b of r.blocking) out.push(`> - \`${shortUrn(b.urn)}\`: ${b.message}`);
+    out.push("");
+  }
+  const loud = (r.enforcement ?? []).filter((c) => c.change === "on" || c.change === "off");
+  if (loud.length) {
+    out.push("> [!WARNING]");
+    for (const c of loud) out.push(`> **${enforcementLine(c)}**`);
     out.push("");
   }
   const destructive = r.resources.filter((x) => x.op === "replace" || x.op === "delete");

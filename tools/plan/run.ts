@@ -11,6 +11,7 @@ import {
   RESOURCE_TYPES,
   type ServiceGraph,
   TYPES,
+  asOfDay,
   buildPlatformGraph,
   buildServiceGraph,
   buildTeamGraph,
@@ -25,6 +26,7 @@ import { type OfflineConfig, runPolicies } from "@service-edges/policy/offline";
 import type { AliasSpec } from "./adoption";
 import { configIssues } from "./config-check";
 import { mockContext } from "./mock-outputs";
+import { refuseOversizedPolicyRequests } from "./policy-request-size";
 import {
   type ExistingResource,
   ExistingState,
@@ -32,6 +34,8 @@ import {
   RecordingMonitor,
   type RegisteredResource,
 } from "./recording-monitor";
+import { ProgramActivity } from "./settle";
+import { trackUndefinedOutputs } from "./undefined-outputs";
 import { type StackConfig, findProject, missingConfigError, runtimeConfig } from "./stack-config";
 
 /** The name this project's program gives its mesh (index.ts). */
@@ -53,6 +57,8 @@ export interface PlanResource {
   aliases?: AliasSpec[];
   /** Read, not created (`Resource.get`, `StackReference`): the engine's `read` step. */
   read?: true;
+  /** Properties the engine keeps as they are in state once the resource exists. */
+  ignoreChanges?: string[];
 }
 
 export interface PlanViolation {
@@ -72,6 +78,9 @@ export interface PlanService {
   roles: string[];
   /** Who may reach it from outside the mesh: `none`, `public`, or its ranges and service tags. */
   ingress: string;
+  /** `shadow`: admits everyone and records what enforcement would refuse (until shadowUntil). */
+  enforcement: "enforced" | "shadow";
+  shadowUntil?: string;
   /**
    * In a team stack, a caller of another team's (its edges are here; its plan and app are in its
    * own team's stack): that team. Its SKU and ingress are its team's, not known here.
@@ -95,14 +104,37 @@ export interface PlanEdge {
   urns: { assignments: string[] };
 }
 
+/** An edge with an `expires` day: past it (expired, granting nothing) or within 14 days of it. */
+export interface PlanDatedEdge {
+  from: string;
+  to: string;
+  roles: string[];
+  expires: string;
+  /** Days from the plan's day to `expires`: 0 on its last day, negative once past. */
+  daysLeft: number;
+}
+
 export interface PlanResult {
   stack: string;
   services: PlanService[];
   edges: PlanEdge[];
+  /** Edges in config past their `expires`: no access rule, no app role assignment. */
+  expiredEdges?: PlanDatedEdge[];
+  /** Edges within 14 days of their `expires` (still granting). */
+  expiringEdges?: PlanDatedEdge[];
   resources: PlanResource[];
   violations: PlanViolation[];
   outputs: Record<string, unknown>;
+  /** What the plan could not vouch for (a program that registered nothing); absent when none. */
+  warnings?: string[];
 }
+
+/**
+ * A program that registers nothing: `pulumi up` would create nothing and delete whatever the stack
+ * holds, and a gate that passes such a plan has judged nothing.
+ */
+export const NOTHING_REGISTERED =
+  "the program registered no resources: nothing was planned or judged by the policy pack, and `pulumi up` with it would delete everything the stack holds. Check that the entry point builds its resources (a function it defines must be called, or exported for the engine to call).";
 
 /** The plan of a stack with nothing in it (a new stack's base, a deleted stack's head). */
 export function emptyPlan(stack: string): PlanResult {
@@ -128,6 +160,11 @@ export interface PlanOptions {
   mockScope?: string;
   /** The stack's state: resources the program takes over keep their ids and outputs. */
   state?: readonly ExistingResource[];
+  /**
+   * The day to plan as of (`--now`, YYYY-MM-DD): the program's expiring edges and the pack's
+   * shadow deadlines read it (contract dates.ts); default today.
+   */
+  now?: string;
 }
 
 /** Whether a program is this project's (its own index.ts, or a program beside it). */
@@ -197,6 +234,7 @@ export function configInput(config: StackConfig): TeamConfigInput {
     network: ns("network"),
     services: ns("services"),
     edges: ns("edges"),
+    observability: ns("observability"),
     platform: ns("platform"),
     team: ns("team"),
   };
@@ -205,12 +243,6 @@ export function configInput(config: StackConfig): TeamConfigInput {
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { getStore } = require("@pulumi/pulumi/runtime/state") as {
   getStore: () => { supportsAliasSpecs: boolean };
-};
-
-/** The runtime's own "every RPC has finished" wait (internal to the SDK, not in its typings). */
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { waitForRPCs } = require("@pulumi/pulumi/runtime/settings") as {
-  waitForRPCs: () => Promise<void>;
 };
 
 /** An exported value, resolved; rejects when it failed (an apply would just never run). */
@@ -249,6 +281,12 @@ export async function runPlan(options: PlanOptions): Promise<PlanResult> {
 export async function planStack(
   options: PlanOptions,
 ): Promise<{ plan: PlanResult; graph?: ServiceGraph }> {
+  return asOfDay(options.now, () => planStackToday(options));
+}
+
+async function planStackToday(
+  options: PlanOptions,
+): Promise<{ plan: PlanResult; graph?: ServiceGraph }> {
   const program = path.resolve(options.program ?? DEFAULT_PROGRAM);
   const isDefault = program === DEFAULT_PROGRAM;
   const ours = isOurProgram(program);
@@ -285,24 +323,41 @@ export async function planStack(
     options.config.secretKeys ?? [],
   );
 
+  // A callback that fails on an output the mocks left undefined is said as the --mocks entry.
+  const untrack = trackUndefinedOutputs({
+    report: (e) => monitor.missing.push(e),
+    urnOf: (type, name) => {
+      const found = monitor.registered.filter((r) => r.type === type && r.name === name);
+      return found.length === 1 ? found[0].urn : undefined;
+    },
+  });
   const errorsBefore = runtimeState.getStore().logErrorCount ?? 0;
   const outputs: Record<string, unknown> = {};
+  // Whatever the program starts and does not await (an async main() it only calls) still
+  // registers; the engine waits for it, and so does the plan.
+  const activity = new ProgramActivity();
   try {
     delete require.cache[program];
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    let exported = require(program) as unknown;
+    let exported = activity.run(() => require(program) as unknown);
     // A program may export its outputs, or a function the engine awaits for them.
-    if (typeof exported === "function") exported = await (exported as () => unknown)();
+    if (typeof exported === "function") {
+      const main = exported as () => unknown;
+      exported = await activity.run(main);
+    }
     lastExports = (exported ?? {}) as Record<string, unknown>;
     for (const [k, v] of Object.entries((exported ?? {}) as Record<string, unknown>)) {
       if (k === "__esModule" || typeof v === "function") continue;
       outputs[k] = await resolve(v);
     }
-    await waitForRPCs();
+    await activity.settled();
   } catch (e) {
     // What the mocks could not answer explains the failure better than the SDK's wrapping.
     if (monitor.missing.length > 0) throw monitor.missing[0];
     throw missingConfigError(e, options.config) ?? e;
+  } finally {
+    activity.stop();
+    untrack();
   }
   if (monitor.missing.length > 0) throw monitor.missing[0];
   // The SDK logs some failures (a resource whose inputs failed) instead of throwing them.
@@ -324,7 +379,10 @@ export async function planStack(
     dependencies: r.dependencies,
     ...(r.aliases ? { aliases: r.aliases } : {}),
     ...(r.read ? { read: true as const } : {}),
+    ...(r.ignoreChanges ? { ignoreChanges: r.ignoreChanges } : {}),
   }));
+  // Mocks take a policy of any size; Azure refuses a request body over 1 MiB.
+  refuseOversizedPolicyRequests(resources.filter((r) => !r.read));
   // The same policy pack `pulumi preview --policy-pack policy` runs, on what would be deployed.
   const violations = await runPolicies(
     monitor.registered
@@ -367,6 +425,8 @@ export async function planStack(
         identity: s.identity,
         roles: s.roles,
         ingress: team ? "-" : describeIngress(s.ingress),
+        enforcement: s.enforcement,
+        ...(s.shadowUntil ? { shadowUntil: s.shadowUntil } : {}),
         urns: {
           plan: known(u.service("host", R.plan, s.name)),
           subnet: s.subnet ? known(u.vnet(s.vnet)) : null,
@@ -387,6 +447,8 @@ export async function planStack(
           .filter((x): x is string => x !== null),
       },
     })),
+    ...(graph?.expiredEdges.length ? { expiredEdges: graph.expiredEdges } : {}),
+    ...(graph?.expiringEdges.length ? { expiringEdges: graph.expiringEdges } : {}),
     resources,
     violations: violations.map((v) => ({
       policy: v.policy,
@@ -395,6 +457,7 @@ export async function planStack(
       message: v.message,
     })),
     outputs,
+    ...(resources.length === 0 ? { warnings: [NOTHING_REGISTERED] } : {}),
   };
   return { plan, graph };
 }

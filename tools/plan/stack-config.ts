@@ -119,10 +119,25 @@ function readYaml(file: string, what: string): unknown {
   try {
     return parse(text);
   } catch (err) {
-    throw new UsageError(
-      `the ${what} ${file} is not valid YAML: ${(err as Error).message.split("\n")[0]}`,
-    );
+    throw new UsageError(yamlErrorMessage(file, what, err));
   }
+}
+
+/**
+ * A YAML syntax error as one clean line: the file, where (the parser's `linePos`, 1-based), and
+ * the parser's own words without the position and source excerpt it appends ("... at line 4,
+ * column 3:" followed by the offending lines).
+ */
+export function yamlErrorMessage(file: string, what: string, err: unknown): string {
+  const e = err as { message?: unknown; linePos?: { line: number; col: number }[] };
+  const message = String(e.message ?? err)
+    .split("\n")[0]
+    .replace(/ at line \d+, column \d+:?$/, "")
+    .replace(/:$/, "")
+    .trim();
+  const at = e.linePos?.[0];
+  const where = at ? ` (line ${at.line}, column ${at.col})` : "";
+  return `the ${what} ${file} is not valid YAML${where}: ${message}`;
 }
 
 /**

@@ -33,6 +33,11 @@ export const AppSettingNames = {
    * edge this service may call. `scope` is `<identifier URI>/.default` (client credentials).
    */
   callees: "MESH_CALLEES",
+  /**
+   * Callee in shadow only (`enforcement: shadow`): `shadow` puts the token library in report-only
+   * mode (every request let through, each refusal it would have made logged); absent: enforce.
+   */
+  enforcement: "MESH_ENFORCEMENT",
 } as const;
 
 /** One allowed caller of a callee, as carried in `MESH_ALLOWED_CALLERS`. */

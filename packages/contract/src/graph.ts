@@ -33,6 +33,16 @@ import {
 import { acceptedSkuNames, refusedSkuReason, type SkuFacts, skuFacts } from "./skus";
 import { type Ingress, NO_INGRESS, ingressRuleCount, parseIngress } from "./ingress";
 import { instancesFitting, subnetPrefixFor } from "./sizing";
+import { today } from "./dates";
+import {
+  type DatedEdge,
+  type Enforcement,
+  type Observability,
+  checkEnforcement,
+  checkExpires,
+  checkObservability,
+  splitByExpiry,
+} from "./operations";
 
 /** A service's language stack, as App Service spells it on Linux. */
 export interface Runtime {
@@ -156,6 +166,13 @@ export interface ServiceNode {
    * WEBSITE_RUN_FROM_PACKAGE=1), or `none` (nothing written: settings set by hand are lost).
    */
   deploy: DeployMode;
+  /**
+   * `shadow`: admits everyone on both layers and records what enforcement would refuse, until
+   * `shadowUntil` (operations.ts); `enforced` by default.
+   */
+  enforcement: Enforcement;
+  /** With enforcement shadow: its last day (YYYY-MM-DD). */
+  shadowUntil?: string;
   /** Services with an edge to this one, sorted. */
   callers: string[];
   /** Services this one has an edge to, sorted. */
@@ -173,6 +190,8 @@ export interface Edge {
   to: string;
   /** Sorted, distinct. */
   roles: string[];
+  /** Its last day (YYYY-MM-DD), if it expires. */
+  expires?: string;
 }
 
 /** A virtual network of the mesh: "" for the first (`<prefix>-vnet`), else its name. */
@@ -213,6 +232,14 @@ export interface ServiceGraph {
   retired: RetiredService[];
   /** Sorted by caller, then callee. */
   edges: Edge[];
+  /** Edges past their `expires`: in config, granting nothing. Sorted like `edges`. */
+  expiredEdges: DatedEdge[];
+  /** Edges within EXPIRY_WARNING_DAYS of their `expires` (still granting). */
+  expiringEdges: DatedEdge[];
+  /** The day the graph was built as of (dates.ts `today()`). */
+  asOf: string;
+  /** Where every mesh site's logs go, and the mesh's queries and alerts live (unset: nowhere). */
+  observability?: Observability;
   byName: ReadonlyMap<string, ServiceNode>;
   /** Edges into each service, and out of each service (so per-service work stays linear). */
   incoming: ReadonlyMap<string, readonly Edge[]>;
@@ -229,6 +256,7 @@ export interface StackConfigInput {
   network?: unknown;
   services?: unknown;
   edges?: unknown;
+  observability?: unknown;
 }
 
 export function isCaller(s: ServiceNode): boolean {
@@ -739,6 +767,7 @@ function parseEdges(
       return;
     }
     edgeAt.set(key, i);
+    if (e.expires !== undefined && !checkExpires(at, e.expires, add)) return;
     const callee = raw.get(e.to);
     if (!callee) return; // its own errors are reported above
     const declaredRoles = new Set(callee.roles);
@@ -759,7 +788,12 @@ function parseEdges(
         );
       }
     });
-    edges.push({ from: e.from, to: e.to, roles: [...seen].sort() });
+    edges.push({
+      from: e.from,
+      to: e.to,
+      roles: [...seen].sort(),
+      ...(e.expires !== undefined ? { expires: e.expires } : {}),
+    });
   });
 
   return edges;
@@ -958,6 +992,7 @@ export function buildServiceGraph(
     add: (segs, message, fix) => issues.push({ path: keyPath(segs), message, fix }),
     push: (issue) => issues.push(issue),
   };
+  const asOf = today();
   const location = checkLocation(input, ctx);
   const namePrefix = checkNamePrefix(input, ctx);
   const guardrails = checkGuardrails(input, ctx);
@@ -971,14 +1006,24 @@ export function buildServiceGraph(
   const skus = new Map<string, SkuFacts>();
   const runtimes = new Map<string, Runtime>();
   const ingresses = new Map<string, Ingress>();
+  const modes = new Map<string, ReturnType<typeof checkEnforcement>>();
   for (const [name, s] of raw) {
     const { sku, runtime, ingress } = checkService(name, s, ctx);
+    modes.set(name, checkEnforcement(name, s, asOf, ctx.add));
     if (sku) skus.set(name, sku);
     if (runtime) runtimes.set(name, runtime);
     ingresses.set(name, ingress);
   }
-  const edges = parseEdges(input, declaredServices, declared, ctx);
-  checkRetiredEdges(input, retiredNames, edges, ctx);
+  const parsedEdges = parseEdges(input, declaredServices, declared, ctx);
+  checkRetiredEdges(input, retiredNames, parsedEdges, ctx);
+  const observability = checkObservability(input.observability, ctx.add);
+  // An edge past its last day grants nothing: it is not an edge of the graph (no access rule, no
+  // app role assignment, no MESH_* entry), only listed as expired.
+  const {
+    live: edges,
+    expired: expiredEdges,
+    expiring: expiringEdges,
+  } = splitByExpiry(parsedEdges, asOf);
   const callersOf = new Map<string, string[]>();
   const calleesOf = new Map<string, string[]>();
   for (const e of edges) {
@@ -1016,6 +1061,7 @@ export function buildServiceGraph(
       appSettings: { ...s.appSettings },
       ingress: ingresses.get(name)!,
       deploy: s.deploy ?? defaultDeployMode(s.kind, skus.get(name)!),
+      ...modes.get(name)!,
       callers: [...(callersOf.get(name) ?? [])].sort(),
       callees: [...(calleesOf.get(name) ?? [])].sort(),
     }))
@@ -1036,10 +1082,18 @@ export function buildServiceGraph(
     services,
     retired,
     edges,
+    expiredEdges: expiredEdges.sort(byEnds),
+    expiringEdges: expiringEdges.sort(byEnds),
+    asOf,
+    ...(observability ? { observability } : {}),
     byName: new Map(services.map((s) => [s.name, s])),
     incoming: groupEdges(edges, (e) => e.to),
     outgoing: groupEdges(edges, (e) => e.from),
   };
+}
+
+function byEnds(a: { from: string; to: string }, b: { from: string; to: string }): number {
+  return a.from < b.from ? -1 : a.from > b.from ? 1 : a.to < b.to ? -1 : a.to > b.to ? 1 : 0;
 }
 
 function groupEdges(edges: readonly Edge[], key: (e: Edge) => string): Map<string, Edge[]> {

@@ -9,3 +9,6 @@ export * from "./skus";
 export * from "./tokens";
 export * from "./ingress";
 export * from "./org";
+export * from "./dates";
+export * from "./operations";
+export * from "./shadow";

@@ -60,6 +60,13 @@ export const serviceSchema = z.strictObject({
    * step 2 removes the entry, which frees the subnet. No edge may name a retired service.
    */
   retired: flag.default(false),
+  /**
+   * Shadow enforcement (a callee entering the mesh): `shadow` admits everyone on both layers and
+   * records what enforcement would refuse; needs `shadowUntil`. Default `enforced`.
+   */
+  enforcement: z.enum(["enforced", "shadow"]).default("enforced"),
+  /** With enforcement: shadow, the last day (YYYY-MM-DD, UTC) of shadow; graph.ts checks it. */
+  shadowUntil: z.string({ error: "expected a day such as 2026-12-31" }).optional(),
   /** A platform stack's registry only (contract org.ts): the team whose stack deploys it. */
   team: z.string().optional(),
   /**
@@ -78,6 +85,16 @@ export const edgeSchema = z.strictObject({
   from: z.string(),
   to: z.string(),
   roles: z.array(z.string()).min(1),
+  /** The last day (YYYY-MM-DD, UTC) the edge grants anything; graph.ts checks and applies it. */
+  expires: z.string({ error: "expected a day such as 2026-12-31" }).optional(),
+});
+
+/**
+ * `service-edges:observability`: where every mesh site's access-restriction and HTTP logs go, and
+ * where the saved queries and alert rules read them.
+ */
+export const observabilitySchema = z.strictObject({
+  workspaceId: z.string(),
 });
 
 /**
@@ -112,6 +129,9 @@ export type RawEdge = z.infer<typeof edgeSchema>;
 export const FIELD_FIXES: Readonly<Record<string, string>> = {
   ingress: "write ingress: public, or a list such as [AzureFrontDoor.Backend, 203.0.113.0/24]",
   secretRotation: "write a text label such as 2026-11; changing it issues a new client secret",
+  shadowUntil:
+    "write the last day of shadow as YYYY-MM-DD (quoted in YAML is fine), e.g. 2026-12-31",
+  expires: "write the edge's last day as YYYY-MM-DD, e.g. 2026-12-31",
 };
 
 /** Keys a service may hold, for "unknown key" fixes. */

@@ -21,6 +21,7 @@ import {
   edgeSchema,
   guardrailsSchema,
   networkSchema,
+  observabilitySchema,
   ownersSchema,
   serviceSchema,
 } from "./schema";
@@ -100,6 +101,10 @@ const SERVICE_HELP: Record<ServiceField, string> = {
     "Who may reach it from outside the mesh. Default none: every site denies inbound but for its callers' subnets. public: an internet-facing front door. Or a list of IPv4 ranges (at most a /8 each) and service tags, e.g. [AzureFrontDoor.Backend, 203.0.113.0/24].",
   frontDoorId:
     "With AzureFrontDoor.Backend in ingress: the Front Door profile's id (a GUID); its rule then also requires the X-Azure-FDID header, so only your Front Door gets in.",
+  enforcement:
+    "Callee only: enforced (default) or shadow. In shadow the callee admits what it admits today plus everything else, and records what enforcement would refuse: its access restrictions let unmatched traffic through (the callers' Allow rules kept, so its AppServiceIPSecAuditLogs name the callers), its service principal stops requiring assignment (no AADSTS501051), and MESH_ENFORCEMENT=shadow puts the token library in report-only mode. Needs shadowUntil.",
+  shadowUntil:
+    "With enforcement: shadow, the last day of shadow (YYYY-MM-DD, UTC): the policy pack reports the callee as advisory until then and as mandatory after.",
   appSettings:
     "The team's own app settings, name to value (values become text). Not MESH_*, AZURE_CLIENT_ID or Functions host settings: the program writes those. Secrets as Key Vault references: @Microsoft.KeyVault(SecretUri=...).",
 };
@@ -109,6 +114,8 @@ const EDGE_HELP: Record<EdgeField, string> = {
   to: "The callee: a declared service that exposes roles.",
   roles:
     "A non-empty subset of the callee's roles: the caller's identity is assigned each on the callee's application.",
+  expires:
+    "Optional last day (YYYY-MM-DD, UTC) the edge grants anything. After it the edge grants nothing (no access rule, no app role assignment) and the plan lists it as expired; within 14 days the plan warns. npm run plan -- prune-expired removes expired edges from the stack file.",
 };
 
 const NETWORK_HELP: Record<NetworkField, string> = {
@@ -279,6 +286,12 @@ export function stackSchema(): JsonSchema {
         ...emit(z.string().regex(TEAM_NAME)),
       },
       [own("network")]: { $ref: "#/definitions/network" },
+      [own("observability")]: {
+        title: own("observability"),
+        description:
+          "Where refusals and usage are recorded: workspaceId, the ARM id of a Log Analytics workspace. Every mesh site then sends AppServiceIPSecAuditLogs and AppServiceHTTPLogs there (a diagnostic setting), and the program saves the mesh's queries in the workspace and alerts on refused declared edges and on undeclared callers of shadow callees.",
+        ...emit(observabilitySchema),
+      },
       [own("services")]: {
         title: own("services"),
         description: `The services, by name (1-${SERVICE_NAME_MAX} lowercase letters, digits or hyphens, starting with a letter, not ending with a hyphen).`,

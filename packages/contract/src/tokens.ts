@@ -20,6 +20,7 @@ export const TYPES = {
   callee: `${PACKAGE}:mesh:CalleeApplication`,
   host: `${PACKAGE}:mesh:ServiceHost`,
   guardrails: `${PACKAGE}:mesh:MeshGuardrails`,
+  observability: `${PACKAGE}:mesh:MeshObservability`,
   /** One mesh across many stacks: the platform stack's component, and a team stack's. */
   platform: `${PACKAGE}:index:MeshPlatform`,
   team: `${PACKAGE}:index:MeshTeam`,
@@ -57,6 +58,9 @@ export const RESOURCE_TYPES = {
     "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential",
   applicationPassword: "azuread:index/applicationPassword:ApplicationPassword",
   randomUuid: "random:index/randomUuid:RandomUuid",
+  diagnosticSetting: "azure-native:monitor:DiagnosticSetting",
+  savedSearch: "azure-native:operationalinsights:SavedSearch",
+  scheduledQueryRule: "azure-native:monitor:ScheduledQueryRule",
   /** A caller's disconnect step (components/service-host.ts): runs only on delete. */
   command: "command:local:Command",
 } as const;

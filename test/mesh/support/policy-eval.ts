@@ -15,7 +15,8 @@
  *   element does ("evaluated individually with logical and");
  * - `count` over a `[*]` alias with a `where` evaluated per element;
  * - template expressions `[...]` with `parameters()`, `field()`, `concat()`, `coalesce()`,
- *   `first()`, `last()`, `split()`, `toLower()`, and inside a field count's `where`, `current()`
+ *   `first()`, `last()`, `skip()` (past the end: empty, never an error; MS Learn, "String functions
+ *   for ARM templates", skip), `split()`, `toLower()`, and inside a field count's `where`, `current()`
  *   of the counted alias or of a property of its member (the current function, field count
  *   usage); a function that fails makes the evaluation fail, which is an implicit deny;
  * - mode `Indexed` evaluates only resource types that support tags and location (MS Learn, "Azure
@@ -291,6 +292,13 @@ function call(ctx: Context, name: string, args: unknown[]): unknown {
         throw new EvaluationError(`current('${alias}') is not the counted alias or its member`);
       const v = fieldValue(ctx, alias);
       return v.one ?? null;
+    }
+    case "skip": {
+      const [v, n] = args;
+      if (typeof n !== "number")
+        throw new EvaluationError(`skip() needs a count, got ${String(n)}`);
+      if (typeof v === "string" || Array.isArray(v)) return v.slice(Math.max(0, n));
+      throw new EvaluationError(`skip() needs a string or array, got ${String(v)}`);
     }
     case "split":
       return str(args[0], "split").split(str(args[1], "split"));

@@ -1,10 +1,12 @@
 /**
  * A program that needs what a preview gets from Azure and from other stacks: storage account
  * keys (an invoke), a generated password, a StackReference's outputs, an existing resource read
- * by id, and (with `team-data:readVaultSecret`) a Key Vault secret the mocks do not know.
+ * by id, and (with `team-data:readVaultSecret`) a Key Vault secret the mocks do not know; with
+ * `team-data:replicaGroup`, a group placed by an output the mocks leave undefined.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as keyvault from "@pulumi/azure-native/keyvault";
+import * as resources from "@pulumi/azure-native/resources";
 import * as storage from "@pulumi/azure-native/storage";
 import * as random from "@pulumi/random";
 
@@ -46,3 +48,9 @@ export const failure = config.getBoolean("fail")
       throw new Error(`the data team's program failed after creating ${n}`);
     })
   : null;
+if (config.getBoolean("replicaGroup")) {
+  new resources.ResourceGroup("replica", {
+    resourceGroupName: "team-data-replica",
+    location: account.secondaryLocation.apply((l) => l.toLowerCase()),
+  });
+}

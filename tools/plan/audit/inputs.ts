@@ -19,6 +19,7 @@ import {
   parseSiteId,
   str,
 } from "@service-edges/model";
+import { integrationSubnetOf } from "../audit-subnet-owners";
 import { UsageError, readJsonFile, shownPath } from "../stack-config";
 
 type Obj = Record<string, unknown>;
@@ -192,6 +193,9 @@ export function readSites(file: string): (sites: Sites) => void {
     const at = (sites: Sites) => sites.get(parsed.name, parsed.slot);
     if (/^\/config\/web$/i.test(parsed.rest) || type.endsWith("/config")) {
       ops.push((sites) => sites.apply(at(sites), {}, props));
+    } else if (integrationSubnetOf(parsed.rest, props) !== undefined) {
+      const subnet = integrationSubnetOf(parsed.rest, props);
+      if (subnet) ops.push((sites) => void (at(sites).subnetId = subnet));
     } else if (/^\/privateendpointconnections\//i.test(parsed.rest)) {
       const c = endpointConnection(v);
       ops.push((sites) => sites.addEndpoint(at(sites), c));

@@ -1,0 +1,50 @@
+// `npm test`: every suite, in two worker processes (the machine's two cores), after one
+// pack-and-install of the published packages in the main process (test/support/packages.setup.ts).
+// Files go to the workers in this order: the longest suites first, so that the short ones fill in
+// at the end instead of one long suite running alone. The order is from timing each file once
+// (README "Tests"); a file that is not listed runs after them, and a listed file that is gone is
+// skipped.
+const fs = require("node:fs");
+const path = require("node:path");
+const base = require("../.mocharc.json");
+
+const LONGEST_FIRST = [
+  "test/plan/migrate.test.ts",
+  "test/plan/planner.test.ts",
+  "test/plan/org.test.ts",
+  "test/mesh/change-safety.property.test.ts",
+  "test/plan/depth.test.ts",
+  "test/plan/cli.test.ts",
+  "test/plan/examples-corpus.test.ts",
+  "test/plan/diff.test.ts",
+  "test/plan/audit.test.ts",
+  "test/plan/review.test.ts",
+  "test/plan/workflow.test.ts",
+  "test/mesh/guardrails.test.ts",
+  "test/mesh/owners.test.ts",
+  "test/mesh/change-safety.test.ts",
+  "test/mesh/identity.test.ts",
+  "test/mesh/network.test.ts",
+  "test/plan/access.test.ts",
+];
+
+const root = path.resolve(__dirname, "..");
+const all = fs
+  .readdirSync(path.join(root, "test"), { recursive: true })
+  .map((f) => path.posix.join("test", f.split(path.sep).join("/")))
+  .filter((f) => f.endsWith(".test.ts"))
+  .sort();
+const first = LONGEST_FIRST.filter((f) => all.includes(f));
+
+module.exports = {
+  ...base,
+  parallel: true,
+  jobs: 2,
+  // Two suites share the two cores, and the machine may be shared too: a CPU-bound test can take
+  // several times its time on a quiet machine. A timeout here only catches hangs (timed budgets
+  // belong in `npm run bench`), and it must not fire early: a timed-out test's plan keeps running
+  // in its worker, on the SDK's global runtime state, under the next file's plans.
+  timeout: 300000,
+  require: [path.join(__dirname, "support", "packages.setup.ts")],
+  spec: [...first, ...all.filter((f) => !first.includes(f))],
+};
