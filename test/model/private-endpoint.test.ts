@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { modelResource, reach, readMesh } from "@service-edges/model";
+import { modelResource, namedPairs, reach, readMesh } from "@service-edges/model";
 
 const SUB = "/subscriptions/00000000-0000-4000-8000-000000000001";
 const RG = `${SUB}/resourceGroups/p-network`;
@@ -216,6 +216,25 @@ describe("model: the private-endpoint path (the endpoint subnet's NSG decides)",
   for (const [name, over, caller, want] of TABLE) {
     it(name, () => assert.equal(said(mesh(over), caller), want));
   }
+
+  it("names the pairs an NSG rule names (the review's access changes see NSG edits)", () => {
+    const pairs = (m: ReturnType<typeof mesh>) =>
+      namedPairs(m)
+        .map((p) => `${p.caller}->${p.callee}`)
+        .sort();
+    assert.deepEqual(pairs(mesh()), ["orders->billing"]);
+    assert.deepEqual(
+      pairs(
+        mesh({
+          rules: [
+            { ...ALLOW_ORDERS, sourceAddressPrefixes: ["10.40.0.32/28", "10.40.0.0/27"] },
+            DENY_ALL,
+          ],
+        }),
+      ),
+      ["orders->billing", "web->billing"],
+    );
+  });
 
   it("public access off and no endpoint: the public endpoint's refusal stands", () => {
     const m = readMesh(

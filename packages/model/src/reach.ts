@@ -15,7 +15,7 @@
  * registration's service principal) holds an enabled app role of B
  * (https://learn.microsoft.com/en-us/entra/identity-platform/howto-restrict-your-app-to-a-set-of-users).
  */
-import { type AddressRange, EVERY_ADDRESS } from "./addresses";
+import { type AddressRange, EVERY_ADDRESS, covers, parseRange } from "./addresses";
 import type { Request } from "./access-restrictions";
 import { type Site, siteAccessOf } from "./deployed";
 import type { MeshModel, PrincipalKind } from "./mesh";
@@ -309,6 +309,26 @@ export function namedPairs(model: MeshModel): Array<{ caller: string; callee: st
             : undefined;
         const owner = typeof subnet === "string" ? model.serviceOfSubnet(subnet) : undefined;
         if (owner) add(owner, callee);
+      }
+    }
+    // The callee's private endpoints: every service whose integration subnet an Allow rule of the
+    // endpoint subnet's NSG names (the review then sees an NSG rule change as an access change).
+    if (site) {
+      const links = model.deployed.privateLinks;
+      for (const e of endpointsOf(model, site)) {
+        const sub = e.subnetId ? links.subnets.get(e.subnetId.toLowerCase()) : undefined;
+        const nsg = sub ? nsgOf(links, sub.nsgId) : undefined;
+        if (!nsg) continue;
+        const named = nsg.rules
+          .filter((r) => r.direction === "Inbound" && r.access === "Allow")
+          .flatMap((r) => r.sourceAddressPrefixes)
+          .map((p) => parseRange(p))
+          .filter((r): r is AddressRange => r !== undefined && r.prefix > 0);
+        for (const caller of model.services) {
+          const id = integrationSubnetOf(model, caller);
+          const range = id ? links.subnets.get(id.toLowerCase())?.prefixes[0] : undefined;
+          if (range && named.some((n) => covers(n, range))) add(caller, callee);
+        }
       }
     }
     const sp = model.entra(callee).sp;
