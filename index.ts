@@ -5,11 +5,13 @@
  * spans many stacks (its services carry `team`), and a team stack (`service-edges:platform` set).
  */
 import * as pulumi from "@pulumi/pulumi";
-import { stackKindOf } from "@service-edges/contract";
+import { CONFIG_NAMESPACE, stackKindOf } from "@service-edges/contract";
 import { ServiceMesh } from "service-edges";
-import { MeshPlatform, MeshTeam, type PlatformOutputs } from "service-edges/org";
+import { MeshPlatform, MeshTeam } from "service-edges/org";
 
-const config = new pulumi.Config("service-edges");
+const config = new pulumi.Config(CONFIG_NAMESPACE);
+/** Errors name this stack's `service-edges:` keys, not the components' argument paths. */
+const configNamespace = CONFIG_NAMESPACE;
 const location = new pulumi.Config("azure-native").get("location");
 
 /** A single-stack mesh: every service, edge, identity and subnet of the graph. */
@@ -23,6 +25,7 @@ function singleStack() {
     owners: config.getObject("owners"),
     observability: config.getObject("observability"),
     location,
+    configNamespace,
   });
   return {
     tenantId: mesh.tenantId,
@@ -41,58 +44,27 @@ function singleStack() {
 
 /** The platform stack: the address plan and every identity; its outputs are what teams read. */
 function platformStack() {
-  const platform = new MeshPlatform("mesh", {
+  return new MeshPlatform("mesh", {
     network: config.getObject("network")!,
     services: config.getObject("services")!,
     namePrefix: config.get("namePrefix"),
     guardrails: config.getBoolean("guardrails"),
     owners: config.getObject("owners"),
     location,
-  });
-  const o = platform.outputs;
-  return {
-    namePrefix: o.namePrefix,
-    location: o.location,
-    addressSpace: o.addressSpace,
-    vnets: o.vnets,
-    tenantId: o.tenantId,
-    vnetId: o.vnetId,
-    registry: o.registry,
-  };
+    configNamespace,
+  }).stackOutputs;
 }
 
 /** A team stack: its services and the edges into them, with the platform's registry. */
-async function teamStack() {
-  const platformName = config.require("platform");
-  const ref = new pulumi.StackReference(platformName);
-  const read = async (key: keyof PlatformOutputs) => {
-    const d = await ref.getOutputDetails(key);
-    const value = d.value ?? d.secretValue;
-    if (value === undefined) {
-      throw new pulumi.RunError(
-        `service-edges:platform: the stack ${platformName} has no output ${key}. Fix: deploy the platform stack first (pulumi up -s ${platformName}), or check the stack name.`,
-      );
-    }
-    return value;
-  };
-  const platform = {
-    namePrefix: await read("namePrefix"),
-    location: await read("location"),
-    addressSpace: await read("addressSpace"),
-    // A platform deployed before several virtual networks existed has one, and no such output.
-    vnets: (await ref.getOutputDetails("vnets")).value ?? {},
-    tenantId: await read("tenantId"),
-    vnetId: await read("vnetId"),
-    registry: await read("registry"),
-  } as PlatformOutputs;
+function teamStack() {
   const team = new MeshTeam("mesh", {
+    platformStack: config.require("platform"),
     team: config.require("team"),
     services: config.getObject("services") ?? {},
     edges: config.getObject("edges"),
     owners: config.getObject("owners"),
     location,
-    platform,
-    platformName,
+    configNamespace,
   });
   return { services: team.services, accessMatrix: team.accessMatrix };
 }

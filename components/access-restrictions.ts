@@ -25,7 +25,7 @@ export interface RestrictionRule {
   vnetSubnetResourceId?: pulumi.Input<string>;
   ipAddress?: string;
   tag?: "ServiceTag";
-  headers?: Record<string, string[]>;
+  headers?: Record<string, pulumi.Input<string>[]>;
 }
 
 export interface AccessRestrictions {
@@ -44,8 +44,15 @@ const rule = (name: string, description: string, source: Partial<RestrictionRule
   ...source,
 });
 
-/** The Allow rules that `ingress` declares, after the callers' rules. */
-export function ingressRules(service: string, ingress: Ingress): RestrictionRule[] {
+/**
+ * The Allow rules that `ingress` declares, after the callers' rules. `frontDoorId`: the Front Door
+ * profile's id when it is an Output (the graph holds only ids known before deployment).
+ */
+export function ingressRules(
+  service: string,
+  ingress: Ingress,
+  frontDoorId?: pulumi.Input<string>,
+): RestrictionRule[] {
   if (ingress.kind === "public") {
     const why = `ingress: public on ${service} (an internet-facing front door)`;
     return [
@@ -64,7 +71,9 @@ export function ingressRules(service: string, ingress: Ingress): RestrictionRule
           ipAddress: s.tag,
           // Front Door stamps its profile id on every request it forwards (X-Azure-FDID): without
           // this check, any Front Door profile in Azure could reach the site through the tag.
-          ...(s.frontDoorId ? { headers: { "x-azure-fdid": [s.frontDoorId] } } : {}),
+          ...((frontDoorId ?? s.frontDoorId)
+            ? { headers: { "x-azure-fdid": [(frontDoorId ?? s.frontDoorId)!] } }
+            : {}),
         }),
   );
 }
@@ -73,6 +82,7 @@ export function accessRestrictionsOf(
   service: ServiceNode,
   callers: readonly CallerSubnet[],
   scmAllowedRanges: readonly string[],
+  frontDoorId?: pulumi.Input<string>,
 ): AccessRestrictions {
   return {
     ipSecurityRestrictions: [
@@ -81,7 +91,7 @@ export function accessRestrictionsOf(
           vnetSubnetResourceId: c.subnetId,
         }),
       ),
-      ...ingressRules(service.name, service.ingress),
+      ...ingressRules(service.name, service.ingress, frontDoorId),
     ],
     // Shadow (enforcement: shadow): unmatched requests are let through instead of refused, and the
     // callers' Allow rules stay, so the site admits what it admits today plus everything else.

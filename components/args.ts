@@ -1,8 +1,20 @@
 /**
- * The component's inputs and outputs, in the stack-config shape. Plain interfaces of strings,
- * numbers, booleans, arrays and string-keyed maps: the component provider derives the package
- * schema (and so the Python, Go, .NET and YAML types) from exactly these declarations.
+ * The component's inputs and outputs, in the stack-config shape: every documented `service-edges:`
+ * key is an argument here (README, "Config reference"). Interfaces of strings, numbers, booleans,
+ * arrays and string-keyed maps: the component provider derives the package schema (and so the
+ * Python, Go, .NET and YAML types) from exactly these declarations.
+ *
+ * **Which arguments take Outputs.** Whatever decides the graph's shape is plain: service names,
+ * kinds, SKUs, instance counts, roles, edges, ingress, subnets and address spaces (their CIDRs are
+ * checked for fit and overlap), the name prefix and location (every resource name and placement
+ * derives from them). The mesh validates all of it, and reports every error together, before it
+ * registers anything, which it cannot do with a value known only after deployment; an Output there
+ * is refused, naming its argument path. Values that only fill in a resource's property take
+ * `pulumi.Input`, so another resource's output can be passed as it is: `frontDoorId` (a Front Door
+ * profile's `frontDoorId`) and `owners` (a group's or a service principal's object id). A plain
+ * value there is still checked (a GUID, listed once); an Output is checked for presence only.
  */
+import type * as pulumi from "@pulumi/pulumi";
 
 /** What hosts a service. (A value object plus a type: the schema gets an enum, code a literal.) */
 export const ServiceKind = {
@@ -26,8 +38,17 @@ export type IdentityKind = (typeof IdentityKind)[keyof typeof IdentityKind];
 export interface Network {
   /** The VNet's address space, e.g. 10.40.0.0/16. Every caller's subnet lies inside it. */
   addressSpace: string;
-  /** Ranges (build agents) allowed to reach the callees' SCM (deployment) sites. */
+  /**
+   * Ranges (build agents) allowed to reach the callees' SCM (deployment) sites, at most a /8 each.
+   * Plain: checked before anything is registered.
+   */
   scmAllowedRanges?: string[];
+  /**
+   * More virtual networks past 3,000 integration subnets, by name (`<prefix>-vnet-<name>`), each
+   * with its own address space, e.g. `{ b: "10.41.0.0/16" }`. A caller's subnet goes in the one
+   * whose space holds it.
+   */
+  vnets?: { [name: string]: string };
 }
 
 /** How code reaches a service, so the program owns the settings deployments depend on. */
@@ -40,6 +61,18 @@ export const DeployMode = {
   none: "none",
 } as const;
 export type DeployMode = (typeof DeployMode)[keyof typeof DeployMode];
+
+/**
+ * Whether a callee enforces its edges. (A value object plus a type, as ServiceKind: the schema
+ * analyzer serves an enum for it and refuses a bare union of literals.)
+ */
+export const Enforcement = {
+  /** Only its callers get through (the default). */
+  enforced: "enforced",
+  /** Everyone gets through on both layers; what enforcement would refuse is recorded. */
+  shadow: "shadow",
+} as const;
+export type Enforcement = (typeof Enforcement)[keyof typeof Enforcement];
 
 /** One service of the mesh. */
 export interface Service {
@@ -84,17 +117,23 @@ export interface Service {
    * `["AzureFrontDoor.Backend", "203.0.113.0/24"]`.
    */
   ingress?: string[];
-  /** With AzureFrontDoor.Backend in ingress: the Front Door profile's id (X-Azure-FDID). */
-  frontDoorId?: string;
+  /**
+   * With AzureFrontDoor.Backend in ingress: the Front Door profile's id (X-Azure-FDID). Takes an
+   * Output (e.g. `profile.frontDoorId`): it fills the rule's header value and shapes nothing.
+   */
+  frontDoorId?: pulumi.Input<string>;
   /** How code reaches it (default: package for Function apps on Elastic Premium, else none). */
   deploy?: DeployMode;
-  /** The team's own app settings (no secrets: reference Key Vault instead). */
+  /**
+   * The team's own app settings (no secrets: reference Key Vault instead). Plain: a key that looks
+   * like a secret is refused unless its value is a Key Vault reference, which needs the value.
+   */
   appSettings?: { [key: string]: string };
   /**
    * Callees: `shadow` admits everyone on both layers and records what enforcement would refuse
    * (default `enforced`); needs `shadowUntil`.
    */
-  enforcement?: "enforced" | "shadow";
+  enforcement?: Enforcement;
   /** With enforcement shadow: its last day, `YYYY-MM-DD`. */
   shadowUntil?: string;
 }
@@ -109,6 +148,12 @@ export interface Edge {
   roles: string[];
   /** Its last day (`YYYY-MM-DD`); after it the edge grants nothing. */
   expires?: string;
+}
+
+/** Where a mesh's logs go. (A named type: the schema analyzer refuses inline object types.) */
+export interface Observability {
+  /** The Log Analytics workspace's ARM id. */
+  workspaceId: string;
 }
 
 export interface ServiceMeshArgs {
@@ -130,14 +175,21 @@ export interface ServiceMeshArgs {
   guardrails?: boolean;
   /**
    * Entra object ids (users or service principals) made owners of every application and service
-   * principal the mesh creates, beside the deployer, who always is one.
+   * principal the mesh creates, beside the deployer, who always is one. Each takes an Output (e.g.
+   * a service principal's `objectId`): owners are a property of those objects, not of the graph.
    */
-  owners?: string[];
+  owners?: pulumi.Input<string>[];
+  /**
+   * The stack config namespace these args were read from (`meshArgsFromConfig` sets it): errors
+   * then name its keys (`myinfra:services.orders.sku`, with `pulumi config set` fixes) instead of
+   * argument paths (`ServiceMesh "mesh": services.orders.sku`).
+   */
+  configNamespace?: string;
   /**
    * Where refusals and usage are recorded: every mesh site's access-restriction and HTTP logs go
    * to this Log Analytics workspace, which also gets the mesh's saved queries and alert rules.
    */
-  observability?: { workspaceId: string };
+  observability?: Observability;
 }
 
 /** What one service got, as stack outputs. */

@@ -28,7 +28,8 @@ export function meshOwners(
   name: string,
   /** Who runs this deployment: the client config's object id. */
   deployer: pulumi.Input<string>,
-  configured: readonly string[],
+  /** The configured owners; a component's args may pass Outputs (another resource's object id). */
+  configured: readonly pulumi.Input<string>[],
   aliases?: pulumi.Input<pulumi.Alias>[],
 ): pulumi.Output<string[]> {
   const firstDeployer = new random.RandomUuid(
@@ -36,7 +37,9 @@ export function meshOwners(
     { keepers: { objectId: deployer } },
     { parent, ignoreChanges: ["keepers"], ...(aliases ? { aliases } : {}) },
   );
-  return firstDeployer.keepers.apply((k) => entraOwners(k?.objectId, configured));
+  return pulumi
+    .all([firstDeployer.keepers, pulumi.all([...configured])])
+    .apply(([k, owners]) => entraOwners(k?.objectId, owners));
 }
 
 /**

@@ -24,6 +24,8 @@ import {
 import { MeshGuardrails, subscriptionOf } from "./guardrails";
 import type { AccessEntry, Network, ServiceOutputs } from "./args";
 import { meshComponentOptions } from "./aliases";
+import { meshKeys } from "./mesh-args";
+import { readPlatformOutputs } from "./platform-reference";
 import { MeshNetwork } from "./network";
 import { type IdentityRef, accessMatrixOf, batchStep, registerServices } from "./service-mesh";
 import { meshOwners } from "./entra-owners";
@@ -60,6 +62,8 @@ export interface MeshPlatformArgs {
   /** Guardrails outside Pulumi (default true): the platform holds the org's. */
   guardrails?: boolean;
   owners?: string[];
+  /** The config namespace the args were read from: errors name its keys (as ServiceMesh's). */
+  configNamespace?: string;
 }
 
 /**
@@ -90,25 +94,43 @@ export class MeshPlatform extends pulumi.ComponentResource<{
   outputs: pulumi.Output<PlatformOutputs>;
 }> {
   readonly outputs: pulumi.Output<PlatformOutputs>;
+  /**
+   * The outputs as the platform stack exports them, one stack output each, which is what a team
+   * stack reads (`MeshTeam` with `platformStack`): `export = platform.stackOutputs`.
+   */
+  readonly stackOutputs: { [K in keyof PlatformOutputs]: pulumi.Output<PlatformOutputs[K]> };
 
   constructor(name: string, args: MeshPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     // Validated before anything registers, the component itself included.
     const built = asRunError(() =>
-      buildPlatformGraph({
-        stack: pulumi.getStack(),
-        location: args.location ?? new pulumi.Config("azure-native").get("location"),
-        namePrefix: args.namePrefix,
-        guardrails: args.guardrails,
-        owners: args.owners,
-        network: args.network,
-        services: args.services,
-        edges: [],
-      }),
+      buildPlatformGraph(
+        {
+          stack: pulumi.getStack(),
+          location: args.location ?? new pulumi.Config("azure-native").get("location"),
+          namePrefix: args.namePrefix,
+          guardrails: args.guardrails,
+          owners: args.owners,
+          network: args.network,
+          services: args.services,
+          edges: [],
+        },
+        { keys: meshKeys(`MeshPlatform "${name}"`, args) },
+      ),
     );
     const inputs = {};
     platformGraphs.set(inputs, built);
     super(TYPES.platform, name, inputs, meshComponentOptions(opts));
     this.outputs = pulumi.output(this.getData().then((d) => d.outputs));
+    const o = this.outputs;
+    this.stackOutputs = {
+      namePrefix: o.namePrefix,
+      location: o.location,
+      addressSpace: o.addressSpace,
+      vnets: o.vnets,
+      tenantId: o.tenantId,
+      vnetId: o.vnetId,
+      registry: o.registry,
+    };
   }
 
   /** Registers the network, then the identities a few at a time (as the single-stack mesh does). */
@@ -269,10 +291,17 @@ export interface MeshTeamArgs {
   services: Record<string, Record<string, unknown>>;
   /** Edges into its own services. */
   edges?: unknown[];
-  /** The platform stack's outputs (read through a StackReference), as plain values. */
-  platform: PlatformOutputs;
-  /** The platform stack's name, for messages. */
-  platformName: string;
+  /**
+   * The platform stack, e.g. `acme/service-edges/platform`: the team stack reads its outputs
+   * (`MeshPlatform.stackOutputs`) through a StackReference of that name.
+   */
+  platformStack?: string;
+  /** Instead of platformStack: the platform's outputs as plain values (already read). */
+  platform?: PlatformOutputs;
+  /** The platform stack's name, for messages (default: platformStack). */
+  platformName?: string;
+  /** The config namespace the args were read from: errors name its keys (as ServiceMesh's). */
+  configNamespace?: string;
   owners?: string[];
   /** The stack's `azure-native:location`, if set: it must be the platform's. */
   location?: string;
@@ -302,12 +331,23 @@ export class MeshTeam extends pulumi.ComponentResource<{
   protected async initialize(inputs: pulumi.Inputs, _opts: unknown, name: string) {
     const args = teamArgs.get(inputs)!;
     teamArgs.delete(inputs);
-    const p = args.platform;
+    const keys = meshKeys(`MeshTeam "${name}"`, args);
+    // The platform stack is the `platform` key of a team stack's config, the `platformStack` arg.
+    const platformKey = keys.at([args.configNamespace ? "platform" : "platformStack"]);
+    const platformName = args.platformName ?? args.platformStack ?? "";
+    const p =
+      args.platform ??
+      (args.platformStack ? await readPlatformOutputs(args.platformStack, platformKey) : undefined);
+    if (!p) {
+      throw new pulumi.RunError(
+        `${platformKey}: is missing. Fix: name the platform stack, e.g. acme/payments-infra/platform.`,
+      );
+    }
     const { graph, team, own } = asRunError(() =>
       buildTeamGraph(
         {
           stack: pulumi.getStack(),
-          platform: args.platformName,
+          platform: platformName,
           team: args.team,
           owners: args.owners,
           location: args.location,
@@ -316,7 +356,7 @@ export class MeshTeam extends pulumi.ComponentResource<{
         },
         p.registry,
         p,
-        { platformName: args.platformName },
+        { platformName, keys },
       ),
     );
     const named = (local: string) => childName(name, local);

@@ -87,6 +87,8 @@ export interface ServiceHostArgs {
   easyAuth?: CalleeAuth;
   /** Ranges (build agents) allowed to reach its SCM (deployment) site. */
   scmAllowedRanges?: readonly string[];
+  /** Its Front Door profile's id when the args passed an Output (else the graph's, if any). */
+  frontDoorId?: pulumi.Input<string>;
 }
 
 /**
@@ -180,7 +182,12 @@ export class ServiceHost extends pulumi.ComponentResource {
           appSettings: Object.keys(settings)
             .sort()
             .map((k) => ({ name: k, value: settings[k] })),
-          ...accessRestrictionsOf(service, args.allowedSubnets ?? [], args.scmAllowedRanges ?? []),
+          ...accessRestrictionsOf(
+            service,
+            args.allowedSubnets ?? [],
+            args.scmAllowedRanges ?? [],
+            args.frontDoorId,
+          ),
         },
       },
       // The host reads its storage with its identity from the first start: grant it first.

@@ -23,6 +23,7 @@ import { childAliases, meshAliases, meshComponentOptions } from "./aliases";
 import { CalleeApplication } from "./callee-application";
 import { meshOwners } from "./entra-owners";
 import { MeshGuardrails, subscriptionOf } from "./guardrails";
+import { type ComputedArgs, meshKeys, plainMeshArgs } from "./mesh-args";
 import { MeshNetwork } from "./network";
 import { observeMesh } from "./observability";
 import { ServiceHost } from "./service-host";
@@ -59,42 +60,48 @@ interface MeshOutputs {
 }
 
 /** The validated graph of each mesh being built, keyed by the (empty) inputs it registers. */
-const graphs = new WeakMap<object, ServiceGraph>();
+const graphs = new WeakMap<object, BuiltMesh>();
 
 /** Physical name prefixes in use per deployment (per resource monitor): meshes must not share. */
 const prefixesInUse = new WeakMap<object, Map<string, string>>();
 
 /**
- * Validates the args as the stack config is validated: every error at once, each naming its key
- * and the fix, raised as a Pulumi error without a stack trace, before anything is registered.
+ * Validates the args as the stack config is validated: every error at once, each naming its
+ * argument path (or its key, for args read from a config namespace) and the fix, raised as a
+ * Pulumi error without a stack trace, before anything is registered.
  */
-function meshGraph(name: string, args: ServiceMeshArgs): ServiceGraph {
-  const plain = (key: string, value: unknown) => {
-    if (pulumi.Output.isInstance(value) || value instanceof Promise) {
-      throw new pulumi.RunError(
-        `ServiceMesh "${name}": ${key} must be a plain value, known before deployment ` +
-          "(the graph decides which resources exist). Fix: pass the value itself, not an Output.",
-      );
-    }
-    return value;
-  };
+function meshGraph(name: string, args: ServiceMeshArgs): BuiltMesh {
+  const keys = meshKeys(`ServiceMesh "${name}"`, args);
   let graph: ServiceGraph;
+  let computed: ComputedArgs;
   try {
-    graph = buildServiceGraph({
-      stack: pulumi.getStack(),
-      location:
-        plain("location", args?.location) ?? new pulumi.Config("azure-native").get("location"),
-      namePrefix: plain("namePrefix", args?.namePrefix),
-      guardrails: plain("guardrails", args?.guardrails),
-      owners: plain("owners", args?.owners),
-      network: plain("network", args?.network),
-      services: plain("services", args?.services),
-      edges: plain("edges", args?.edges) ?? [],
-      observability: plain("observability", args?.observability),
-    });
+    const split = plainMeshArgs(args, keys);
+    computed = split.computed;
+    const plain = split.plain;
+    graph = buildServiceGraph(
+      {
+        stack: pulumi.getStack(),
+        location: plain.location ?? new pulumi.Config("azure-native").get("location"),
+        namePrefix: plain.namePrefix,
+        guardrails: plain.guardrails,
+        owners: plain.owners,
+        network: plain.network,
+        services: plain.services,
+        edges: plain.edges ?? [],
+        observability: plain.observability,
+      },
+      { keys },
+    );
   } catch (err) {
     if (err instanceof ConfigError) throw new pulumi.RunError(err.message);
     throw err;
+  }
+  // The graph holds the Front Door ids known before deployment only.
+  for (const service of computed.frontDoorIds.keys()) {
+    const ingress = graph.byName.get(service)?.ingress;
+    if (ingress?.kind === "sources")
+      for (const source of ingress.sources)
+        if (source.kind === "serviceTag") delete source.frontDoorId;
   }
   const monitor = pulumi.runtime.getMonitor() ?? prefixesInUse;
   const used = prefixesInUse.get(monitor) ?? new Map<string, string>();
@@ -108,7 +115,13 @@ function meshGraph(name: string, args: ServiceMeshArgs): ServiceGraph {
     );
   }
   used.set(graph.namePrefix, name);
-  return graph;
+  return { graph, computed };
+}
+
+/** A mesh's validated graph and the Outputs its args hold (mesh-args.ts). */
+interface BuiltMesh {
+  graph: ServiceGraph;
+  computed: ComputedArgs;
 }
 
 /**
@@ -158,9 +171,9 @@ export class ServiceMesh extends pulumi.ComponentResource<MeshOutputs> {
    * everything in them. The SDK runs this from the base constructor and awaits it.
    */
   protected async initialize(inputs: pulumi.Inputs, _opts: unknown, name: string) {
-    const graph = graphs.get(inputs)!;
+    const { graph, computed } = graphs.get(inputs)!;
     graphs.delete(inputs);
-    const built = await buildMesh(this, name, graph);
+    const built = await buildMesh(this, name, graph, computed);
     this.registerOutputs(built);
     return built;
   }
@@ -171,6 +184,7 @@ async function buildMesh(
   mesh: ServiceMesh,
   meshName: string,
   graph: ServiceGraph,
+  computed: ComputedArgs,
 ): Promise<MeshOutputs> {
   const prefix = graph.namePrefix;
   const location = graph.location;
@@ -184,7 +198,7 @@ async function buildMesh(
   // One invoke for who deploys: the tenant, and the deployer's object id.
   const client = azuread.getClientConfigOutput({ parent: mesh });
   const tenantId = client.tenantId;
-  const owners = meshOwners(mesh, named("first-deployer"), client.objectId, graph.owners);
+  const owners = meshOwners(mesh, named("first-deployer"), client.objectId, computed.owners);
   const networkGroup = new resources.ResourceGroup(
     named("network"),
     { resourceGroupName: networkGroupName(prefix), location },
@@ -267,6 +281,7 @@ async function buildMesh(
     groupOf,
     identityOf: (service) => identityRef(identities.get(service)!),
     subnetIdOf: (service) => network.subnetId(service),
+    frontDoorIdOf: (service) => computed.frontDoorIds.get(service),
   });
   observeMesh(
     graph,
@@ -351,6 +366,8 @@ export interface ServicesContext {
   subnetIdOf: (service: string) => pulumi.Input<string>;
   /** The services this stack deploys (default: every service of the graph). */
   owns?: (service: string) => boolean;
+  /** A service's Front Door id when its args passed an Output (mesh-args.ts). */
+  frontDoorIdOf?: (service: string) => pulumi.Input<string> | undefined;
 }
 
 /**
@@ -404,6 +421,7 @@ export async function registerServices(ctx: ServicesContext): Promise<{
           : undefined,
         appSettings: appSettingsOf(graph, s.name, tenantId, identity, callerClientIds, callee),
         scmAllowedRanges: graph.scmAllowedRanges.map((c) => c.text),
+        frontDoorId: ctx.frontDoorIdOf?.(s.name),
         // Every callee keeps its auth settings: authsettingsV2 has no DELETE, so dropping the
         // resource would leave Easy Auth on (pulumi-azure-native, defaultResourcesState.go lists
         // only v1 authsettings); easyAuth: false writes platform.enabled: false instead.

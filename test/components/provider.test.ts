@@ -60,11 +60,13 @@ describe("component provider over the engine's gRPC protocol", function () {
     const mesh = schema.resources[TYPES.mesh];
     assert.deepEqual(mesh.requiredInputs.sort(), ["network", "services"]);
     assert.deepEqual(Object.keys(mesh.inputProperties).sort(), [
+      "configNamespace",
       "edges",
       "guardrails",
       "location",
       "namePrefix",
       "network",
+      "observability",
       "owners",
       "services",
     ]);
@@ -80,9 +82,27 @@ describe("component provider over the engine's gRPC protocol", function () {
       type: "array",
       items: { type: "string" },
     });
+    // What shapes the graph is plain (validated before anything registers); what only fills in
+    // a property takes an Output from another resource (args.ts).
+    assert.equal(mesh.inputProperties.services.plain, true);
+    assert.equal(mesh.inputProperties.edges.plain, true);
+    assert.equal(mesh.inputProperties.owners.items?.plain, undefined);
+    const network = schema.types["service-edges:index:Network"];
+    assert.deepEqual(strip(network.properties!.vnets), {
+      type: "object",
+      additionalProperties: { type: "string" },
+    });
+    assert.equal(network.properties!.addressSpace.plain, true);
     const service = schema.types["service-edges:index:Service"];
     assert.deepEqual(service.required?.sort(), ["kind", "maxInstances", "sku"]);
     assert.deepEqual(strip(service.properties!.kind), ref("ServiceKind"));
+    assert.equal(service.properties!.sku.plain, true);
+    assert.equal(service.properties!.frontDoorId.plain, undefined);
+    assert.deepEqual(strip(service.properties!.frontDoorId), { type: "string" });
+    assert.deepEqual(
+      schema.types["service-edges:index:Enforcement"].enum?.map((e) => e.value).sort(),
+      ["enforced", "shadow"],
+    );
     assert.deepEqual(strip(service.properties!.maxInstances), { type: "number" });
     assert.deepEqual(strip(service.properties!.roles), {
       type: "array",
@@ -228,7 +248,7 @@ describe("component provider over the engine's gRPC protocol", function () {
     }
   });
 
-  it("Construct refuses a bad graph with every error, naming the keys, and registers nothing", async () => {
+  it("Construct refuses a bad graph with every error, naming the argument paths, and registers nothing", async () => {
     const monitor = new RecordingMonitor(mockContext("dev"), "edges-consumer");
     const m = await serve(
       resourceGrpc.ResourceMonitorService as unknown as grpc.ServiceDefinition,
@@ -243,9 +263,11 @@ describe("component provider over the engine's gRPC protocol", function () {
       await assert.rejects(
         unary(client, "construct", constructRequest(m.address, inputs)),
         (err: Error) =>
-          /2 errors; nothing was created/.test(err.message) &&
-          /service-edges:edges\[8\]\.to: unknown service "biling"/.test(err.message) &&
-          /service-edges:edges\[9\]/.test(err.message),
+          err.message.includes(
+            'ServiceMesh "mesh" has 2 errors; nothing was created:\n' +
+              '  - ServiceMesh "mesh": edges[8].to: unknown service "biling". Fix: use a declared service ("billing") or declare "biling" under services.\n' +
+              '  - ServiceMesh "mesh": edges[9]: "web" calls itself.',
+          ),
       );
       assert.equal(monitor.registered.length, 0);
     } finally {

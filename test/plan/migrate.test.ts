@@ -285,6 +285,38 @@ describe("moving a single stack into platform and team stacks (migrate)", functi
     for (const s of m.stacks) assert.deepEqual([s.created, s.replaced, s.deleted], [[], [], []]);
   });
 
+  it("in the user's own project: every state move and alias names it, read from the Pulumi.yaml beside --from", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "acme-infra-"));
+    const single = path.join(dir, "Pulumi.dev.yaml");
+    fs.copyFileSync(DEV, single);
+    fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: acme-infra\nruntime: nodejs\n");
+    const teams = path.join(dir, "teams.yaml");
+    fs.writeFileSync(teams, stringify(TEAMS));
+    const out = path.join(dir, "org");
+    const r = planCli("migrate", "--from", single, "--teams", teams, "--out", out, "--jobs", "2");
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /Nothing is replaced or deleted/);
+    const projects = [...r.stdout.matchAll(/'urn:pulumi:dev::([^:]+)::/g)].map((m) => m[1]);
+    assert.ok(projects.length > 10, r.stdout);
+    assert.deepEqual([...new Set(projects)], ["acme-infra"]);
+    assert.match(
+      r.stdout,
+      /'urn:pulumi:dev::acme-infra::service-edges:index:ServiceMesh\$service-edges:mesh:ServiceHost::mesh-web'\n/,
+    );
+    // Without a Pulumi.yaml beside it, the project is asked for; --project must be a project name.
+    const alone = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "alone-")), "Pulumi.dev.yaml");
+    fs.copyFileSync(DEV, alone);
+    const r2 = planCli("migrate", "--from", alone, "--org", out);
+    assert.equal(r2.code, 1);
+    assert.match(
+      r2.stderr,
+      /--from .*Pulumi\.dev\.yaml: no Pulumi\.yaml beside it to read the project name from\. Fix: give --project NAME/,
+    );
+    const r3 = planCli("migrate", "--from", single, "--org", out, "--project", "acme infra");
+    assert.equal(r3.code, 1);
+    assert.match(r3.stderr, /--project "acme infra": not a project name/);
+  });
+
   it("says what is missing on the command line", () => {
     const r1 = planCli("migrate", "--from", DEV);
     assert.equal(r1.code, 1);

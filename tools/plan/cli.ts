@@ -62,6 +62,7 @@ import {
 import {
   migrationText,
   planMigration,
+  projectOfSingleStack,
   readSingleStack,
   readTeams,
   splitSingleStack,
@@ -89,6 +90,8 @@ interface PlanFlags {
   teams?: string;
   out?: string;
   platform?: string;
+  /** migrate: the single stack's Pulumi project (default: its Pulumi.yaml's name). */
+  project?: string;
   now?: string;
 }
 
@@ -438,6 +441,7 @@ async function migrateCommand(
     );
   }
   const old = readSingleStack(from);
+  const project = projectOfSingleStack(from, flags.project);
   let dir = flags.org;
   if (flags.out) {
     if (!flags.teams) throw new UsageError("migrate --out DIR needs --teams FILE");
@@ -453,7 +457,9 @@ async function migrateCommand(
   } else if (flags.teams || flags.platform) {
     throw new UsageError("--teams and --platform apply with --out");
   }
-  const m = await withProgress(registeredSoFar, () => planMigration(old, dir!, jobsOf(flags)));
+  const m = await withProgress(registeredSoFar, () =>
+    planMigration(old, dir!, jobsOf(flags), project),
+  );
   out(flags.json ? JSON.stringify(m, null, 2) : migrationText(m, shown(dir!)));
   return m.blocking.length > 0 ? EXIT.violation : EXIT.ok;
 }
@@ -615,6 +621,10 @@ export async function main(
     .option("--out <dir>", "write the org's Pulumi.<stack>.yaml files here, then prove the move")
     .option("--platform <name>", "the platform stack's name (with --out; default platform)")
     .option("--org <dir>", "prove the move into the stack files in DIR")
+    .option(
+      "--project <name>",
+      "the single stack's Pulumi project, in every URN moved (default: the name in the Pulumi.yaml beside --from)",
+    )
     .option("--jobs <n>", "worker processes planning team stacks (default: one per core)")
     .option("--json", "print the migration as JSON")
     .action(async (flags: PlanFlags) => {

@@ -4,7 +4,7 @@
  * `azure-native:location` that is not an Azure region (`westeurop`). Each is a config error with
  * its fix, reported with the graph's errors' format.
  */
-import { CONFIG_NAMESPACE, type ConfigIssue } from "@service-edges/contract";
+import { CONFIG_NAMESPACE, type ConfigIssue, didYouMean } from "@service-edges/contract";
 import { stackSchema } from "@service-edges/contract/stack-schema";
 import regions from "./azure-regions.json";
 
@@ -31,32 +31,7 @@ export function knownKeys(): string[] {
   return FALLBACK_KEYS;
 }
 
-/** Edit distance (insertions, deletions, substitutions). */
-export function distance(a: string, b: string): number {
-  const prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0];
-    prev[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const up = prev[j];
-      prev[j] = Math.min(prev[j] + 1, prev[j - 1] + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = up;
-    }
-  }
-  return prev[b.length];
-}
-
-/** The nearest candidate, when near enough to be a slip (case-insensitive). */
-export function didYouMean(word: string, candidates: readonly string[]): string | undefined {
-  const w = word.toLowerCase();
-  let best: string | undefined;
-  let bestD = Infinity;
-  for (const c of candidates) {
-    const d = distance(w, c.toLowerCase());
-    if (d < bestD) [best, bestD] = [c, d];
-  }
-  return best !== undefined && bestD <= Math.max(2, Math.floor(w.length / 3)) ? best : undefined;
-}
+export { didYouMean, distance } from "@service-edges/contract";
 
 const REGIONS: readonly string[] = [
   ...regions.physical,

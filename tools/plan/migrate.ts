@@ -32,7 +32,13 @@ import { type OrgStack, orgStacks, planOrgStacks } from "./org";
 import type { ExistingResource } from "./recording-monitor";
 import { type Review, reviewPlans } from "./review";
 import { type PlanResource, type PlanResult, configInput, graphOf, runPlan } from "./run";
-import { type StackConfig, UsageError, readStackConfig, stackNameOf } from "./stack-config";
+import {
+  type StackConfig,
+  UsageError,
+  readProject,
+  readStackConfig,
+  stackNameOf,
+} from "./stack-config";
 
 const ns = (key: string) => `${PROJECT}:${key}`;
 const OWN = `${PROJECT}:`;
@@ -59,6 +65,30 @@ export function readTeams(file: string): Record<string, string[]> {
     );
   }
   return parsed as Record<string, string[]>;
+}
+
+/**
+ * The single stack's Pulumi project, which every URN of its state names (and so every `pulumi
+ * state move` argument): `--project NAME`, else the `name:` of the Pulumi.yaml beside its config
+ * file, where the Pulumi CLI keeps a project's stack files.
+ */
+export function projectOfSingleStack(from: string, given?: string): string {
+  if (given !== undefined) {
+    // The rule readProject applies to a Pulumi.yaml name (the CLI refuses others as invalid).
+    if (!/^[A-Za-z0-9_.-]{1,100}$/.test(given)) {
+      throw new UsageError(
+        `--project ${JSON.stringify(given)}: not a project name (at most 100 letters, digits, hyphens, underscores and periods)`,
+      );
+    }
+    return given;
+  }
+  for (const name of ["Pulumi.yaml", "Pulumi.yml"]) {
+    const file = path.join(path.dirname(from), name);
+    if (fs.existsSync(file)) return readProject(file).name;
+  }
+  throw new UsageError(
+    `--from ${from}: no Pulumi.yaml beside it to read the project name from. Fix: give --project NAME (the name: in the single stack's Pulumi.yaml)`,
+  );
 }
 
 /** The single stack a migration starts from (`--from FILE`): refused if it is an org's stack. */
@@ -232,7 +262,10 @@ export interface Migration {
   access: { same: number; lost: string[]; gained: string[] };
 }
 
-/** The URN with its stack renamed, as `pulumi state move` renames it (the project is the same). */
+/**
+ * The URN with its stack renamed, as `pulumi state move` renames it (the project is the same: the
+ * new stacks are the single stack's project's, `migrate --project`).
+ */
 function moveUrn(urn: string, dest: string): string {
   return urn.replace(/^urn:pulumi:[^:]*::/, `urn:pulumi:${dest}::`);
 }
@@ -315,20 +348,23 @@ const edgeKey = (e: { from: string; to: string; roles: readonly string[] }) =>
 
 /**
  * Plans the single stack `config` (readSingleStack) and the org in `orgDir` against the moved
- * state, and reviews each new stack. Every stack's ids name one subscription and tenant (the old
+ * state, and reviews each new stack, all as stacks of `project` (the user's Pulumi project: it is
+ * in every URN the state moves name, and the aliases the new stacks derive). Every stack's ids name one subscription and tenant (the old
  * stack's).
  */
 export async function planMigration(
   config: StackConfig,
   orgDir: string,
   jobs: number,
+  project = config.project ?? PROJECT,
 ): Promise<Migration> {
-  const old = await runPlan({ config, skipConfigChecks: true });
+  const old = await runPlan({ config, skipConfigChecks: true, project });
   const stacks = orgStacks(orgDir);
   const { moves, leftBehind } = moveState(old, stacks);
   const { org, plans } = await planOrgStacks(orgDir, jobs, {
     mockScope: config.stack,
     stateOf: (name) => moves.get(name)?.state as ExistingResource[] | undefined,
+    project,
   });
   const blocking: string[] = [];
   const result: MigrationStack[] = [];

@@ -21,6 +21,8 @@ interface Job {
   out: string;
   mockScope?: string;
   state?: ExistingResource[];
+  /** The project the stack runs as (`migrate --project`); default: the config's. */
+  project?: string;
 }
 
 async function planJob(path: string): Promise<void> {
@@ -41,6 +43,7 @@ async function planJob(path: string): Promise<void> {
       mocks: { stackOutputs: job.stackOutputs },
       mockScope: job.mockScope,
       state: job.state,
+      ...(job.project ? { project: job.project } : {}),
     });
     write({ plan });
   } catch (e) {

@@ -299,6 +299,7 @@ class Worker {
         out,
         mockScope: against.mockScope,
         state: against.stateOf?.(stack.name),
+        project: against.project,
       }),
     );
     return new Promise((resolve, reject) => {
@@ -359,6 +360,8 @@ export async function planOrg(dir: string, jobs = DEFAULT_JOBS): Promise<OrgPlan
 export interface PlanAgainst {
   mockScope?: string;
   stateOf?: (stack: string) => ExistingResource[] | undefined;
+  /** The project every stack runs as (its URNs): `migrate --project`. */
+  project?: string;
 }
 
 /** The org plan, and each stack's own plan by stack name (for reviews and queries). */

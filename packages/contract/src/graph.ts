@@ -4,7 +4,7 @@
  */
 import type { z } from "zod";
 import { type Cidr, contains, nextFreeRange, overlaps, parseCidr } from "./cidr";
-import { ConfigError, type ConfigIssue, keyPath, shown } from "./errors";
+import { ConfigError, type ConfigIssue, type KeyNamer, configKeys, shown } from "./errors";
 import {
   PLANS_PER_RESOURCE_GROUP,
   SERVICE_GROUPS,
@@ -269,9 +269,15 @@ export function isCallee(s: ServiceNode): boolean {
 type Segments = Array<string | number>;
 
 /** Maps a zod issue to a ConfigIssue with a fix. */
-function zodIssue(base: Segments, issue: z.core.$ZodIssue, value: unknown): ConfigIssue {
+function zodIssue(
+  keys: KeyNamer,
+  base: Segments,
+  issue: z.core.$ZodIssue,
+  value: unknown,
+): ConfigIssue {
   const segs = [...base, ...(issue.path as Array<string | number>)];
-  const path = keyPath(segs);
+  const path = keys.at(segs);
+  const key = keys.key(segs);
   const got = issue.path.reduce<unknown>(
     (v, k) =>
       v && typeof v === "object"
@@ -294,11 +300,11 @@ function zodIssue(base: Segments, issue: z.core.$ZodIssue, value: unknown): Conf
       };
     case "invalid_type":
       return got === undefined
-        ? { path, message: "is missing", fix: `set ${path} (a ${issue.expected})` }
+        ? { path, message: "is missing", fix: `set ${key} (a ${issue.expected})` }
         : {
             path,
             message: `expected a ${issue.expected}, got ${shown(got)}`,
-            fix: `set ${path} to a ${issue.expected}`,
+            fix: `set ${key} to a ${issue.expected}`,
           };
     case "too_small":
       return {
@@ -310,7 +316,7 @@ function zodIssue(base: Segments, issue: z.core.$ZodIssue, value: unknown): Conf
       return {
         path,
         message: `${issue.message} (got ${shown(got)})`,
-        fix: FIELD_FIXES[String(segs[segs.length - 1])] ?? `correct ${path}`,
+        fix: FIELD_FIXES[String(segs[segs.length - 1])] ?? `correct ${key}`,
       };
   }
 }
@@ -348,6 +354,8 @@ const listed = (names: readonly string[]) => names.map((n) => JSON.stringify(n))
 interface Issues {
   add: (segs: Segments, message: string, fix: string) => void;
   push: (issue: ConfigIssue) => void;
+  /** How issues and fixes name keys (configKeys, or a component's argKeys). */
+  keys: KeyNamer;
 }
 
 function checkLocation(input: StackConfigInput, { push }: Issues): string {
@@ -385,13 +393,13 @@ function checkNamePrefix(input: StackConfigInput, { add }: Issues): string {
 }
 
 /** `true`, `false`, their text forms, or unset (on). */
-function checkGuardrails(input: StackConfigInput, { add }: Issues): boolean {
+function checkGuardrails(input: StackConfigInput, { add, keys }: Issues): boolean {
   const parsed = guardrailsSchema.safeParse(input.guardrails);
   if (parsed.success) return parsed.data;
   add(
     ["guardrails"],
     `expected true or false, got ${shown(input.guardrails)}`,
-    "set it to false to opt out of the Azure Policy guardrails, or remove it (default true): pulumi config set service-edges:guardrails false",
+    `set it to false to opt out of the Azure Policy guardrails, or remove it (default true): ${keys.set(["guardrails"], "false")}`,
   );
   return true;
 }
@@ -400,7 +408,7 @@ function checkGuardrails(input: StackConfigInput, { add }: Issues): boolean {
  * `service-edges:owners`: a list of Entra object ids, each once. Lower-cased, as Entra returns
  * them, so an id written in capitals does not show as a change on every refresh.
  */
-function checkOwners(input: StackConfigInput, { add }: Issues): string[] {
+function checkOwners(input: StackConfigInput, { add, keys }: Issues): string[] {
   const owners: string[] = [];
   if (input.owners === undefined) return owners;
   const parsed = ownersSchema.safeParse(input.owners);
@@ -408,7 +416,7 @@ function checkOwners(input: StackConfigInput, { add }: Issues): string[] {
     add(
       ["owners"],
       `expected a list of Entra object ids, got ${shown(input.owners)}`,
-      "write owners as a list of object ids: pulumi config set --path 'service-edges:owners[0]' <object id> (az ad user show --id <upn> --query id)",
+      `write owners as a list of object ids: ${keys.set(["owners", 0], "<object id>")} (az ad user show --id <upn> --query id)`,
     );
     return owners;
   }
@@ -436,7 +444,7 @@ function checkOwners(input: StackConfigInput, { add }: Issues): string[] {
 
 function checkNetwork(
   input: StackConfigInput,
-  { add, push }: Issues,
+  { add, push, keys }: Issues,
 ): { addressSpace?: Cidr; scmAllowedRanges: Cidr[]; vnets: VnetSpace[] } {
   const scmAllowedRanges: Cidr[] = [];
   const vnets: VnetSpace[] = [];
@@ -444,13 +452,13 @@ function checkNetwork(
     add(
       ["network", "addressSpace"],
       "is missing",
-      "pulumi config set --path 'service-edges:network.addressSpace' 10.40.0.0/16",
+      keys.set(["network", "addressSpace"], "10.40.0.0/16"),
     );
     return { scmAllowedRanges, vnets };
   }
   const net = networkSchema.safeParse(input.network);
   if (!net.success) {
-    for (const i of net.error.issues) push(zodIssue(["network"], i, input.network));
+    for (const i of net.error.issues) push(zodIssue(keys, ["network"], i, input.network));
     return { scmAllowedRanges, vnets };
   }
   let addressSpace: Cidr | undefined;
@@ -512,7 +520,7 @@ function checkNetwork(
 function parseServices(
   input: StackConfigInput,
   namePrefix: string,
-  { add, push }: Issues,
+  { add, push, keys }: Issues,
 ): { raw: Map<string, RawService>; declared: Set<string> } {
   const raw = new Map<string, RawService>();
   const declared = new Set<string>();
@@ -537,12 +545,12 @@ function parseServices(
         add(
           ["services", name],
           `the site name "${namePrefix}-${name}" is longer than ${MAX_SITE_NAME} characters`,
-          "shorten the service name or service-edges:namePrefix",
+          `shorten the service name or ${keys.key(["namePrefix"])}`,
         );
       }
       const parsed = serviceSchema.safeParse(spec ?? {});
       if (!parsed.success) {
-        for (const i of parsed.error.issues) push(zodIssue(["services", name], i, spec));
+        for (const i of parsed.error.issues) push(zodIssue(keys, ["services", name], i, spec));
         continue;
       }
       raw.set(name, parsed.data);
@@ -715,7 +723,7 @@ function parseEdges(
   input: StackConfigInput,
   raw: ReadonlyMap<string, RawService>,
   declared: ReadonlySet<string>,
-  { add, push }: Issues,
+  { add, push, keys }: Issues,
 ): Edge[] {
   const edges: Edge[] = [];
   const edgeAt = new Map<string, number>();
@@ -732,7 +740,7 @@ function parseEdges(
     const at: Segments = ["edges", i];
     const parsed = edgeSchema.safeParse(value);
     if (!parsed.success) {
-      for (const issue of parsed.error.issues) push(zodIssue(at, issue, value));
+      for (const issue of parsed.error.issues) push(zodIssue(keys, at, issue, value));
       return;
     }
     const e: RawEdge = parsed.data;
@@ -743,7 +751,7 @@ function parseEdges(
         add(
           [...at, end],
           `unknown service ${shown(e[end])}`,
-          `use a declared service (${listed(nearest(e[end], names))}) or declare ${shown(e[end])} under service-edges:services`,
+          `use a declared service (${listed(nearest(e[end], names))}) or declare ${shown(e[end])} under ${keys.key(["services"])}`,
         );
       }
     }
@@ -783,8 +791,8 @@ function parseEdges(
           callee.retiredRoles.includes(role)
             ? `${shown(role)} is being retired on ${e.to}; remove it from this edge`
             : callee.roles.length > 0
-              ? `use one of ${listed(callee.roles)}, or add ${shown(role)} to service-edges:services.${e.to}.roles`
-              : `declare it under service-edges:services.${e.to}.roles`,
+              ? `use one of ${listed(callee.roles)}, or add ${shown(role)} to ${keys.key(["services", e.to, "roles"])}`
+              : `declare it under ${keys.key(["services", e.to, "roles"])}`,
         );
       }
     });
@@ -823,7 +831,7 @@ function checkSubnets(
   calleesOf: ReadonlyMap<string, string[]>,
   addressSpace: Cidr | undefined,
   vnets: readonly VnetSpace[],
-  { add }: Issues,
+  { add, keys }: Issues,
 ): Map<string, Cidr> {
   const subnets = new Map<string, Cidr>();
   const spaces = vnets.length > 1 ? vnets.map((v) => v.space.text).join(", ") : addressSpace?.text;
@@ -847,7 +855,7 @@ function checkSubnets(
         `${cidr.text} is outside the address space ${spaces}`,
         vnets.length > 1
           ? `pick a range inside one virtual network's space (${spaces})`
-          : `pick a range inside service-edges:network.addressSpace (${addressSpace.text})`,
+          : `pick a range inside ${keys.key(["network", "addressSpace"])} (${addressSpace.text})`,
       );
       continue;
     }
@@ -892,10 +900,10 @@ function checkSubnets(
       ["services", name, "subnet"],
       `is missing; ${name} calls ${listed(calleesOf.get(name)!)} and every caller needs its own integration subnet`,
       free
-        ? `set it to ${free.text} (the next free /${prefix}; a /${prefix} holds ${instancesFitting(prefix)} instances): pulumi config set --path 'service-edges:services.${name}.subnet' ${free.text}`
+        ? `set it to ${free.text} (the next free /${prefix}; a /${prefix} holds ${instancesFitting(prefix)} instances): ${keys.set(["services", name, "subnet"], free.text)}`
         : addressSpace
-          ? `the address space ${addressSpace.text} has no free /${prefix} left; enlarge service-edges:network.addressSpace`
-          : `set a valid service-edges:network.addressSpace first, then a /${prefix} inside it`,
+          ? `the address space ${addressSpace.text} has no free /${prefix} left; enlarge ${keys.key(["network", "addressSpace"])}`
+          : `set a valid ${keys.key(["network", "addressSpace"])} first, then a /${prefix} inside it`,
     );
   }
   for (const v of vnets) {
@@ -904,7 +912,7 @@ function checkSubnets(
       add(
         v.name ? ["network", "vnets", v.name] : ["services"],
         `${held} integration subnets are in ${v.name ? `virtual network ${v.name}` : "the address space"} (${v.space.text}), but a virtual network holds at most ${MAX_SUBNETS_PER_VNET}`,
-        'add another virtual network under service-edges:network.vnets (name: address space) and put new callers\' subnets there (MS Learn, "Azure subscription and service limits", Networking: 3,000 subnets per virtual network)',
+        `add another virtual network under ${keys.key(["network", "vnets"])} (name: address space) and put new callers' subnets there (MS Learn, "Azure subscription and service limits", Networking: 3,000 subnets per virtual network)`,
       );
     }
   }
@@ -948,7 +956,7 @@ function checkRetiredEdges(
   input: StackConfigInput,
   retired: ReadonlySet<string>,
   edges: readonly Edge[],
-  { add }: Issues,
+  { add, keys }: Issues,
 ): void {
   if (retired.size === 0) return;
   const rawEdges: unknown[] = Array.isArray(input.edges) ? input.edges : [];
@@ -963,7 +971,7 @@ function checkRetiredEdges(
       if (!retired.has(e[end])) continue;
       add(
         ["edges", at.get(`${e.from}\u0000${e.to}`) ?? 0, end],
-        `${shown(e[end])} is retired (service-edges:services.${e[end]}.retired: true)`,
+        `${shown(e[end])} is retired (${keys.key(["services", e[end], "retired"])}: true)`,
         `remove this edge (${e.from} -> ${e.to}) in the same change: a retired service keeps only its subnet`,
       );
     }
@@ -981,6 +989,11 @@ export interface GraphOptions {
    * their subnets): the 100-plans-per-group limit counts what a stack's groups will hold.
    */
   places?: (service: string) => boolean;
+  /**
+   * How issues name keys (default: the `service-edges:` config keys): a component whose graph
+   * came from its args names their paths (argKeys), one reading a user's namespace its keys.
+   */
+  keys?: KeyNamer;
 }
 
 export function buildServiceGraph(
@@ -988,9 +1001,11 @@ export function buildServiceGraph(
   options: GraphOptions = {},
 ): ServiceGraph {
   const issues: ConfigIssue[] = [];
+  const keys = options.keys ?? configKeys();
   const ctx: Issues = {
-    add: (segs, message, fix) => issues.push({ path: keyPath(segs), message, fix }),
+    add: (segs, message, fix) => issues.push({ path: keys.at(segs), message, fix }),
     push: (issue) => issues.push(issue),
+    keys,
   };
   const asOf = today();
   const location = checkLocation(input, ctx);
@@ -1040,7 +1055,7 @@ export function buildServiceGraph(
     ctx,
   );
 
-  if (issues.length > 0) throw new ConfigError(issues);
+  if (issues.length > 0) throw new ConfigError(issues, keys.subject);
 
   const services: ServiceNode[] = [...raw.entries()]
     .map(([name, s]) => ({

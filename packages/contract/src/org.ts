@@ -7,7 +7,7 @@
  * Pure: no Pulumi imports.
  */
 import { z } from "zod";
-import { ConfigError, type ConfigIssue, keyPath, shown } from "./errors";
+import { ConfigError, type ConfigIssue, type KeyNamer, configKeys, shown } from "./errors";
 import { type Edge, type ServiceGraph, type StackConfigInput, buildServiceGraph } from "./graph";
 import { hashedGroupOf, placementLabel, webspaceClassOf } from "./placement";
 import { SERVICE_NAME, edgeSchema, serviceSchema } from "./schema";
@@ -110,13 +110,17 @@ const registrySchema = z.looseObject({
  * (names, subnets inside the address space, sized, never overlapping), plus each entry's team.
  * Its services carry no plan keys: the platform registers networks and identities only.
  */
-export function buildPlatformGraph(input: StackConfigInput): {
+export function buildPlatformGraph(
+  input: StackConfigInput,
+  options: { keys?: KeyNamer } = {},
+): {
   graph: ServiceGraph;
   registry: Record<string, RegistryEntry>;
 } {
   const issues: ConfigIssue[] = [];
+  const keys = options.keys ?? configKeys();
   const add = (segs: Array<string | number>, message: string, fix: string) =>
-    issues.push({ path: keyPath(segs), message, fix });
+    issues.push({ path: keys.at(segs), message, fix });
   const registry: Record<string, RegistryEntry> = {};
   const services: Record<string, unknown> = {};
   for (const [name, spec] of Object.entries(
@@ -181,12 +185,12 @@ export function buildPlatformGraph(input: StackConfigInput): {
   }
   let graph: ServiceGraph | undefined;
   try {
-    graph = buildServiceGraph({ ...input, services, edges: [] }, { places: () => false });
+    graph = buildServiceGraph({ ...input, services, edges: [] }, { places: () => false, keys });
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     issues.push(...e.issues);
   }
-  if (issues.length > 0) throw new ConfigError(issues);
+  if (issues.length > 0) throw new ConfigError(issues, keys.subject);
   return { graph: graph!, registry };
 }
 
@@ -311,6 +315,8 @@ export interface TeamGraphOptions {
   sameChange?: boolean;
   /** The platform stack's name, for messages. */
   platformName?: string;
+  /** How issues name keys (default: the `service-edges:` config keys). */
+  keys?: KeyNamer;
 }
 
 export function buildTeamGraph(
@@ -320,8 +326,9 @@ export function buildTeamGraph(
   options: TeamGraphOptions = {},
 ): { graph: ServiceGraph; team: string; own: Set<string> } {
   const issues: ConfigIssue[] = [];
+  const keys = options.keys ?? configKeys();
   const add = (segs: Array<string | number>, message: string, fix: string) =>
-    issues.push({ path: keyPath(segs), message, fix });
+    issues.push({ path: keys.at(segs), message, fix });
   const team = typeof input.team === "string" ? input.team : "";
   if (!TEAM_NAME.test(team)) {
     add(
@@ -473,7 +480,7 @@ export function buildTeamGraph(
     }
   });
   const calls = teamCalls(declared, own, retiredHere, registry, edges, add);
-  if (issues.length > 0) throw new ConfigError(issues);
+  if (issues.length > 0) throw new ConfigError(issues, keys.subject);
   const graph = buildServiceGraph(
     {
       stack: input.stack,
@@ -485,7 +492,7 @@ export function buildTeamGraph(
       edges,
     },
     // A service in a shared group counts against that group's limit, as the single stack placed it.
-    { places: (name) => own.has(name) && !registry[name].sharedGroup },
+    { places: (name) => own.has(name) && !registry[name].sharedGroup, keys },
   );
   const pinned: ConfigIssue[] = [];
   for (const name of own) {
@@ -500,13 +507,13 @@ export function buildTeamGraph(
     );
     if (label !== shared) {
       pinned.push({
-        path: keyPath(["services", name, "sku"]),
+        path: keys.at(["services", name, "sku"]),
         message: `${node.sku.name} (with ${pin !== undefined ? `group: ${pin}` : "its name's group"}) places ${name} in ${label}, but its plan and app are in the shared group ${shared} (the registry's sharedGroup)`,
         fix: `keep the SKU and group the single stack deployed it with; a plan cannot move to another group without being replaced`,
       });
     }
   }
-  if (pinned.length > 0) throw new ConfigError(pinned);
+  if (pinned.length > 0) throw new ConfigError(pinned, keys.subject);
   // A caller's calls into other teams' services: its MESH_CALLEES, beside its own stack's edges.
   for (const [from, targets] of calls) {
     const node = graph.byName.get(from)!;
