@@ -13,12 +13,22 @@ import { meshSiteDefaultDeny } from "./policies/mesh-site-default-deny";
 import { networkEdgeHasIdentityEdge } from "./policies/network-edge-has-identity-edge";
 import { noPrivateEndpointCallee } from "./policies/no-private-endpoint-callee";
 import { noSharedCallerIdentity } from "./policies/no-shared-caller-identity";
+import { privateEndpointInMeshSubnet } from "./policies/private-endpoint-in-mesh-subnet";
+import { privateEndpointNsgAdmitsOnlyCallers } from "./policies/private-endpoint-nsg-admits-only-callers";
+import { privateEndpointNsgDeniesVirtualNetwork } from "./policies/private-endpoint-nsg-denies-virtual-network";
+import { privateEndpointSubnetEnforcesNsg } from "./policies/private-endpoint-subnet-enforces-nsg";
+import { privateMeshSitePublicAccessDisabled } from "./policies/private-mesh-site-public-access-disabled";
 import { shadowEnforcement } from "./policies/shadow-enforcement";
 import { shadowEnforcementExpired } from "./policies/shadow-enforcement-expired";
 import { vnetRuleSourceIsIntegrationSubnet } from "./policies/vnet-rule-source-is-integration-subnet";
 
 export const policies: Policies = [
   noPrivateEndpointCallee,
+  privateEndpointSubnetEnforcesNsg,
+  privateEndpointInMeshSubnet,
+  privateEndpointNsgAdmitsOnlyCallers,
+  privateEndpointNsgDeniesVirtualNetwork,
+  privateMeshSitePublicAccessDisabled,
   meshSiteDefaultDeny,
   meshSiteChangesReadable,
   assignmentRequired,

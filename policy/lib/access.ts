@@ -16,8 +16,10 @@ import {
   type Verdict,
   actionOf,
   decide,
+  defaultOf,
   rangesOf,
 } from "@service-edges/model";
+import type { DefaultBasis, Maybe } from "@service-edges/model";
 import { type Mesh, type Rule, type SiteNode, keyOf } from "./mesh";
 import { asArray, asNumber, asObject, asString, at, isUnknown, sameText } from "./values";
 
@@ -85,4 +87,51 @@ export function mainRuleList(mesh: Mesh, site: SiteNode): RuleList {
 /** Whether a call over the subnet's service endpoint gets through the site's main list. */
 export function admitsSubnet(list: RuleList, subnetKey: string): Verdict {
   return decide(list, { subnetId: subnetKey }).allowed;
+}
+
+/**
+ * The unmatched-traffic action of one side of a site, as the model decides it (`defaultOf`): the
+ * explicit value (`ipSecurityRestrictionsDefaultAction` / `scm...`; UNKNOWN in preview) and the
+ * action that applies with its basis (explicit, the platform's echo, the implicit deny-all after
+ * rules, no rules at all). Rule sources do not matter to it, so no mesh is needed.
+ */
+export function sideDefault(
+  site: SiteNode,
+  side: "main" | "scm",
+): {
+  explicit: Maybe<Action | undefined>;
+  effective: Maybe<{ action: Action; basis: DefaultBasis }>;
+} {
+  const sc = at(site.p, "siteConfig");
+  const raw = asString(
+    at(
+      sc,
+      side === "main"
+        ? "ipSecurityRestrictionsDefaultAction"
+        : "scmIpSecurityRestrictionsDefaultAction",
+    ),
+  );
+  const explicit = isUnknown(raw) ? MODEL_UNKNOWN : actionOf(raw);
+  if (!Array.isArray(site.rules)) {
+    return { explicit, effective: defaultOf({ rules: MODEL_UNKNOWN, defaultAction: explicit }) };
+  }
+  const own = site.rules.filter((r) => r.list === side);
+  const echo = own.find((r) => r.synthetic);
+  const echoed = echo && !isUnknown(echo.action) ? (actionOf(echo.action) ?? "Allow") : undefined;
+  const list: RuleList = {
+    // Only how many rules there are matters to the default; each is read by mainRuleList.
+    rules: own
+      .filter((r) => !r.synthetic)
+      .map((r) => ({
+        name: `#${r.index + 1}`,
+        index: r.index,
+        priority: LAST_PRIORITY - 1,
+        action: "Allow" as const,
+        source: { kind: "unreadable" as const, text: "" },
+        headers: {},
+      })),
+    defaultAction: explicit,
+    ...(echoed ? { echoedDefault: echoed } : {}),
+  };
+  return { explicit, effective: defaultOf(list) };
 }

@@ -16,7 +16,9 @@
  */
 import {
   ApplicationNode,
+  AssignmentNode,
   Mesh,
+  Node,
   Ref,
   ServicePrincipalNode,
   SiteNode,
@@ -24,7 +26,7 @@ import {
   depsOf,
 } from "./mesh";
 import { MESH_SETTINGS } from "./types";
-import { Tri, asArray, asObject, asString, at, isUnknown } from "./values";
+import { Tri, UNKNOWN, asArray, asObject, asString, at, isUnknown } from "./values";
 
 export { appSettingValues };
 
@@ -197,4 +199,29 @@ export function calleeServicePrincipals(mesh: Mesh, site: SiteNode): CalleePrinc
     }
   }
   return { sps: [...found.values()], complete };
+}
+
+/** Whether some assignment grants one of `caller`'s principals a role on one of `sps`. */
+export function hasAssignment(mesh: Mesh, caller: Principals, sps: readonly Node[]): Tri<boolean> {
+  let undecided = false;
+  const seen = new Set<AssignmentNode>();
+  for (const sp of sps) {
+    const { on, maybe } = mesh.assignmentsOn(sp);
+    for (const [list, onCallee] of [
+      [on, true],
+      [maybe, UNKNOWN],
+    ] as const) {
+      for (const a of list) {
+        if (seen.has(a)) continue;
+        seen.add(a);
+        let byCaller = Mesh.principalMatches(a.principal, caller);
+        if (byCaller === false && !caller.complete && typeof a.principal.value === "string") {
+          byCaller = UNKNOWN;
+        }
+        if (onCallee === true && byCaller === true) return true;
+        if (byCaller !== false) undecided = true;
+      }
+    }
+  }
+  return undecided ? UNKNOWN : false;
 }

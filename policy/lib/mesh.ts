@@ -230,7 +230,7 @@ function scopeIdOf(rg: Tri<string>, provider: string, ...parts: Tri<string>[]): 
 }
 
 /** Index of nodes by id, for `resolve`. */
-class Index<N extends Node> {
+export class Index<N extends Node> {
   private readonly full = new Map<string, N[]>();
   private readonly scope = new Map<string, N[]>();
   private readonly byOwner = new Map<string, N[]>();
@@ -335,8 +335,13 @@ export class Mesh {
   readonly siteWriters: SiteNode[];
   /** What may write a site's inbound settings or reach a site, and cannot be read. */
   readonly unreadable: Unreadable[];
+  /**
+   * False for the mesh of one resource alone (a resource policy's view, `sitesAlone`): what
+   * depends on other resources (a private endpoint's subnet) cannot be judged there.
+   */
+  wholeStack = true;
 
-  constructor(resources: readonly StackResourceLike[]) {
+  constructor(readonly resources: readonly StackResourceLike[]) {
     const sites: SiteNode[] = [];
     const plans: PlanNode[] = [];
     const subnets: SubnetNode[] = [];
@@ -1181,6 +1186,7 @@ const NO_SITES = new Mesh([]);
 export function sitesAlone(r: StackResourceLike): { mesh: Mesh; sites: SiteNode[] } {
   if (!mayDeclareSites(r.type)) return { mesh: NO_SITES, sites: [] };
   const mesh = new Mesh([r]);
+  mesh.wholeStack = false;
   return { mesh, sites: [...mesh.sites.nodes, ...mesh.siteWriters] };
 }
 

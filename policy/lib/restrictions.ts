@@ -20,6 +20,8 @@ import {
   tagBreadth,
   unionSize,
 } from "./cidr";
+import { isUnknown as isModelUnknown } from "@service-edges/model";
+import { sideDefault } from "./access";
 import { MeshSiteVerdict, Rule, SiteNode, meshRole } from "./mesh";
 import type { SitePaths } from "./sources";
 import { Tri, asBool, asString, at, isUnknown, sameText } from "./values";
@@ -192,17 +194,23 @@ function mainDefaultFinding(
   verdict: MeshSiteVerdict,
   action: Tri<string>,
 ): SiteFinding | undefined {
-  if (isUnknown(action) || (action && sameText(action, "Deny"))) return undefined;
+  // The model's reading of the unmatched-traffic action (defaultOf): explicit, echoed by the
+  // platform, the implicit deny-all after rules, or no restriction at all.
+  const { explicit, effective } = sideDefault(site, "main");
+  if (isModelUnknown(explicit) || explicit === "Deny") return undefined;
   const sub = verdict.subnetRules;
-  const rules = Array.isArray(site.rules)
-    ? site.rules.filter((r) => r.list === "main" && !r.synthetic)
-    : undefined;
+  const noRules =
+    !isModelUnknown(effective) &&
+    (effective.basis === "no-rules" ||
+      (effective.basis === "echoed" &&
+        Array.isArray(site.rules) &&
+        !site.rules.some((r) => r.list === "main" && !r.synthetic)));
   let consequence: string;
-  if (action === undefined) {
+  if (isModelUnknown(effective) || effective.basis !== "explicit") {
     if (sub === true) {
       consequence =
         "refusing callers outside the admitted subnets rests on an implicit platform default";
-    } else if (rules && rules.length === 0) {
+    } else if (noRules) {
       consequence = "the platform lets every caller in: the list holds no rule";
     } else
       consequence = "refusing callers that match no rule rests on an implicit platform default";
@@ -266,8 +274,9 @@ export function publicEndpointOf(site: SiteNode, verdict: MeshSiteVerdict): Publ
   if (useMain === true) scmClosed = true;
   else if (!isUnknown(useMain)) {
     const scm = asString(at(sc, "scmIpSecurityRestrictionsDefaultAction"));
-    if (!isUnknown(scm)) {
-      if (!(scm && sameText(scm, "Deny"))) {
+    const scmExplicit = sideDefault(site, "scm").explicit;
+    if (!isModelUnknown(scmExplicit)) {
+      if (scmExplicit !== "Deny") {
         findings.push({
           key: "scm-open",
           message:
@@ -282,6 +291,6 @@ export function publicEndpointOf(site: SiteNode, verdict: MeshSiteVerdict): Publ
       }
     }
   }
-  const mainClosed = typeof main === "string" && sameText(main, "Deny");
+  const mainClosed = sideDefault(site, "main").explicit === "Deny";
   return { findings, closed: findings.length === 0 && allKnown && mainClosed && scmClosed };
 }

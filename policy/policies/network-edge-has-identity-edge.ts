@@ -1,33 +1,12 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
-import { Principals, calleeServicePrincipals, callerPrincipals } from "../lib/identity";
+import {
+  Principals,
+  calleeServicePrincipals,
+  callerPrincipals,
+  hasAssignment,
+} from "../lib/identity";
 import { admitsSubnet, mainRuleList } from "../lib/access";
-import { AssignmentNode, Mesh, Node, SiteNode, describe, keyOf, meshSites } from "../lib/mesh";
-import { Tri, UNKNOWN } from "../lib/values";
-
-/** Whether some assignment grants one of `caller`'s principals a role on one of `sps`. */
-function hasAssignment(mesh: Mesh, caller: Principals, sps: readonly Node[]): Tri<boolean> {
-  let undecided = false;
-  const seen = new Set<AssignmentNode>();
-  for (const sp of sps) {
-    const { on, maybe } = mesh.assignmentsOn(sp);
-    for (const [list, onCallee] of [
-      [on, true],
-      [maybe, UNKNOWN],
-    ] as const) {
-      for (const a of list) {
-        if (seen.has(a)) continue;
-        seen.add(a);
-        let byCaller = Mesh.principalMatches(a.principal, caller);
-        if (byCaller === false && !caller.complete && typeof a.principal.value === "string") {
-          byCaller = UNKNOWN;
-        }
-        if (onCallee === true && byCaller === true) return true;
-        if (byCaller !== false) undecided = true;
-      }
-    }
-  }
-  return undecided ? UNKNOWN : false;
-}
+import { Mesh, SiteNode, describe, keyOf, meshSites } from "../lib/mesh";
 
 export const networkEdgeHasIdentityEdge: StackValidationPolicy = {
   name: "network-edge-has-identity-edge",

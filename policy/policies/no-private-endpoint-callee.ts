@@ -1,6 +1,7 @@
 import type { ReportViolation } from "@pulumi/policy";
 import { parseSiteId } from "../lib/arm";
 import { Mesh, SiteNode, isSiteGroup, meshSite } from "../lib/mesh";
+import { privateLayerOf, statesNsgEnforcement } from "../lib/private-endpoints";
 import { SiteFinding, publicEndpointOf } from "../lib/restrictions";
 import { SitePolicy, judgeSiteAlone, judgeSitesInStack } from "../lib/site-policy";
 import { SourcedResource, sourced } from "../lib/sources";
@@ -37,6 +38,9 @@ function checkPrivateEndpoint(
   report: ReportViolation,
 ): void {
   const p = plainProps(r.props);
+  // An endpoint whose subnet reference states NSG enforcement is the private-endpoint layer: the
+  // stack view judges its subnet and NSG (private-endpoint-* policies) instead.
+  if (statesNsgEnforcement(p)) return;
   for (const list of ["privateLinkServiceConnections", "manualPrivateLinkServiceConnections"]) {
     const conns = asArray(p[list]);
     if (conns === undefined || isUnknown(conns)) continue;
@@ -95,6 +99,10 @@ function checkSite(
   ];
   if (!values.some((v) => typeof v === "string" && sameText(v, "Disabled"))) return [];
   if (exempt(config, site.siteName) !== false) return [];
+  // Public access off is the private-endpoint layer's design when an NSG-filtered endpoint reaches
+  // the site; only the whole stack shows whether one does.
+  if (!mesh.wholeStack) return [];
+  if (privateLayerOf(mesh, mesh.resources).privateSites.has(site.key)) return [];
   const endpoints = verdict.privateEndpoints;
   const closed = publicEndpointOf(site, verdict).closed;
   const remove =

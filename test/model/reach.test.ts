@@ -114,7 +114,9 @@ function said(m: MeshModel, caller: string, callee: string): string {
         ? `default ${d.by.basis}`
         : d.by.kind === "public-access-disabled"
           ? `public access ${d.by.basis}`
-          : `unknown ${d.by.what}`;
+          : d.by.kind === "private-endpoint"
+            ? `endpoint ${d.by.endpoint} ${d.by.basis}${d.by.rule ? ` ${d.by.rule.name}` : ""}`
+            : `unknown ${d.by.what}`;
   const egress = r.network.egress.kind === "public" ? ` (public: ${r.network.egress.why})` : "";
   return `network ${String(r.network.allowed)} by ${by}${egress}; identity ${String(r.identity.allowed)} by ${r.identity.basis} [${r.identity.roles.join(",")}]`;
 }

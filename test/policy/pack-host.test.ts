@@ -54,6 +54,9 @@ import {
   resource,
   withoutIds,
 } from "./fixtures";
+import { ALLOW_ORDERS, nsgRules, privateBaseline } from "./private-fixtures";
+const OTHER_SUBNET =
+  "/subscriptions/x/resourceGroups/x/providers/Microsoft.Network/virtualNetworks/v/subnets/s";
 
 const REPO_ROOT = path.join(__dirname, "..", "..");
 const POLICY_DIR = path.join(REPO_ROOT, "policy");
@@ -311,6 +314,11 @@ function describePackOverGrpc(
           .map((p) => [p.getName(), LEVEL[p.getEnforcementlevel()], p.getPolicyType()]),
         [
           ["no-private-endpoint-callee", "mandatory", resource],
+          ["private-endpoint-subnet-enforces-nsg", "mandatory", stack],
+          ["private-endpoint-in-mesh-subnet", "mandatory", stack],
+          ["private-endpoint-nsg-admits-only-callers", "mandatory", stack],
+          ["private-endpoint-nsg-denies-virtual-network", "mandatory", stack],
+          ["private-mesh-site-public-access-disabled", "mandatory", stack],
           ["mesh-site-default-deny", "mandatory", resource],
           ["mesh-site-changes-readable", "mandatory", stack],
           ["assignment-required", "mandatory", stack],
@@ -421,6 +429,30 @@ function describePackOverGrpc(
             }),
           ),
         "billing-pe",
+      ],
+      [
+        "private-endpoint-subnet-enforces-nsg",
+        () =>
+          mutate(privateBaseline(), "mesh-vnet", (p) => {
+            p.subnets[1].privateEndpointNetworkPolicies = "Disabled";
+          }),
+      ],
+      [
+        "private-endpoint-in-mesh-subnet",
+        () =>
+          mutate(privateBaseline(), "billing-pe", (p, r) => {
+            p.subnet.id = OTHER_SUBNET;
+            r.propertyDependencies!.subnet = [];
+          }),
+      ],
+      [
+        "private-endpoint-nsg-admits-only-callers",
+        () => privateBaseline().filter((r) => r.name !== "orders-to-billing"),
+      ],
+      ["private-endpoint-nsg-denies-virtual-network", () => nsgRules([ALLOW_ORDERS])],
+      [
+        "private-mesh-site-public-access-disabled",
+        () => mutate(privateBaseline(), "orders-app", (p) => (p.publicNetworkAccess = "Enabled")),
       ],
       [
         "mesh-site-default-deny",

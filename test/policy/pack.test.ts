@@ -24,6 +24,11 @@ describe("policy pack: contents", () => {
       policies.map((p) => [p.name, p.enforcementLevel]),
       [
         ["no-private-endpoint-callee", "mandatory"],
+        ["private-endpoint-subnet-enforces-nsg", "mandatory"],
+        ["private-endpoint-in-mesh-subnet", "mandatory"],
+        ["private-endpoint-nsg-admits-only-callers", "mandatory"],
+        ["private-endpoint-nsg-denies-virtual-network", "mandatory"],
+        ["private-mesh-site-public-access-disabled", "mandatory"],
         ["mesh-site-default-deny", "mandatory"],
         ["mesh-site-changes-readable", "mandatory"],
         ["assignment-required", "mandatory"],

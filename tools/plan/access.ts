@@ -8,7 +8,7 @@ import { TYPES, RESOURCE_TYPES as R, childName } from "@service-edges/contract";
 import {
   type MeshModel,
   type Reach,
-  type SiteDecision,
+  type PathDecision,
   isMeshType,
   modelResource,
   namedPairs,
@@ -79,10 +79,24 @@ const subnetShort = (id: string) => id.split("/").pop() ?? id;
 function networkReason(plan: PlanResult, r: Reach): string {
   const { caller, callee } = r;
   const n = r.network;
-  const d: SiteDecision | undefined = n.decision;
+  const d: PathDecision | undefined = n.decision;
   if (!d) return `${callee} has no site in the plan`;
   const sub = n.egress.kind === "subnet" ? n.egress.subnetName : undefined;
   const from = sub ? `${caller}'s subnet ${sub}` : `${caller}`;
+  if (d.by.kind === "private-endpoint") {
+    const via = `${callee}'s private endpoint ${d.by.endpoint} in ${d.by.subnet}`;
+    const own = n.egress.subnetName;
+    const src = own ? `${caller}'s subnet ${own}` : caller;
+    if (d.by.basis === "unfiltered") {
+      return `${via} admits ${src}: the subnet does not enforce NSGs on private endpoints (privateEndpointNetworkPolicies), so every address with line of sight gets in`;
+    }
+    if (d.by.basis === "no-nsg") return `${via} admits ${src}: the subnet has no NSG`;
+    const rule = d.by.rule!;
+    const named = rule.isDefault
+      ? `Azure's default rule ${rule.name} (${rule.priority})`
+      : `the NSG rule "${rule.name}" (priority ${rule.priority})`;
+    return `${named} of ${d.by.nsg} ${n.allowed === true ? "allows" : "denies"} ${src} to ${via}`;
+  }
   if (d.by.kind === "public-access-disabled") {
     return `${callee} disables public network access${d.by.basis === "private-endpoint" ? " (unset, with a private endpoint)" : ""}, and access restrictions only admit traffic to its public endpoint`;
   }

@@ -41,6 +41,7 @@ import {
   type AssignmentsFile,
   type StateFile,
   readAssignments,
+  readNetwork,
   readSites,
   readState,
 } from "./audit/inputs";
@@ -48,12 +49,13 @@ import { auditNetwork, settleNetwork } from "./audit/network";
 import { type AuditReport, type Finding, auditMarkdown, auditText } from "./audit/report";
 import { graphOf } from "./run";
 import { type StackConfig, UsageError, shownPath } from "./stack-config";
-import type { Sites } from "@service-edges/model";
+import type { PrivateLinks, Sites } from "@service-edges/model";
 
 export {
   type AssignmentsFile,
   type StateFile,
   readAssignments,
+  readNetwork,
   readSites,
   readState,
 } from "./audit/inputs";
@@ -69,6 +71,8 @@ export interface AuditInputs {
   assignments?: AssignmentsFile;
   /** Applied to the deployed sites after the state (portal edits the state does not know). */
   sites?: (sites: Sites) => void;
+  /** Applied to the private endpoints, NSGs and subnets after the state (az network output). */
+  network?: (links: PrivateLinks) => void;
 }
 
 /** The audit of a deployment against its stack config. */
@@ -82,6 +86,7 @@ export function audit(inputs: AuditInputs): AuditReport {
     },
   );
   inputs.sites?.(model.deployed.sites);
+  inputs.network?.(model.deployed.privateLinks);
   const notes: string[] = [];
   if (inputs.state.stack && inputs.state.stack !== inputs.config.stack) {
     notes.push(
@@ -122,6 +127,7 @@ export interface AuditFlags {
   config?: string;
   assignments?: string;
   sites?: string;
+  network?: string;
   json?: boolean;
   format?: string;
 }
@@ -138,12 +144,14 @@ export function runAudit(flags: AuditFlags, config: StackConfig, out: (s: string
   const state = readState(flags.state);
   const assignments = flags.assignments ? readAssignments(flags.assignments) : undefined;
   const applySites = flags.sites ? readSites(flags.sites) : undefined;
-  const report = audit({ config, state, assignments, sites: applySites });
+  const applyNetwork = flags.network ? readNetwork(flags.network) : undefined;
+  const report = audit({ config, state, assignments, sites: applySites, network: applyNetwork });
   const sources = [
     `state ${shownPath(flags.state)}`,
     `config ${shownPath(config.file)}`,
     ...(flags.assignments ? [`assignments ${shownPath(flags.assignments)}`] : []),
     ...(flags.sites ? [`sites ${shownPath(flags.sites)}`] : []),
+    ...(flags.network ? [`network ${shownPath(flags.network)}`] : []),
   ].join(", ");
   if (flags.json) out(JSON.stringify(report, null, 2));
   else if (flags.format === "markdown") out(auditMarkdown(report, sources));
@@ -176,6 +184,10 @@ export function addAuditCommand(
     .option(
       "--sites <file>",
       "az webapp show / config show / private-endpoint-connection list output",
+    )
+    .option(
+      "--network <file>",
+      "az network nsg show / private-endpoint list / vnet subnet show output",
     )
     .option("--json", "print { stack, matches, findings, access, sites, notes }")
     .option("--format <format>", "text (default) or markdown (a PR comment or ticket)")

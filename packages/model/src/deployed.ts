@@ -8,6 +8,12 @@
  */
 import { RESOURCE_TYPES as R } from "@service-edges/contract";
 import { type RuleList, ruleListOf } from "./access-restrictions";
+import {
+  PRIVATE_LINK_TYPES,
+  type PrivateLinks,
+  emptyPrivateLinks,
+  readPrivateLink,
+} from "./private-links";
 import type { SiteAccess } from "./site-access";
 import { UNKNOWN, sameText } from "./unknown";
 
@@ -206,6 +212,7 @@ const T = {
 /** The resource types the mesh is read from; every other resource is skipped. */
 const MESH_TYPES: ReadonlySet<string> = new Set([
   ...Object.values(T),
+  ...Object.values(PRIVATE_LINK_TYPES),
   R.app,
   R.vnet,
   R.userAssignedIdentity,
@@ -253,6 +260,8 @@ export interface Deployed {
    * integration subnet and their principals.
    */
   registry: Map<string, RegistryEntry>;
+  /** Private endpoints, their subnets' policies and NSGs (private-links.ts). */
+  privateLinks: PrivateLinks;
 }
 
 export interface RegistryEntry {
@@ -296,6 +305,7 @@ export function readDeployed(resources: readonly ModelResource[]): Deployed {
     grants: [],
     tenants: new Set(),
     registry: new Map(),
+    privateLinks: emptyPrivateLinks(),
   };
   const appsByObjectId = new Map<string, Application>();
   const looseRoles: Array<{ applicationId: string; role: AppRole }> = [];
@@ -309,6 +319,7 @@ export function readDeployed(resources: readonly ModelResource[]): Deployed {
   };
   for (const r of resources) {
     const p = r.p;
+    readPrivateLink(d.privateLinks, r);
     switch (r.type) {
       case R.app:
       case T.webAppSlot: {

@@ -3,6 +3,7 @@ export * from "./addresses";
 export * from "./access-restrictions";
 export * from "./site-access";
 export * from "./nsg";
+export * from "./private-links";
 export * from "./deployed";
 export * from "./mesh";
 export * from "./reach";

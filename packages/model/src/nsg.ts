@@ -32,6 +32,10 @@ export interface NsgRule {
   sourcePortRanges: readonly string[];
   destinationAddressPrefixes: readonly string[];
   destinationPortRanges: readonly string[];
+  /** Application security group ids (lower-cased) the source must belong to, instead of prefixes. */
+  sourceApplicationSecurityGroups?: readonly string[];
+  /** Application security group ids (lower-cased): a private endpoint or NIC that joined one. */
+  destinationApplicationSecurityGroups?: readonly string[];
 }
 
 /** One end of a flow: its address (if known) and the service tags it belongs to. */
@@ -39,6 +43,8 @@ export interface FlowEnd {
   address?: AddressRange;
   /** `VirtualNetwork` for an address in the VNet (or peered, or on-premises via a gateway). */
   tags: readonly string[];
+  /** Application security group ids (lower-cased) the end belongs to. */
+  asgs?: readonly string[];
 }
 
 export interface Flow {
@@ -144,12 +150,33 @@ function portMatches(ranges: readonly string[], port: number | undefined): boole
   });
 }
 
+/**
+ * A rule names either prefixes or application security groups on each side ("Application
+ * security groups": a rule's source or destination is an ASG, and matches the network interfaces,
+ * or private endpoints, that joined it; learn.microsoft.com/azure/virtual-network/application-security-groups,
+ * learn.microsoft.com/azure/private-link/configure-asg-private-endpoint).
+ */
+function endMatches(
+  prefixes: readonly string[],
+  asgs: readonly string[] | undefined,
+  end: FlowEnd,
+) {
+  if (asgs && asgs.length > 0) {
+    return asgs.some((g) => (end.asgs ?? []).some((a) => sameText(a, g)));
+  }
+  return prefixes.some((p) => prefixMatches(p, end));
+}
+
 export function nsgRuleMatches(rule: NsgRule, flow: Flow): boolean {
   return (
     (rule.protocol === "*" || sameText(rule.protocol, flow.protocol)) &&
-    rule.sourceAddressPrefixes.some((p) => prefixMatches(p, flow.source)) &&
+    endMatches(rule.sourceAddressPrefixes, rule.sourceApplicationSecurityGroups, flow.source) &&
     portMatches(rule.sourcePortRanges, flow.sourcePort) &&
-    rule.destinationAddressPrefixes.some((p) => prefixMatches(p, flow.destination)) &&
+    endMatches(
+      rule.destinationAddressPrefixes,
+      rule.destinationApplicationSecurityGroups,
+      flow.destination,
+    ) &&
     portMatches(rule.destinationPortRanges, flow.destinationPort)
   );
 }
@@ -187,6 +214,12 @@ export function decideNsg(
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
+const groups = (v: unknown): string[] =>
+  Array.isArray(v)
+    ? v
+        .map((g) => (isObj(g) && typeof g.id === "string" ? g.id.toLowerCase() : undefined))
+        .filter((g): g is string => g !== undefined)
+    : [];
 const list = (one: unknown, many: unknown): string[] => [
   ...(typeof one === "string" && one !== "" ? [one] : []),
   ...(Array.isArray(many) ? many.filter((x): x is string => typeof x === "string") : []),
@@ -207,6 +240,12 @@ export function nsgRulesOf(raw: unknown): NsgRule[] {
       sourcePortRanges: list(r.sourcePortRange, r.sourcePortRanges),
       destinationAddressPrefixes: list(r.destinationAddressPrefix, r.destinationAddressPrefixes),
       destinationPortRanges: list(r.destinationPortRange, r.destinationPortRanges),
+      ...(groups(r.sourceApplicationSecurityGroups).length > 0
+        ? { sourceApplicationSecurityGroups: groups(r.sourceApplicationSecurityGroups) }
+        : {}),
+      ...(groups(r.destinationApplicationSecurityGroups).length > 0
+        ? { destinationApplicationSecurityGroups: groups(r.destinationApplicationSecurityGroups) }
+        : {}),
     };
   });
 }

@@ -15,10 +15,12 @@
  * registration's service principal) holds an enabled app role of B
  * (https://learn.microsoft.com/en-us/entra/identity-platform/howto-restrict-your-app-to-a-set-of-users).
  */
-import { EVERY_ADDRESS } from "./addresses";
+import { type AddressRange, EVERY_ADDRESS, covers, parseRange } from "./addresses";
 import type { Request } from "./access-restrictions";
 import { type Site, siteAccessOf } from "./deployed";
 import type { MeshModel, PrincipalKind } from "./mesh";
+import { decideNsg } from "./nsg";
+import { type PrivateEndpointInfo, enforcesNsg, nsgOf } from "./private-links";
 import { type SiteDecision, decideSite } from "./site-access";
 import { type Verdict, sameText } from "./unknown";
 
@@ -37,8 +39,29 @@ export interface NetworkReach {
   path: string;
   egress: Egress;
   /** Undefined when the callee has no site. */
-  decision?: SiteDecision;
+  decision?: PathDecision;
 }
+
+/**
+ * A call to one of the callee's private endpoints, decided by the NSG of the endpoint's subnet:
+ * `unfiltered` when the subnet does not enforce NSGs on private endpoints (every address with line
+ * of sight gets in), `no-nsg` when it does but has none, else the NSG rule that decided
+ * (decideNsg: priority, first match, then Azure's defaults).
+ */
+export interface PrivateEndpointDecision {
+  allowed: Verdict;
+  by: {
+    kind: "private-endpoint";
+    endpoint: string;
+    subnet: string;
+    basis: "unfiltered" | "no-nsg" | "nsg-rule";
+    nsg?: string;
+    rule?: { name: string; priority: number; isDefault: boolean };
+  };
+  undecided: [];
+}
+
+export type PathDecision = SiteDecision | PrivateEndpointDecision;
 
 export type IdentityBasis =
   /** The callee has no Entra application: the mesh requires no token. */
@@ -109,7 +132,7 @@ export interface NetworkPath {
     callee: Site,
     request: Request,
     caller: string,
-  ): SiteDecision | undefined;
+  ): PathDecision | undefined;
 }
 
 /** The site's public endpoint: public network access, then the main site's access restrictions. */
@@ -118,8 +141,80 @@ export const PUBLIC_ENDPOINT: NetworkPath = {
   decide: (_model, callee, request) => decideSite(siteAccessOf(callee), "main", request),
 };
 
+/** The caller's integration subnet id (its site's, or the org registry's), if it has one. */
+function integrationSubnetOf(model: MeshModel, caller: string): string | undefined {
+  return model.site(caller)?.subnetId ?? model.deployed.registry.get(caller)?.subnetId;
+}
+
+/** The endpoints connected (approved) to the site itself, not to a slot. */
+export function endpointsOf(model: MeshModel, site: Site): PrivateEndpointInfo[] {
+  if (site.slot) return [];
+  return model.deployed.privateLinks.endpoints.filter((e) =>
+    e.targets.some((t) => {
+      const m = /\/sites\/([^/]+)$/i.exec(t.siteId);
+      return m !== null && sameText(m[1], site.name) && sameText(t.status, "Approved");
+    }),
+  );
+}
+
+/**
+ * The site's private endpoints: a caller's calls leave through its integration subnet into the
+ * VNet (private addresses go through the integration whatever the routing setting), and reach an
+ * endpoint through the NSG of the endpoint's subnet, on TCP 443 (sites are httpsOnly). App
+ * Service access restrictions do not apply to traffic through a private endpoint
+ * (overview-private-endpoint), so this path is decided by the NSG alone.
+ */
+export const PRIVATE_ENDPOINT: NetworkPath = {
+  name: "private endpoint",
+  decide: (model, callee, _request, caller) => {
+    const endpoints = endpointsOf(model, callee);
+    const subnetId = integrationSubnetOf(model, caller);
+    if (endpoints.length === 0 || !subnetId) return undefined;
+    const links = model.deployed.privateLinks;
+    const from: AddressRange | undefined = links.subnets.get(subnetId.toLowerCase())?.prefixes[0];
+    let first: PrivateEndpointDecision | undefined;
+    for (const e of endpoints) {
+      const subnet = e.subnetId ? links.subnets.get(e.subnetId.toLowerCase()) : undefined;
+      const base = {
+        kind: "private-endpoint" as const,
+        endpoint: e.name,
+        subnet: subnet?.name ?? e.subnetId?.split("/").pop() ?? "?",
+      };
+      let d: PrivateEndpointDecision;
+      const nsg =
+        subnet && enforcesNsg(subnet.endpointPolicies) ? nsgOf(links, subnet.nsgId) : undefined;
+      if (!subnet || !enforcesNsg(subnet.endpointPolicies)) {
+        d = { allowed: true, by: { ...base, basis: "unfiltered" }, undecided: [] };
+      } else if (!nsg) {
+        d = { allowed: true, by: { ...base, basis: "no-nsg" }, undecided: [] };
+      } else {
+        const decision = decideNsg(nsg.rules, {
+          protocol: "Tcp",
+          source: { ...(from ? { address: from } : {}), tags: ["VirtualNetwork"] },
+          destination: {
+            ...((e.addresses[0] ?? subnet.prefixes[0])
+              ? { address: e.addresses[0] ?? subnet.prefixes[0] }
+              : {}),
+            tags: ["VirtualNetwork"],
+            asgs: e.asgs,
+          },
+          destinationPort: 443,
+        });
+        d = {
+          allowed: decision.allowed,
+          by: { ...base, basis: "nsg-rule", nsg: nsg.name, rule: decision.rule },
+          undecided: [],
+        };
+      }
+      if (d.allowed === true) return d;
+      first ??= d;
+    }
+    return first;
+  },
+};
+
 /** The ways into a site, in the order they are asked; the first that admits decides. */
-export const NETWORK_PATHS: NetworkPath[] = [PUBLIC_ENDPOINT];
+export const NETWORK_PATHS: NetworkPath[] = [PUBLIC_ENDPOINT, PRIVATE_ENDPOINT];
 
 export function networkReach(model: MeshModel, caller: string, callee: string): NetworkReach {
   const { egress, request } = egressOf(model, caller);
@@ -131,7 +226,10 @@ export function networkReach(model: MeshModel, caller: string, callee: string): 
     if (!decision) continue;
     const r: NetworkReach = { allowed: decision.allowed, path: path.name, egress, decision };
     if (decision.allowed === true) return r;
-    if (!first || (first.allowed === false && decision.allowed === "unknown")) first = r;
+    // A public endpoint that is off says less than the private path that refuses the caller.
+    const closedPublic = first?.decision?.by.kind === "public-access-disabled";
+    if (!first || closedPublic || (first.allowed === false && decision.allowed === "unknown"))
+      first = r;
   }
   return first ?? { allowed: false, path: "none", egress };
 }
@@ -211,6 +309,26 @@ export function namedPairs(model: MeshModel): Array<{ caller: string; callee: st
             : undefined;
         const owner = typeof subnet === "string" ? model.serviceOfSubnet(subnet) : undefined;
         if (owner) add(owner, callee);
+      }
+    }
+    // The callee's private endpoints: every service whose integration subnet an Allow rule of the
+    // endpoint subnet's NSG names (the review then sees an NSG rule change as an access change).
+    if (site) {
+      const links = model.deployed.privateLinks;
+      for (const e of endpointsOf(model, site)) {
+        const sub = e.subnetId ? links.subnets.get(e.subnetId.toLowerCase()) : undefined;
+        const nsg = sub ? nsgOf(links, sub.nsgId) : undefined;
+        if (!nsg) continue;
+        const named = nsg.rules
+          .filter((r) => r.direction === "Inbound" && r.access === "Allow")
+          .flatMap((r) => r.sourceAddressPrefixes)
+          .map((p) => parseRange(p))
+          .filter((r): r is AddressRange => r !== undefined && r.prefix > 0);
+        for (const caller of model.services) {
+          const id = integrationSubnetOf(model, caller);
+          const range = id ? links.subnets.get(id.toLowerCase())?.prefixes[0] : undefined;
+          if (range && named.some((n) => covers(n, range))) add(caller, callee);
+        }
       }
     }
     const sp = model.entra(callee).sp;

@@ -6,6 +6,10 @@
 import {
   type Grant,
   HIDDEN,
+  type PrivateLinks,
+  addEndpointSubnet,
+  addNetworkSecurityGroup,
+  addPrivateEndpoint,
   type ModelResource,
   type Sites,
   baseType,
@@ -217,5 +221,52 @@ export function readSites(file: string): (sites: Sites) => void {
   visit(doc, "");
   return (sites) => {
     for (const op of ops) op(sites);
+  };
+}
+
+/**
+ * Reads `--network`: what `az network nsg show`, `az network private-endpoint list` and
+ * `az network vnet subnet show` print (one object, a list, or `{ value: [...] }`), as an update
+ * to the state's private endpoints, NSGs and subnets: rules edited in the portal, an endpoint
+ * added by hand, a subnet's privateEndpointNetworkPolicies turned off.
+ */
+export function readNetwork(file: string): (links: PrivateLinks) => void {
+  const doc = readJsonFile(file, "network file");
+  const shown = shownPath(file);
+  const ops: Array<(links: PrivateLinks) => void> = [];
+  const visit = (v: unknown, where: string): void => {
+    if (Array.isArray(v)) {
+      v.forEach((e, i) => visit(e, `${where}[${i}]`));
+      return;
+    }
+    if (isObj(v) && Array.isArray(v.value) && v.id === undefined) {
+      v.value.forEach((e, i) => visit(e, `${where}.value[${i}]`));
+      return;
+    }
+    const id = isObj(v) ? str(v.id) : undefined;
+    const kind = id
+      ? /\/networkSecurityGroups\/[^/]+$/i.test(id)
+        ? "nsg"
+        : /\/privateEndpoints\/[^/]+$/i.test(id)
+          ? "endpoint"
+          : /\/virtualNetworks\/[^/]+\/subnets\/[^/]+$/i.test(id)
+            ? "subnet"
+            : undefined
+      : undefined;
+    if (!isObj(v) || !id || !kind) {
+      throw new UsageError(
+        `${shown}${where} is not a network security group, private endpoint or subnet (az network nsg show / private-endpoint list / vnet subnet show)`,
+      );
+    }
+    if (kind === "nsg") ops.push((links) => addNetworkSecurityGroup(links, id, v));
+    else if (kind === "endpoint") ops.push((links) => addPrivateEndpoint(links, id, v));
+    else ops.push((links) => addEndpointSubnet(links, id, v));
+  };
+  if (!Array.isArray(doc) && !isObj(doc)) {
+    throw new UsageError(`${shown}: expected ARM network objects`);
+  }
+  visit(doc, "");
+  return (links) => {
+    for (const op of ops) op(links);
   };
 }

@@ -16,6 +16,7 @@ import {
   siteAccessOf,
 } from "@service-edges/model";
 import type { AuditContext } from "./context";
+import { auditPrivateEndpoints, filteredEndpointNames, privateAdmitsRange } from "./private";
 import {
   type RuleView,
   type Side,
@@ -56,6 +57,21 @@ export function reachWords(
   callee: string,
 ): { ok: true; by: string } | { ok: false; why: string } {
   const target = ctx.site(callee)!;
+  const viaPrivate = networkReach(ctx.model, caller, callee);
+  const pd = viaPrivate.decision;
+  if (pd?.by.kind === "private-endpoint") {
+    const at = `${callee}'s private endpoint ${pd.by.endpoint}`;
+    if (pd.by.basis !== "nsg-rule") {
+      return viaPrivate.allowed === false
+        ? { ok: false, why: `${at} does not admit ${caller}` }
+        : { ok: true, by: `${at} (not filtered by an NSG)` };
+    }
+    const rule = pd.by.rule!;
+    const named = `${rule.isDefault ? "Azure's default rule" : "NSG rule"} "${rule.name}" (priority ${rule.priority}) of ${pd.by.nsg}`;
+    return viaPrivate.allowed === false
+      ? { ok: false, why: `the ${named} denies ${caller}'s subnet to ${at}` }
+      : { ok: true, by: `${named}, ${at}` };
+  }
   if (!publicOpenOf(target)) {
     return {
       ok: false,
@@ -330,7 +346,11 @@ export function auditNetwork(ctx: AuditContext, s: ServiceNode): void {
   extras(ctx, s, main, publicOpen, callers, ingress, false);
   if (!useMain && !(main.hidden && scm.hidden))
     extras(ctx, s, scm, publicOpen, [], NO_INGRESS, true);
-  for (const e of endpoints) endpointExtra(ctx, s.name, s.name, e);
+  // Endpoints their subnet's NSG filters are judged rule by rule (private.ts).
+  const filtered = filteredEndpointNames(ctx, site);
+  const open = (e: EndpointConnection) => !filtered.has(e.name.toLowerCase());
+  for (const e of endpoints.filter(open)) endpointExtra(ctx, s.name, s.name, e);
+  auditPrivateEndpoints(ctx, s);
   for (const slot of ctx.model.slots(s.name)) {
     const label = `${s.name} (slot ${slot.slot})`;
     const sides = sidesOf(slot, label);
@@ -362,7 +382,7 @@ export function auditNetwork(ctx: AuditContext, s: ServiceNode): void {
       }
     }
   }
-  for (const e of approved) {
+  for (const e of approved.filter(open)) {
     ctx.entry(`private endpoint ${e.name}`, s.name).network = {
       admitted: true,
       by: [`every host with line of sight to the private endpoint ${e.name}`],
@@ -411,8 +431,10 @@ function declaredIngress(
     for (const src of ingress.sources) {
       const text = src.kind === "cidr" ? src.text : src.tag;
       let why: string | undefined;
-      if (!publicOpen) why = "its public network access is disabled";
-      else if (src.kind === "cidr") {
+      if (!publicOpen) {
+        if (!(src.kind === "cidr" && privateAdmitsRange(ctx, ctx.site(s.name)!, src.text)))
+          why = "its public network access is disabled";
+      } else if (src.kind === "cidr") {
         if (!admitsRange(main, src.text)) why = "no Allow rule covers it";
       } else if (!everyoneVia(main)) {
         // A Front Door rule without the X-Azure-FDID header still admits it (too widely: that
@@ -438,8 +460,10 @@ function declaredIngress(
   }
   for (const range of ctx.graph.scmAllowedRanges) {
     let why: string | undefined;
-    if (!publicOpen) why = "its public network access is disabled";
-    else if (useMain) {
+    if (!publicOpen) {
+      if (!privateAdmitsRange(ctx, ctx.site(s.name)!, range.text))
+        why = "its public network access is disabled";
+    } else if (useMain) {
       if (!admitsRange(main, range.text)) {
         why = `it follows the main site's rules (scmIpSecurityRestrictionsUseMain), which do not admit ${range.text}`;
       }
