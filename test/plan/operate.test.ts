@@ -126,6 +126,12 @@ describe("operating the mesh: shadow enforcement", () => {
     assert.deepEqual(
       pastDay.violations.map((v) => [v.policy, v.enforcementLevel, v.message]),
       [
+        // Past its day the shadow marker no longer excuses the service principal either.
+        [
+          "assignment-required",
+          "mandatory",
+          'ServicePrincipal "mesh-b" exposes app role "B.Read" to applications (Application "mesh-b"), but appRoleAssignmentRequired is false: any application in the tenant can get a token for it. Fix: set appRoleAssignmentRequired: true so that only callers with an app role assignment get tokens.',
+        ],
         [
           "shadow-enforcement-expired",
           "mandatory",
