@@ -1,6 +1,6 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
 import { Mesh, describe } from "../lib/mesh";
-import { privateLayerOf } from "../lib/private-endpoints";
+import { privateLayerOf, publicAccessOf } from "../lib/private-endpoints";
 
 /**
  * The mesh's private-endpoint subnets are the subnets of the stack (their NSG is the mesh's, and
@@ -16,8 +16,12 @@ export const privateEndpointInMeshSubnet: StackValidationPolicy = {
   enforcementLevel: "mandatory",
   validateStack: (args, report) => {
     const mesh = Mesh.of(args.resources);
-    for (const e of privateLayerOf(mesh, args.resources).endpoints) {
+    const layer = privateLayerOf(mesh, args.resources);
+    for (const e of layer.endpoints) {
       if (e.subnet.kind !== "external") continue;
+      // Only a site on the private-endpoint layer (an NSG-filtered endpoint reaches it, or its
+      // public access is off): an endpoint to any other mesh site is no-private-endpoint-callee's.
+      if (!layer.privateSites.has(e.site.key) && publicAccessOf(e.site) !== "Disabled") continue;
       report(
         `${e.endpoint.label} reaches mesh site ${e.site.label} from subnet ${describe(e.subnet)}, ` +
           `which is not one of the mesh's private-endpoint subnets (a subnet of this stack), so ` +

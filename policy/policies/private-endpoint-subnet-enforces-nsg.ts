@@ -1,6 +1,6 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
 import { Mesh, describe } from "../lib/mesh";
-import { privateLayerOf } from "../lib/private-endpoints";
+import { privateLayerOf, publicAccessOf } from "../lib/private-endpoints";
 import { isUnknown } from "../lib/values";
 import { enforcesNsg } from "@service-edges/model";
 
@@ -8,6 +8,8 @@ import { enforcesNsg } from "@service-edges/model";
  * A private endpoint to a mesh site is filtered only by its subnet's NSG, and only when the subnet
  * enforces NSGs on private endpoints (`privateEndpointNetworkPolicies` Enabled or
  * NetworkSecurityGroupEnabled; MS Learn, "Manage network policies for private endpoints").
+ * Judged for sites with public access Disabled (the private-endpoint layer); an endpoint to a site
+ * that keeps its public endpoint is no-private-endpoint-callee's.
  */
 export const privateEndpointSubnetEnforcesNsg: StackValidationPolicy = {
   name: "private-endpoint-subnet-enforces-nsg",
@@ -21,6 +23,9 @@ export const privateEndpointSubnetEnforcesNsg: StackValidationPolicy = {
     const mesh = Mesh.of(args.resources);
     for (const e of privateLayerOf(mesh, args.resources).endpoints) {
       if (e.subnet.kind !== "node" || isUnknown(e.policies)) continue;
+      // A site that keeps its public endpoint is the service-endpoint layer's: an endpoint to it
+      // is refused (or exempted by its knob) by no-private-endpoint-callee, not twice.
+      if (publicAccessOf(e.site) !== "Disabled") continue;
       const where = `${e.endpoint.label} reaches mesh site ${e.site.label} from ${describe(e.subnet)}`;
       if (!(typeof e.policies === "string" && enforcesNsg(e.policies))) {
         report(
