@@ -163,6 +163,25 @@ export function readAssignments(file: string): AssignmentsFile {
 const SITE_TYPES = new Set(["microsoft.web/sites", "microsoft.web/sites/slots"]);
 
 /**
+ * Every ARM object in what `az` prints: one object, a list, or a `{ value: [...] }` page (nested
+ * as deep as they come), each with where it stands (`[2].value[0]`) for messages.
+ */
+function forEachArmObject(
+  doc: unknown,
+  visit: (v: unknown, where: string) => void,
+  notArm: () => Error,
+): void {
+  if (!Array.isArray(doc) && !isObj(doc)) throw notArm();
+  const walk = (v: unknown, where: string): void => {
+    if (Array.isArray(v)) v.forEach((e, i) => walk(e, `${where}[${i}]`));
+    else if (isObj(v) && Array.isArray(v.value) && v.id === undefined)
+      v.value.forEach((e, i) => walk(e, `${where}.value[${i}]`));
+    else visit(v, where);
+  };
+  walk(doc, "");
+}
+
+/**
  * Reads `--sites` (site objects, config/web objects, endpoint connections) and returns what it
  * says as an update to the deployed sites: its values override or add to the state's.
  */
@@ -171,14 +190,6 @@ export function readSites(file: string): (sites: Sites) => void {
   const shown = shownPath(file);
   const ops: Array<(sites: Sites) => void> = [];
   const visit = (v: unknown, where: string): void => {
-    if (Array.isArray(v)) {
-      v.forEach((e, i) => visit(e, `${where}[${i}]`));
-      return;
-    }
-    if (isObj(v) && Array.isArray(v.value) && v.id === undefined) {
-      v.value.forEach((e, i) => visit(e, `${where}.value[${i}]`));
-      return;
-    }
     if (!isObj(v)) throw new UsageError(`${shown}${where}: expected an ARM object`);
     const id = str(v.id);
     const parsed = id ? parseSiteId(id) : undefined;
@@ -215,10 +226,11 @@ export function readSites(file: string): (sites: Sites) => void {
       );
     }
   };
-  if (!Array.isArray(doc) && !isObj(doc)) {
-    throw new UsageError(`${shown}: expected a list of ARM site objects`);
-  }
-  visit(doc, "");
+  forEachArmObject(
+    doc,
+    visit,
+    () => new UsageError(`${shown}: expected a list of ARM site objects`),
+  );
   return (sites) => {
     for (const op of ops) op(sites);
   };
@@ -235,14 +247,6 @@ export function readNetwork(file: string): (links: PrivateLinks) => void {
   const shown = shownPath(file);
   const ops: Array<(links: PrivateLinks) => void> = [];
   const visit = (v: unknown, where: string): void => {
-    if (Array.isArray(v)) {
-      v.forEach((e, i) => visit(e, `${where}[${i}]`));
-      return;
-    }
-    if (isObj(v) && Array.isArray(v.value) && v.id === undefined) {
-      v.value.forEach((e, i) => visit(e, `${where}.value[${i}]`));
-      return;
-    }
     const id = isObj(v) ? str(v.id) : undefined;
     const kind = id
       ? /\/networkSecurityGroups\/[^/]+$/i.test(id)
@@ -262,10 +266,7 @@ export function readNetwork(file: string): (links: PrivateLinks) => void {
     else if (kind === "endpoint") ops.push((links) => addPrivateEndpoint(links, id, v));
     else ops.push((links) => addEndpointSubnet(links, id, v));
   };
-  if (!Array.isArray(doc) && !isObj(doc)) {
-    throw new UsageError(`${shown}: expected ARM network objects`);
-  }
-  visit(doc, "");
+  forEachArmObject(doc, visit, () => new UsageError(`${shown}: expected ARM network objects`));
   return (links) => {
     for (const op of ops) op(links);
   };
