@@ -4,6 +4,7 @@
  * (as `audit`) when an undeclared call got through an enforced callee.
  */
 import type { Command } from "commander";
+import { dayValue } from "@service-edges/contract";
 import { EXIT_MISMATCH } from "../audit";
 import type { PlanResult } from "../run";
 import { UsageError, cliPath } from "../stack-config";
@@ -29,11 +30,10 @@ const UNIT_MS: Record<string, number> = { h: 60 * 60 * 1000, d: DAY_MS, w: 7 * D
 export function parseNow(now: string | undefined, today = new Date()): Date {
   if (now === undefined)
     return new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate()));
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(now);
-  const d = m ? new Date(Date.UTC(+m[1], +m[2] - 1, +m[3])) : undefined;
-  if (!d || d.toISOString().slice(0, 10) !== now)
+  const ms = dayValue(now);
+  if (ms === undefined)
     throw new UsageError(`--now ${now}: give a date as YYYY-MM-DD, e.g. 2026-12-06`);
-  return d;
+  return new Date(ms);
 }
 
 /**
