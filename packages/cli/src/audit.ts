@@ -32,23 +32,16 @@
  *
  * Exit codes: 0 the deployed mesh matches the graph, 4 it does not, 1 bad usage or input.
  */
-import type { Command } from "commander";
+import type { ServiceGraph } from "@service-edges/contract";
 import { isMeshType, readMesh } from "@service-edges/model";
 import { AuditContext } from "./audit/context";
 import { sitesInMeshSubnetsNotTheirOwner } from "./audit-subnet-owners";
 import { auditIdentity } from "./audit/identity";
-import {
-  type AssignmentsFile,
-  type StateFile,
-  readAssignments,
-  readNetwork,
-  readSites,
-  readState,
-} from "./audit/inputs";
+import { type AssignmentsFile, type StateFile } from "./audit/inputs";
 import { auditNetwork, settleNetwork } from "./audit/network";
-import { type AuditReport, type Finding, auditMarkdown, auditText } from "./audit/report";
+import type { AuditReport, Finding } from "./audit/report";
 import { graphOf } from "./run";
-import { type StackConfig, UsageError, shownPath } from "./stack-config";
+import type { StackConfig } from "./stack-config";
 import type { PrivateLinks, Sites } from "@service-edges/model";
 
 export {
@@ -67,6 +60,8 @@ export const EXIT_MISMATCH = 4;
 
 export interface AuditInputs {
   config: StackConfig;
+  /** The graph the program's mesh declares (default: the graph of `config`, read as this repository's program reads it). */
+  graph?: ServiceGraph;
   state: StateFile;
   assignments?: AssignmentsFile;
   /** Applied to the deployed sites after the state (portal edits the state does not know). */
@@ -77,7 +72,7 @@ export interface AuditInputs {
 
 /** The audit of a deployment against its stack config. */
 export function audit(inputs: AuditInputs): AuditReport {
-  const graph = graphOf(inputs.config);
+  const graph = inputs.graph ?? graphOf(inputs.config);
   const model = readMesh(
     inputs.state.resources.filter((r) => isMeshType(r.type)),
     {
@@ -116,82 +111,4 @@ export function audit(inputs: AuditInputs): AuditReport {
     sites: ctx.summaries,
     notes: [...ctx.notes, ...(ctx.assignments?.notes ?? [])],
   };
-}
-
-// ---------------------------------------------------------------------------------------------
-// CLI
-
-export interface AuditFlags {
-  state?: string;
-  stack?: string;
-  config?: string;
-  assignments?: string;
-  sites?: string;
-  network?: string;
-  json?: boolean;
-  format?: string;
-}
-
-/** Runs `audit` with parsed flags: prints the report, returns the exit code. */
-export function runAudit(flags: AuditFlags, config: StackConfig, out: (s: string) => void): number {
-  if (flags.format !== undefined && flags.format !== "markdown" && flags.format !== "text") {
-    throw new UsageError(`--format must be markdown or text, got "${flags.format}"`);
-  }
-  if (flags.json && flags.format) throw new UsageError("give --json or --format, not both");
-  if (!flags.state) throw new UsageError("audit needs --state FILE (pulumi stack export)");
-  // The CLI resolved the files against where it was run; the report names them from there, as
-  // the user wrote them (no absolute path in the text or the markdown).
-  const state = readState(flags.state);
-  const assignments = flags.assignments ? readAssignments(flags.assignments) : undefined;
-  const applySites = flags.sites ? readSites(flags.sites) : undefined;
-  const applyNetwork = flags.network ? readNetwork(flags.network) : undefined;
-  const report = audit({ config, state, assignments, sites: applySites, network: applyNetwork });
-  const sources = [
-    `state ${shownPath(flags.state)}`,
-    `config ${shownPath(config.file)}`,
-    ...(flags.assignments ? [`assignments ${shownPath(flags.assignments)}`] : []),
-    ...(flags.sites ? [`sites ${shownPath(flags.sites)}`] : []),
-    ...(flags.network ? [`network ${shownPath(flags.network)}`] : []),
-  ].join(", ");
-  if (flags.json) out(JSON.stringify(report, null, 2));
-  else if (flags.format === "markdown") out(auditMarkdown(report, sources));
-  else out(auditText(report, sources));
-  return report.matches ? 0 : EXIT_MISMATCH;
-}
-
-/** Adds `audit` to the plan CLI. */
-export function addAuditCommand(
-  program: Command,
-  configFrom: (flags: { stack?: string; config?: string }) => StackConfig,
-  out: (s: string) => void,
-  done: (code: number) => void,
-): void {
-  program
-    .command("audit")
-    .description(
-      "who can call whom right now: a pulumi stack export (and Graph / ARM reads) against the graph; exit 4 on any difference",
-    )
-    .requiredOption(
-      "--state <file>",
-      "pulumi stack export of the stack, taken after pulumi refresh",
-    )
-    .option("--stack <name>", "the graph of Pulumi.<name>.yaml (default: dev)")
-    .option("--config <file>", "the graph of this stack config file")
-    .option(
-      "--assignments <file>",
-      "Graph appRoleAssignedTo pages of the callees' service principals",
-    )
-    .option(
-      "--sites <file>",
-      "az webapp show / config show / private-endpoint-connection list output",
-    )
-    .option(
-      "--network <file>",
-      "az network nsg show / private-endpoint list / vnet subnet show output",
-    )
-    .option("--json", "print { stack, matches, findings, access, sites, notes }")
-    .option("--format <format>", "text (default) or markdown (a PR comment or ticket)")
-    .action((flags: AuditFlags) => {
-      done(runAudit(flags, configFrom(flags), out));
-    });
 }

@@ -3,14 +3,11 @@
  * the planned graph against four Log Analytics tables exported from the workspace. Exit 0, or 4
  * (as `audit`) when an undeclared call got through an enforced callee.
  */
-import type { Command } from "commander";
 import { dayValue } from "@service-edges/contract";
-import { EXIT_MISMATCH } from "../audit";
 import type { PlanResult } from "../run";
-import { UsageError, cliPath } from "../stack-config";
+import { UsageError } from "../stack-config";
 import { type UsageReport, type Window, classifyUsage } from "./classify";
 import { type MeshDirectory, buildDirectory } from "./directory";
-import { suggestYaml, usageText } from "./render";
 import { type UsageLogs, readUsageLogs } from "./tables";
 
 export interface UsageFlags {
@@ -66,47 +63,4 @@ export function usageReport(
 ): { report: UsageReport; dir: MeshDirectory } {
   const dir = buildDirectory(plan);
   return { report: classifyUsage(dir, logs, window, plan.stack), dir };
-}
-
-export function addUsageCommand(
-  program: Command,
-  planOf: (flags: { stack?: string; config?: string }) => Promise<PlanResult>,
-  out: (s: string) => void,
-  err: (s: string) => void,
-  done: (code: number) => void,
-): void {
-  program
-    .command("usage")
-    .description(
-      "the graph against what really happened: every caller -> callee pair in exported Log Analytics tables, per layer; exit 4 when an undeclared call got through an enforced callee",
-    )
-    .requiredOption(
-      "--logs <dir>",
-      "AppServiceIPSecAuditLogs.json, AppServiceHTTPLogs.json, AADManagedIdentitySignInLogs.json, AADServicePrincipalSignInLogs.json (az monitor log-analytics query -o json)",
-    )
-    .option("--stack <name>", "the graph of Pulumi.<name>.yaml (default: dev)")
-    .option("--config <file>", "the graph of this stack config file")
-    .option("--since <length>", "how far back from --now: 30d (default), 12h, 2w")
-    .option("--now <date>", "the window's last day, YYYY-MM-DD (default: today, UTC)")
-    .option(
-      "--json",
-      "print { stack, window, tables, pairs: [{ from, to, declared, status, network, identity, ... }], ingress, ignored, holes }",
-    )
-    .option(
-      "--suggest",
-      "print the service-edges:edges entries that would declare the undeclared calls",
-    )
-    .action(async (flags: UsageFlags) => {
-      if (flags.json && flags.suggest) throw new UsageError("give --json or --suggest, not both");
-      // Bad flags and unreadable logs are refused before the stack is planned.
-      const window = usageWindow(flags.since, flags.now);
-      const { logs, warnings } = readLogs(cliPath(flags.logs));
-      const plan = await planOf(flags);
-      const { report, dir } = usageReport(plan, logs, window);
-      for (const w of warnings) err(`warning: ${w}`);
-      if (flags.json) out(JSON.stringify(report, null, 2));
-      else if (flags.suggest) out(suggestYaml(report, dir));
-      else out(usageText(report));
-      done(report.holes > 0 ? EXIT_MISMATCH : 0);
-    });
 }
