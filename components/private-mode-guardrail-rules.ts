@@ -45,6 +45,9 @@ export const PRIVATE_ENDPOINT_MODE_OMITS = [
   "mesh-site-public-network-access",
 ] as const;
 
+/** The rule that refuses public network access on mesh sites in privateEndpoints mode. */
+export const PUBLIC_ACCESS_OFF_RULE = "mesh-site-public-access-off";
+
 /** Enforcement mode of a policy assignment (REST API "Policy Assignments - Create"). */
 export type EnforcementMode = "Default" | "DoNotEnforce";
 
@@ -146,7 +149,7 @@ function subnetUnfiltered(policies: string, nsg: string, expectedNsg: string) {
 export function privateEndpointGuardrailRules(): GuardrailRule[] {
   return [
     rule({
-      name: "mesh-site-public-access-off",
+      name: PUBLIC_ACCESS_OFF_RULE,
       displayName: "Mesh sites keep public network access disabled",
       description:
         "In privateEndpoints mode a mesh site is reached only through its private endpoint, whose subnet's NSG admits exactly its callers; public network access on would let anyone reach its public front end, where only the access restrictions stand.",
@@ -331,7 +334,7 @@ export function guardrailRulesFor(
     ...serviceLayer,
     ...privateEndpointGuardrailRules().map((r) => ({
       rule: r,
-      enforcementMode: (r.name === "mesh-site-public-access-off" && !publicAccessOff(inbound)
+      enforcementMode: (r.name === PUBLIC_ACCESS_OFF_RULE && !publicAccessOff(inbound)
         ? "DoNotEnforce"
         : "Default") as EnforcementMode,
     })),
