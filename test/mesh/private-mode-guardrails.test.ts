@@ -16,6 +16,7 @@ import {
 import type { PlanResource, PlanResult } from "../../tools/plan/run";
 import { readStackConfig } from "../../tools/plan/stack-config";
 import { ROOT, T, type Values, clone, ofType, planOf } from "../fixtures";
+import { guardrailInputs } from "./support/guardrail-changes";
 import { type ArmResource, effectOn } from "./support/policy-eval";
 
 type Obj = Record<string, unknown>;
@@ -188,6 +189,25 @@ describe("guardrails follow network.inbound", function () {
         expected.meshNetworkGroupId = { value: network.id };
       assert.deepEqual(a.inputs.parameters, expected, name);
     }
+  });
+
+  it("adding a callee (a new endpoint in the endpoint subnet) changes no definition or assignment", async () => {
+    const grown = devPrivate("privateEndpoints");
+    (grown["service-edges:services"] as Record<string, Obj>).ledger = {
+      kind: "app",
+      sku: "P1v3",
+      maxInstances: 2,
+      roles: ["Ledger.Read"],
+    };
+    (grown["service-edges:edges"] as Obj[]).push({
+      from: "orders",
+      to: "ledger",
+      roles: ["Ledger.Read"],
+    });
+    const next = await planOf(grown, "dev-private");
+    assert.equal(ofType(next, R.privateEndpoint).length, 6);
+    assert.deepEqual(guardrailInputs(next), guardrailInputs(priv));
+    assert.equal(guardrailInputs(priv).size, 14);
   });
 
   describe("the private layer's rules against the private-mode plan", () => {
