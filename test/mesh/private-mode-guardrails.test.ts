@@ -7,9 +7,14 @@
 import { strict as assert } from "node:assert";
 import * as path from "node:path";
 import { RESOURCE_TYPES as R } from "@service-edges/contract";
-import type { GuardrailRule } from "service-edges/guardrail-rules";
+import {
+  type GuardrailRule,
+  guardrailAssignmentName,
+  guardrailDefinitionName,
+} from "service-edges/guardrail-rules";
 import {
   PRIVATE_ENDPOINT_MODE_OMITS,
+  allGuardrailRules,
   guardrailRulesFor,
   privateEndpointGuardrailRules,
 } from "service-edges/private-mode-guardrail-rules";
@@ -189,6 +194,20 @@ describe("guardrails follow network.inbound", function () {
         expected.meshNetworkGroupId = { value: network.id };
       assert.deepEqual(a.inputs.parameters, expected, name);
     }
+  });
+
+  // namePrefix is at most 20 characters (contract schema.ts, NAME_PREFIX).
+  it("keeps every definition and assignment name within 64 characters at the longest prefix (20)", () => {
+    const prefix = "a".repeat(18) + "-z";
+    assert.equal(prefix.length, 20);
+    for (const r of allGuardrailRules()) {
+      assert.ok(guardrailDefinitionName(prefix, r.name).length <= 64, r.name);
+      assert.ok(guardrailAssignmentName(prefix, r.name).length <= 64, r.name);
+    }
+    assert.equal(
+      guardrailDefinitionName(prefix, "private-endpoint-only-in-mesh-subnets").length,
+      61,
+    );
   });
 
   it("adding a callee (a new endpoint in the endpoint subnet) changes no definition or assignment", async () => {
