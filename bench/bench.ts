@@ -15,7 +15,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import Table from "cli-table3";
-import { POLICY_REQUEST_LIMIT } from "../tools/plan/policy-request-size";
+import { POLICY_REQUEST_LIMIT } from "../packages/cli/src/policy-request-size";
 
 const root = path.resolve(__dirname, "..");
 const { values } = parseArgs({
@@ -103,7 +103,7 @@ function npmStartOnce(): number {
   const t0 = performance.now();
   const r = spawnSync(
     process.execPath,
-    [...NODE_FLAGS, path.join(root, "tools/plan/cli.ts"), "--stack", "dev"],
+    [...NODE_FLAGS, path.join(root, "packages/cli/src/bin.ts"), "--stack", "dev"],
     { cwd: root, encoding: "utf8" },
   );
   if (r.status !== 0) throw new Error(r.stderr);

@@ -5,14 +5,14 @@
  * (network.inbound: privateEndpoints), or `platform:N` for the platform stack of a generated org
  * of N services (bench/generate.ts).
  */
-import "../tools/plan/lazy-sdk-deps";
-import { runPlan } from "../tools/plan/run";
-import { readStackConfig, stackFile } from "../tools/plan/stack-config";
-import { PROJECT_DIR } from "../tools/plan/run";
+import "../packages/cli/src/lazy-sdk-deps";
+import { runPlan } from "../packages/cli/src/run";
+import { readStackConfig, stackFile } from "../packages/cli/src/stack-config";
+import { PROJECT_DIR } from "../packages/cli/src/run";
 import { generatedMesh, generatedOrg } from "./generate";
-import { dependencyDepth } from "../tools/plan/depth";
-import { policyRequestSizes } from "../tools/plan/policy-request-size";
-import { withoutStackTraces } from "../tools/plan/stack-traces";
+import { dependencyDepth } from "../packages/cli/src/depth";
+import { policyRequestSizes } from "../packages/cli/src/policy-request-size";
+import { withoutStackTraces } from "../packages/cli/src/stack-traces";
 
 withoutStackTraces();
 const which = process.argv[2] ?? "dev";

@@ -20,6 +20,7 @@ import {
   platformFacts,
   serviceGroupName,
   urnOf,
+  reportPlannedMesh,
 } from "@service-edges/contract";
 import { MeshGuardrails, subscriptionOf } from "./guardrails";
 import type { AccessEntry, Network, ServiceOutputs } from "./args";
@@ -117,6 +118,7 @@ export class MeshPlatform extends pulumi.ComponentResource<{
         { keys: meshKeys(`MeshPlatform "${name}"`, args) },
       ),
     );
+    reportPlannedMesh({ type: TYPES.platform, name, graph: built.graph });
     const inputs = {};
     platformGraphs.set(inputs, built);
     super(TYPES.platform, name, inputs, meshComponentOptions(opts));
@@ -359,6 +361,14 @@ export class MeshTeam extends pulumi.ComponentResource<{
         { platformName, keys },
       ),
     );
+    reportPlannedMesh({
+      type: TYPES.team,
+      name,
+      graph,
+      teamOf: Object.fromEntries(
+        Object.entries(p.registry).flatMap(([s, e]) => (own.has(s) ? [] : [[s, e.team]])),
+      ),
+    });
     const named = (local: string) => childName(name, local);
     const client = azuread.getClientConfigOutput({ parent: this });
     const owners = meshOwners(this, named("first-deployer"), client.objectId, graph.owners);

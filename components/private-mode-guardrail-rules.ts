@@ -21,7 +21,12 @@
  *   not yet private.
  * - privateEndpoints: the same rules, `mesh-site-public-access-off` enforced.
  */
-import { type InboundMode, hasPrivateEndpoints, publicAccessOff } from "@service-edges/contract";
+import {
+  type InboundMode,
+  PUBLIC_ACCESS_OFF_GUARDRAIL,
+  hasPrivateEndpoints,
+  publicAccessOff,
+} from "@service-edges/contract";
 import {
   ALIASES,
   type AliasCitation,
@@ -46,7 +51,7 @@ export const PRIVATE_ENDPOINT_MODE_OMITS = [
 ] as const;
 
 /** The rule that refuses public network access on mesh sites in privateEndpoints mode. */
-export const PUBLIC_ACCESS_OFF_RULE = "mesh-site-public-access-off";
+export const PUBLIC_ACCESS_OFF_RULE = PUBLIC_ACCESS_OFF_GUARDRAIL;
 
 /** Enforcement mode of a policy assignment (REST API "Policy Assignments - Create"). */
 export type EnforcementMode = "Default" | "DoNotEnforce";

@@ -19,6 +19,7 @@ import {
   networkGroupName,
   publicAccessOff,
   serviceGroupName,
+  reportPlannedMesh,
 } from "@service-edges/contract";
 import type { AccessEntry, ServiceMeshArgs, ServiceOutputs } from "./args";
 import { childAliases, meshAliases, meshComponentOptions } from "./aliases";
@@ -154,6 +155,7 @@ export class ServiceMesh extends pulumi.ComponentResource<MeshOutputs> {
 
   constructor(name: string, args: ServiceMeshArgs, opts?: pulumi.ComponentResourceOptions) {
     const graph = meshGraph(name, args);
+    reportPlannedMesh({ type: TYPES.mesh, name, graph: graph.graph });
     const inputs = {};
     graphs.set(inputs, graph);
     super(TYPES.mesh, name, inputs, {

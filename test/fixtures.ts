@@ -2,8 +2,8 @@
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { PROJECT, RESOURCE_TYPES, childName, meshUrns } from "@service-edges/contract";
-import { MESH_NAME, runPlan, type PlanResult, type PlanResource } from "../tools/plan/run";
-import { readStackConfig, type StackConfig } from "../tools/plan/stack-config";
+import { MESH_NAME, runPlan, type PlanResult, type PlanResource } from "../packages/cli/src/run";
+import { readStackConfig, type StackConfig } from "../packages/cli/src/stack-config";
 
 export const ROOT = path.resolve(__dirname, "..");
 export const DEV_FILE = path.join(ROOT, "Pulumi.dev.yaml");
@@ -95,7 +95,7 @@ export function planCli(...args: string[]): {
 } {
   const r = spawnSync(
     process.execPath,
-    [...SOURCE_NODE_FLAGS, path.join(ROOT, "tools/plan/cli.ts"), ...args],
+    [...SOURCE_NODE_FLAGS, path.join(ROOT, "packages/cli/src/bin.ts"), ...args],
     {
       cwd: ROOT,
       encoding: "utf8",

@@ -17,9 +17,9 @@ import * as resourceGrpc from "@pulumi/pulumi/proto/resource_grpc_pb";
 import { deserializeProperties, isRpcSecret, unwrapRpcSecret } from "@pulumi/pulumi/runtime/rpc";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { TYPES, buildServiceGraph } from "@service-edges/contract";
-import { mockContext } from "../../tools/plan/mock-outputs";
-import { RecordingMonitor } from "../../tools/plan/recording-monitor";
-import { runPlan } from "../../tools/plan/run";
+import { mockContext } from "../../packages/cli/src/mock-outputs";
+import { RecordingMonitor } from "../../packages/cli/src/recording-monitor";
+import { runPlan } from "../../packages/cli/src/run";
 import { ROOT, SOURCE_NODE_FLAGS, devConfig } from "../fixtures";
 import {
   type RunningProvider,

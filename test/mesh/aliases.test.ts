@@ -5,7 +5,7 @@
 import { strict as assert } from "node:assert";
 import * as pulumi from "@pulumi/pulumi";
 import { withoutVersionedTypeAliases } from "service-edges/aliases";
-import type { PlanResult } from "../../tools/plan/run";
+import type { PlanResult } from "../../packages/cli/src/run";
 import { planOf, smallConfig } from "../fixtures";
 
 describe("azure-native's versioned type aliases", () => {

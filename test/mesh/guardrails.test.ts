@@ -16,8 +16,8 @@ import {
   guardrailParameters,
   guardrailRules,
 } from "service-edges/guardrail-rules";
-import type { PlanResource, PlanResult } from "../../tools/plan/run";
-import { runPlan } from "../../tools/plan/run";
+import type { PlanResource, PlanResult } from "../../packages/cli/src/run";
+import { runPlan } from "../../packages/cli/src/run";
 import {
   ALL_ALIASES,
   allGuardrailRules,

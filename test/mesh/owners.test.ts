@@ -4,9 +4,9 @@
  */
 import { strict as assert } from "node:assert";
 import * as pulumi from "@pulumi/pulumi";
-import { mockCall, mockContext } from "../../tools/plan/mock-outputs";
-import { type PlanResult, lastProgramExports, runPlan } from "../../tools/plan/run";
-import { ProgramActivity } from "../../tools/plan/settle";
+import { mockCall, mockContext } from "../../packages/cli/src/mock-outputs";
+import { type PlanResult, lastProgramExports, runPlan } from "../../packages/cli/src/run";
+import { ProgramActivity } from "../../packages/cli/src/settle";
 import { ServiceMesh } from "service-edges";
 import { T, clone, ofType, one, planOf, smallConfig, type Values } from "../fixtures";
 

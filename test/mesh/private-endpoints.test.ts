@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import * as path from "node:path";
-import type { PlanResult } from "../../tools/plan/run";
-import { readStackConfig } from "../../tools/plan/stack-config";
+import type { PlanResult } from "../../packages/cli/src/run";
+import { readStackConfig } from "../../packages/cli/src/stack-config";
 import { ROOT, T, type Values, clone, devConfig, ofType, planOf } from "../fixtures";
 
 type Obj = Record<string, unknown>;

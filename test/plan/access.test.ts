@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
-import { checkAccess, matchAccess } from "../../tools/plan/access";
-import { type PlanResult, emptyPlan, graphOf, runPlan } from "../../tools/plan/run";
+import { checkAccess, matchAccess } from "../../packages/cli/src/access";
+import { type PlanResult, emptyPlan, graphOf, runPlan } from "../../packages/cli/src/run";
 import { devConfig } from "../fixtures";
 
 describe("access queries (check / match) on the dev stack", () => {
@@ -87,7 +87,7 @@ describe("access queries (check / match) on the dev stack", () => {
       () => matchAccess(emptyPlan("dev"), "orders"),
       (e: Error) =>
         e.message ===
-        'unknown service "orders": the plan has no mesh services (the program registered no mesh sites: its stack config declares no services, or the program uses no ServiceMesh). Fix: plan the stack that declares it (--stack NAME, --config FILE or --program FILE)',
+        'unknown service "orders": the plan has no services (the program registered no mesh component and no App Service sites). Fix: plan the stack that declares it (--stack NAME, --config FILE or --program FILE)',
     );
   });
 });

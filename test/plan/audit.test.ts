@@ -14,10 +14,10 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { EXIT_MISMATCH, type AuditReport, audit, readState } from "../../tools/plan/audit";
-import { main } from "../../tools/plan/cli";
-import { runPlan } from "../../tools/plan/run";
-import { readStackConfig } from "../../tools/plan/stack-config";
+import { EXIT_MISMATCH, type AuditReport, audit, readState } from "../../packages/cli/src/audit";
+import { main } from "../../packages/cli/src/cli";
+import { runPlan } from "../../packages/cli/src/run";
+import { readStackConfig } from "../../packages/cli/src/stack-config";
 import { ROOT, clone, planCli } from "../fixtures";
 import { type StackExport, secret, toStackExport } from "../fixtures/audit/stack-export";
 

@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { generatedMesh } from "../../bench/generate";
-import { dependencyDepth } from "../../tools/plan/depth";
-import type { PlanResource } from "../../tools/plan/run";
+import { dependencyDepth } from "../../packages/cli/src/depth";
+import type { PlanResource } from "../../packages/cli/src/run";
 import { planOf } from "../fixtures";
 
 const r = (urn: string, ...dependencies: string[]) => ({ urn, dependencies }) as PlanResource;

@@ -1,8 +1,8 @@
 import { strict as assert } from "node:assert";
-import { changedPaths, diffPlans, shortUrn } from "../../tools/plan/diff";
-import { markdownReview } from "../../tools/plan/render";
-import { graphOf, runPlan } from "../../tools/plan/run";
-import type { StackConfig } from "../../tools/plan/stack-config";
+import { changedPaths, diffPlans, shortUrn } from "../../packages/cli/src/diff";
+import { markdownReview } from "../../packages/cli/src/render";
+import { graphOf, runPlan } from "../../packages/cli/src/run";
+import type { StackConfig } from "../../packages/cli/src/stack-config";
 import { DEV_U, clone, devConfig } from "../fixtures";
 
 function withEdge(base: StackConfig, edge: Record<string, unknown>): StackConfig {

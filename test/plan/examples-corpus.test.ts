@@ -16,7 +16,7 @@ import * as path from "node:path";
 import { stringify } from "yaml";
 import { ROOT, SOURCE_NODE_FLAGS } from "../fixtures";
 
-const CLI = path.join(ROOT, "tools/plan/cli.ts");
+const CLI = path.join(ROOT, "packages/cli/src/bin.ts");
 const EXAMPLES = "test/programs/examples";
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "service-edges-examples-"));
 

@@ -1,5 +1,5 @@
 /**
- * Moving a deployed single stack into a platform stack and team stacks (tools/plan/migrate.ts):
+ * Moving a deployed single stack into a platform stack and team stacks (packages/cli/src/migrate.ts):
  * the stack files written from the single stack's config, and the proof that the move, done
  * with `pulumi state move` and taken over through aliases, replaces and deletes nothing.
  */
@@ -15,10 +15,10 @@ import {
   planMigration,
   readSingleStack,
   splitSingleStack,
-} from "../../tools/plan/migrate";
-import { orgStacks } from "../../tools/plan/org";
-import { runPlan } from "../../tools/plan/run";
-import { readStackConfig } from "../../tools/plan/stack-config";
+} from "../../packages/cli/src/migrate";
+import { orgStacks } from "../../packages/cli/src/org";
+import { runPlan } from "../../packages/cli/src/run";
+import { readStackConfig } from "../../packages/cli/src/stack-config";
 import { generatedMesh } from "../../bench/generate";
 import { ROOT, planCli } from "../fixtures";
 

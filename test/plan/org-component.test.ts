@@ -5,8 +5,8 @@
  */
 import { strict as assert } from "node:assert";
 import * as path from "node:path";
-import { type PlanResult, runPlan } from "../../tools/plan/run";
-import { readStackConfig } from "../../tools/plan/stack-config";
+import { type PlanResult, runPlan } from "../../packages/cli/src/run";
+import { readStackConfig } from "../../packages/cli/src/stack-config";
 import { ROOT } from "../fixtures";
 
 const ORG = path.join(ROOT, "test/fixtures/org");

@@ -17,9 +17,9 @@ import {
   formatIssue,
 } from "@service-edges/contract";
 import { deployWaves, touchedStacks } from "../../tools/ci/org-stacks";
-import { type OrgPlan, planOrg } from "../../tools/plan/org";
-import { type OrgReview, orgReviewText, reviewOrg } from "../../tools/plan/org-review";
-import type { Review } from "../../tools/plan/review";
+import { type OrgPlan, planOrg } from "../../packages/cli/src/org";
+import { type OrgReview, orgReviewText, reviewOrg } from "../../packages/cli/src/org-review";
+import type { Review } from "../../packages/cli/src/review";
 import { ROOT, T, planCli } from "../fixtures";
 
 const ORG = path.join(ROOT, "test/fixtures/org");

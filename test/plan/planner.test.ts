@@ -13,7 +13,7 @@ import { stringify } from "yaml";
 import { ROOT, type Values, smallConfig } from "../fixtures";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "service-edges-planner-"));
-const CLI = path.join(ROOT, "tools/plan/cli.ts");
+const CLI = path.join(ROOT, "packages/cli/src/bin.ts");
 /** tsx by its path, so the CLI starts from any directory. */
 const NODE_FLAGS = [
   "--conditions=service-edges-source",
@@ -176,8 +176,19 @@ describe("planner CLI: usage errors in one line, no stack trace", () => {
   });
 });
 
+/**
+ * A project directory whose program is this repository's (Pulumi.yaml `main:`), so the command
+ * finds it from there as it finds a user's project.
+ */
+function projectDir(prefix: string): string {
+  const dir = fs.mkdtempSync(path.join(tmp, prefix));
+  const main = path.relative(dir, path.join(ROOT, "index.ts"));
+  fs.writeFileSync(path.join(dir, "Pulumi.yaml"), `name: service-edges\nmain: ${main}\n`);
+  return dir;
+}
+
 describe("planner CLI: paths from where the command ran", () => {
-  const dir = fs.mkdtempSync(path.join(tmp, "cwd-"));
+  const dir = projectDir("cwd-");
   fs.writeFileSync(path.join(dir, "Pulumi.ci.yaml"), stringify({ config: smallConfig() }));
 
   it("resolves --config against the working directory", () => {
@@ -208,7 +219,7 @@ describe("planner CLI: paths from where the command ran", () => {
 
 describe("planner CLI: audit's files from where the command ran", () => {
   it("resolves --state against INIT_CWD", () => {
-    const dir = fs.mkdtempSync(path.join(tmp, "audit-"));
+    const dir = projectDir("audit-");
     const r = planAt(ROOT, dir, "audit", "--state", "state.json");
     assert.equal(r.code, 1);
     assert.equal(

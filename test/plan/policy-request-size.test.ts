@@ -10,8 +10,8 @@ import {
   POLICY_REQUEST_LIMIT,
   policyRequestBody,
   policyRequestSizes,
-} from "../../tools/plan/policy-request-size";
-import { runPlan } from "../../tools/plan/run";
+} from "../../packages/cli/src/policy-request-size";
+import { runPlan } from "../../packages/cli/src/run";
 import { ROOT, planOf, smallConfig } from "../fixtures";
 
 const ASSIGN = RESOURCE_TYPES.policyAssignment;

@@ -4,9 +4,9 @@
  */
 import { strict as assert } from "node:assert";
 import * as path from "node:path";
-import { reviewPlans } from "../../tools/plan/review";
-import { type PlanResult, runPlan } from "../../tools/plan/run";
-import { readStackConfig } from "../../tools/plan/stack-config";
+import { reviewPlans } from "../../packages/cli/src/review";
+import { type PlanResult, runPlan } from "../../packages/cli/src/run";
+import { readStackConfig } from "../../packages/cli/src/stack-config";
 import { ROOT, type Values, clone } from "../fixtures";
 
 type Obj = Record<string, unknown>;

@@ -12,7 +12,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { orgStacks } from "../plan/org";
+import { orgStacks } from "../../packages/cli/src/org";
 
 export interface TouchedStacks {
   platform: string[];

@@ -13,3 +13,4 @@ export * from "./private-endpoints";
 export * from "./dates";
 export * from "./operations";
 export * from "./shadow";
+export * from "./planned-meshes";

@@ -32,6 +32,13 @@ export const hasPrivateEndpoints = (mode: InboundMode) => mode !== "serviceEndpo
 export const publicAccessOff = (mode: InboundMode) => mode === "privateEndpoints";
 
 /**
+ * The guardrail (components/private-mode-guardrail-rules.ts) that denies public network access on
+ * mesh sites in privateEndpoints mode: named here so the review can tell when leaving that mode
+ * would delete its assignment after the sites it refuses (the CLI does not load the component).
+ */
+export const PUBLIC_ACCESS_OFF_GUARDRAIL = "mesh-site-public-access-off";
+
+/**
  * NSG limits (MS Learn, "Azure subscription and service limits", Networking limits - Azure
  * Resource Manager, per region per subscription; the table is MicrosoftDocs/azure-docs
  * includes/azure-virtual-network-limits.md): "NSG rules per NSG" 1,000; "IP addresses and ranges

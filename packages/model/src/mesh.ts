@@ -31,7 +31,7 @@ export interface ServiceEntra {
 }
 
 export interface MeshOptions {
-  /** The stack's name prefix (`namePrefix`): site `<prefix>-<service>`. */
+  /** The stack's name prefix (`namePrefix`): site `<prefix>-<service>`; empty: site = service. */
   namePrefix: string;
   services: readonly string[];
 }
@@ -59,9 +59,12 @@ export class MeshModel {
     }
   }
 
-  /** The service's physical name: its site's, plan's and identity's. */
+  /**
+   * The service's physical name: its site's, plan's and identity's. With no name prefix (sites
+   * that no mesh component built), a service is its Azure site name.
+   */
   physical(service: string): string {
-    return siteName(this.namePrefix, service);
+    return this.namePrefix ? siteName(this.namePrefix, service) : service;
   }
 
   site(service: string, slot?: string): Site | undefined {

@@ -233,7 +233,7 @@ function validateOrg(stacks: OrgStack[], platform: OrgStack): void {
 }
 
 /** Where the worker is and how to start it: the same Node flags as this process. */
-const WORKER = path.join(__dirname, "org-worker.ts");
+const WORKER = path.join(__dirname, `org-worker${path.extname(__filename)}`);
 
 interface WorkerResult {
   plan?: PlanResult;

@@ -13,8 +13,6 @@ import { Command, CommanderError } from "commander";
 import { ConfigError, PROJECT, formatIssue, isDay } from "@service-edges/contract";
 import type { OfflineConfig } from "@service-edges/policy/offline";
 import {
-  DEFAULT_PROGRAM,
-  PROJECT_DIR,
   emptyPlan,
   isOurProgram,
   missingMockMessage,
@@ -32,7 +30,6 @@ import { diffPlans, shortUrn } from "./diff";
 import { mockOverrides } from "./mock-file";
 import { readPolicyConfig } from "./policy-config";
 import { withProgress } from "./progress";
-import { withoutStackTraces } from "./stack-traces";
 import { MissingMockError } from "./recording-monitor";
 import { reviewPlans, reviewText } from "./review";
 import {
@@ -52,6 +49,7 @@ import {
   cliPath,
   defaultStack,
   findProject,
+  programOfProject,
   invocationDir,
   readJsonFile,
   readStackConfig,
@@ -156,17 +154,34 @@ const PATH_OPTIONS = new Set([
   "out",
 ]);
 
-/** The program to plan: `--program`, else this project's index.ts. */
+/**
+ * The program to plan: `--program FILE` (or a project directory), else the project found from
+ * where the command runs, as `pulumi` finds it: the nearest Pulumi.yaml at or above the working
+ * directory (pulumi/pulumi sdk/go/common/workspace DetectProjectPath), and its entry point.
+ */
 function programOf(flags: PlanFlags): string {
-  if (!flags.program) return DEFAULT_PROGRAM;
+  if (!flags.program) {
+    const here = invocationDir();
+    const project = findProject(here);
+    if (!project)
+      throw new UsageError(
+        `no Pulumi.yaml in ${here} or any directory above it. Fix: run service-edges in your Pulumi project's directory, or give --program FILE`,
+      );
+    return programOfProject(project);
+  }
   const file = cliPath(flags.program);
   if (!fs.existsSync(file)) throw new UsageError(`cannot read the program ${file}: no such file`);
+  if (fs.statSync(file).isDirectory()) {
+    const project = findProject(file);
+    if (!project) throw new UsageError(`no Pulumi.yaml in or above the program directory ${file}`);
+    return programOfProject(project);
+  }
   return file;
 }
 
-/** The project a program belongs to: the nearest Pulumi.yaml above it (this one for ours). */
+/** The project a program belongs to: the nearest Pulumi.yaml above it. */
 function projectOf(program: string): ProjectInfo {
-  const found = findProject(program === DEFAULT_PROGRAM ? PROJECT_DIR : program);
+  const found = findProject(program);
   if (found) return found;
   throw new UsageError(
     `no Pulumi.yaml at or above ${program}: a Pulumi program is planned as its project (its Pulumi.yaml name and stack configs)`,
@@ -467,7 +482,7 @@ async function migrateCommand(
 /** The package's version, for `--version`. */
 function version(): string {
   try {
-    const pkg = JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, "package.json"), "utf8"));
+    const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, "..", "package.json"), "utf8"));
     return String(pkg.version);
   } catch {
     return "unknown";
@@ -652,6 +667,11 @@ export async function main(
 /** Whether a failure has been said already (one failure can also reject elsewhere). */
 let reported = false;
 
+/** Whether `report` has said a failure already (the unhandled-rejection handler asks). */
+export function wasReported(): boolean {
+  return reported;
+}
+
 /** Says what went wrong on stderr, in one line or one list, never with a stack trace. */
 export function report(e: unknown, err: (s: string) => void): number {
   if (!(e instanceof CommanderError)) reported = true;
@@ -677,29 +697,4 @@ export function report(e: unknown, err: (s: string) => void): number {
   err(`error: ${message}`);
   if (process.env.SERVICE_EDGES_DEBUG && e instanceof Error) err(e.stack ?? "");
   return EXIT.invalid;
-}
-
-if (require.main === module) {
-  // The SDK captures a stack trace for every internal promise and resource; the plan never
-  // shows them.
-  if (!process.env.SERVICE_EDGES_DEBUG) withoutStackTraces();
-  // `npm run plan | head`: the reader went away; stop quietly, as other CLIs do.
-  for (const stream of [process.stdout, process.stderr]) {
-    stream.on("error", (e: NodeJS.ErrnoException) => {
-      if (e.code === "EPIPE" || e.code === "ERR_STREAM_DESTROYED")
-        process.exit(process.exitCode ?? 0);
-      throw e;
-    });
-  }
-  // What the planned program prints is its diagnostics, as under `pulumi preview`: on stderr,
-  // so that stdout holds only the plan (one JSON object with --json).
-  console.log = console.info = (...args: unknown[]) => console.error(...args);
-  // An error inside the planned program's callbacks: say what it was, no stack trace.
-  process.on("unhandledRejection", (e) => {
-    if (!reported) process.exitCode = report(e, (s) => process.stderr.write(`${s}\n`));
-    process.exit(process.exitCode || EXIT.invalid);
-  });
-  main(process.argv.slice(2)).then((code) => {
-    process.exitCode = code;
-  });
 }

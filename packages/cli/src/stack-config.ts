@@ -104,6 +104,8 @@ export interface ProjectInfo {
   defaults: Record<string, unknown>;
   /** Keys declared with a type but no default or value: every stack must set them. */
   required: string[];
+  /** Pulumi.yaml `main:`, the program's entry relative to the project, when set. */
+  main?: string;
 }
 
 function readYaml(file: string, what: string): unknown {
@@ -192,7 +194,47 @@ export function readProject(file: string): ProjectInfo {
       else if ("type" in v) required.push(key);
     } else defaults[key] = v;
   }
-  return { name: d.name, dir: path.dirname(file), file, defaults, required };
+  const main = typeof d.main === "string" && d.main !== "" ? d.main : undefined;
+  return {
+    name: d.name,
+    dir: path.dirname(file),
+    file,
+    defaults,
+    required,
+    ...(main ? { main } : {}),
+  };
+}
+
+/**
+ * The entry point Pulumi's Node.js language host runs for a project: `main:` of its Pulumi.yaml
+ * (a file, or a directory), else the project directory; a directory is entered as Node enters a
+ * package, by its package.json `main`, else its index (index.ts under TypeScript, index.js).
+ * (pulumi/pulumi sdk/nodejs/cmd/run: the program is `require`d from the working directory.)
+ */
+export function programOfProject(project: ProjectInfo): string {
+  const target = path.resolve(project.dir, project.main ?? ".");
+  if (fs.existsSync(target) && fs.statSync(target).isFile()) return target;
+  if (!fs.existsSync(target)) {
+    throw new UsageError(
+      `${shownPath(project.file)}: main: ${project.main} does not exist. Fix: point main: at the program's entry file or directory`,
+    );
+  }
+  const pkgFile = path.join(target, "package.json");
+  if (fs.existsSync(pkgFile)) {
+    const pkg = readJsonFile(pkgFile, "package.json") as { main?: unknown };
+    if (typeof pkg?.main === "string") {
+      const file = path.resolve(target, pkg.main);
+      for (const f of [file, `${file}.ts`, `${file}.js`, path.join(file, "index.ts")])
+        if (fs.existsSync(f) && fs.statSync(f).isFile()) return f;
+    }
+  }
+  for (const index of ["index.ts", "index.js"]) {
+    const f = path.join(target, index);
+    if (fs.existsSync(f)) return f;
+  }
+  throw new UsageError(
+    `the project ${project.name} (${shownPath(project.file)}) has no entry point: no index.ts or index.js in ${shownPath(target)} and no package.json main. Fix: add the program, or set main: in Pulumi.yaml`,
+  );
 }
 
 /** The nearest Pulumi.yaml at or above `from` (a file or directory), as `pulumi` finds it. */

@@ -10,18 +10,21 @@ import {
   PROJECT,
   RESOURCE_TYPES,
   type ServiceGraph,
-  TYPES,
   asOfDay,
   buildPlatformGraph,
   buildServiceGraph,
   buildTeamGraph,
   describeIngress,
   isCallee,
+  listenForPlannedMeshes,
+  type MeshUrns,
   meshUrns,
+  type PlannedMesh,
+  type PlatformFacts,
+  type RegistryEntry,
   type TeamConfigInput,
   stackKindOf,
 } from "@service-edges/contract";
-import type { PlatformOutputs } from "service-edges/org";
 import { type OfflineConfig, runPolicies } from "@service-edges/policy/offline";
 import type { AliasSpec } from "./adoption";
 import { configIssues } from "./config-check";
@@ -38,10 +41,17 @@ import { ProgramActivity } from "./settle";
 import { trackUndefinedOutputs } from "./undefined-outputs";
 import { type StackConfig, findProject, missingConfigError, runtimeConfig } from "./stack-config";
 
+/** What a team stack's config is validated against: its platform's outputs (registry, facts). */
+type PlatformOutputs = Required<PlatformFacts> & { registry: Record<string, RegistryEntry> };
+
 /** The name this project's program gives its mesh (index.ts). */
 export const MESH_NAME = "mesh";
 export { PROJECT };
-export const PROJECT_DIR = path.resolve(__dirname, "..", "..");
+/**
+ * This repository's own program: what a plan runs when it is given no program (the tests, the
+ * bench). The CLI always names one: the project it finds from where it runs.
+ */
+export const PROJECT_DIR = path.resolve(__dirname, "..", "..", "..");
 export const DEFAULT_PROGRAM = path.join(PROJECT_DIR, "index.ts");
 
 export interface PlanResource {
@@ -81,6 +91,8 @@ export interface PlanService {
   /** `shadow`: admits everyone and records what enforcement would refuse (until shadowUntil). */
   enforcement: "enforced" | "shadow";
   shadowUntil?: string;
+  /** The mesh component it belongs to, when the program has more than one. */
+  mesh?: string;
   /**
    * In a team stack, a caller of another team's (its edges are here; its plan and app are in its
    * own team's stack): that team. Its SKU and ingress are its team's, not known here.
@@ -114,8 +126,20 @@ export interface PlanDatedEdge {
   daysLeft: number;
 }
 
+/** A mesh component the program registered, as it reported itself (contract planned-meshes.ts). */
+export interface PlanMesh {
+  /** Its type token: `service-edges:index:ServiceMesh`, `...:MeshPlatform`, `...:MeshTeam`. */
+  type: string;
+  /** Its resource name, as the program gave it. */
+  name: string;
+  urn: string | null;
+  namePrefix: string;
+}
+
 export interface PlanResult {
   stack: string;
+  /** The mesh components found by type (none for a program that uses none). */
+  meshes?: PlanMesh[];
   services: PlanService[];
   edges: PlanEdge[];
   /** Edges in config past their `expires`: no access rule, no app role assignment. */
@@ -307,7 +331,6 @@ async function planStackToday(
     }
   }
   if (issues.length > 0) throw new ConfigError(issues);
-  if (!isDefault && ours) graph = tryGraph(options.config, options.mocks?.stackOutputs);
   const stack = options.config.stack;
 
   const ctx = mockContext(stack, options.mockScope);
@@ -336,6 +359,8 @@ async function planStackToday(
   // Whatever the program starts and does not await (an async main() it only calls) still
   // registers; the engine waits for it, and so does the plan.
   const activity = new ProgramActivity();
+  const reported = listenForPlannedMeshes();
+  let meshes: PlannedMesh[] = [];
   try {
     delete require.cache[program];
     // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -356,6 +381,7 @@ async function planStackToday(
     if (monitor.missing.length > 0) throw monitor.missing[0];
     throw missingConfigError(e, options.config) ?? e;
   } finally {
+    meshes = reported();
     activity.stop();
     untrack();
   }
@@ -400,55 +426,47 @@ async function planStackToday(
   );
   const byUrn = new Set(resources.map((r) => r.urn));
   const known = (urn: string) => (byUrn.has(urn) ? urn : null);
-  const kind = stackKindOf(configInput(options.config));
-  const u = meshUrns(
-    stack,
-    project,
-    MESH_NAME,
-    kind === "team" ? TYPES.team : kind === "platform" ? TYPES.platform : TYPES.mesh,
-  );
-  const teamOf = externalCallers(options.config, kind, options.mocks?.stackOutputs);
-  const R = RESOURCE_TYPES;
+  const found = meshes.map((m) => ({ ...m, urn: componentUrn(resources, m) }));
+  const qualify = found.length > 1;
+  const services: PlanService[] = [];
+  const edges: PlanEdge[] = [];
+  for (const m of found) {
+    const u = urnsUnder(meshUrns(stack, project, m.name, m.type), m.type, m.urn);
+    const named = (service: string) => (qualify ? `${m.name}/${service}` : service);
+    services.push(...m.graph.services.map((s) => planService(m, s, u, known, named)));
+    edges.push(
+      ...m.graph.edges.map((e) => ({
+        from: named(e.from),
+        to: named(e.to),
+        roles: e.roles,
+        urns: {
+          assignments: e.roles
+            .map((r) => known(u.assignment(e.from, e.to, r)))
+            .filter((x): x is string => x !== null),
+        },
+      })),
+    );
+  }
+  graph = mergedGraph(found, qualify);
+  const expiredEdges = graph?.expiredEdges ?? [];
+  const expiringEdges = graph?.expiringEdges ?? [];
 
   const plan: PlanResult = {
     stack,
-    services: (graph?.services ?? []).map((s) => {
-      const owner = isCallee(s) ? "callee" : s.identity === "registration" ? "identity" : null;
-      const team = teamOf.get(s.name);
-      return {
-        name: s.name,
-        kind: s.kind,
-        ...(team ? { team } : {}),
-        sku: team ? "-" : s.sku.name,
-        maxInstances: s.maxInstances,
-        subnet: s.subnet?.text ?? null,
-        identity: s.identity,
-        roles: s.roles,
-        ingress: team ? "-" : describeIngress(s.ingress),
-        enforcement: s.enforcement,
-        ...(s.shadowUntil ? { shadowUntil: s.shadowUntil } : {}),
-        urns: {
-          plan: known(u.service("host", R.plan, s.name)),
-          subnet: s.subnet ? known(u.vnet(s.vnet)) : null,
-          app: known(u.service("host", R.app, s.name)),
-          identity: known(u.service("identity", R.userAssignedIdentity, s.name)),
-          application: owner && known(u.service(owner, R.application, s.name)),
-          servicePrincipal: owner && known(u.service(owner, R.servicePrincipal, s.name)),
-        },
-      };
-    }),
-    edges: (graph?.edges ?? []).map((e) => ({
-      from: e.from,
-      to: e.to,
-      roles: e.roles,
-      urns: {
-        assignments: e.roles
-          .map((r) => known(u.assignment(e.from, e.to, r)))
-          .filter((x): x is string => x !== null),
-      },
-    })),
-    ...(graph?.expiredEdges.length ? { expiredEdges: graph.expiredEdges } : {}),
-    ...(graph?.expiringEdges.length ? { expiringEdges: graph.expiringEdges } : {}),
+    ...(found.length > 0
+      ? {
+          meshes: found.map((m) => ({
+            type: m.type,
+            name: m.name,
+            urn: m.urn,
+            namePrefix: m.graph.namePrefix,
+          })),
+        }
+      : {}),
+    services,
+    edges,
+    ...(expiredEdges.length ? { expiredEdges } : {}),
+    ...(expiringEdges.length ? { expiringEdges } : {}),
     resources,
     violations: violations.map((v) => ({
       policy: v.policy,
@@ -462,30 +480,89 @@ async function planStackToday(
   return { plan, graph };
 }
 
-/** A team stack's callers of other teams: service name -> its team (from the platform's registry). */
-function externalCallers(
-  config: StackConfig,
-  kind: string,
-  stackOutputs?: Readonly<Record<string, Record<string, unknown>>>,
-): Map<string, string> {
-  const out = new Map<string, string>();
-  if (kind !== "team") return out;
-  const values = config.values;
-  const own = (values[`${PROJECT}:services`] ?? {}) as Record<string, unknown>;
-  const platform = stackOutputs?.[String(values[`${PROJECT}:platform`])] as
-    Partial<PlatformOutputs> | undefined;
-  for (const [name, entry] of Object.entries(platform?.registry ?? {}))
-    if (!(name in own)) out.set(name, entry.team);
-  return out;
+/**
+ * The component's URN as registered: found by type and name (a program may nest its mesh under a
+ * component of its own, so its URN is not always the root one).
+ */
+function componentUrn(resources: readonly PlanResource[], m: PlannedMesh): string | null {
+  const found = resources.filter((r) => r.type === m.type && r.name === m.name);
+  return found.length === 1 ? found[0].urn : null;
 }
 
-function tryGraph(
-  config: StackConfig,
-  stackOutputs?: Readonly<Record<string, Record<string, unknown>>>,
-): ServiceGraph | undefined {
-  try {
-    return graphOf(config, stackOutputs);
-  } catch {
-    return undefined;
-  }
+/** The mesh's child URNs, under the component's actual parents when it has any. */
+function urnsUnder(u: MeshUrns, type: string, urn: string | null): MeshUrns {
+  const root = u.mesh();
+  if (!urn || urn === root) return u;
+  // urn:pulumi:<stack>::<project>::<parent types$>type::name: only the type chain differs.
+  const chain = (x: string) => x.split("::")[2];
+  const from = `::${chain(root)}`;
+  const to = `::${chain(urn)}`;
+  const move = (x: string) => x.replace(from, to);
+  void type;
+  return {
+    mesh: () => urn,
+    service: (c, t, s) => move(u.service(c, t, s)),
+    vnet: (n) => move(u.vnet(n)),
+    assignment: (f, t, r) => move(u.assignment(f, t, r)),
+  };
+}
+
+/** One service of a reported mesh, as the plan lists it. */
+function planService(
+  m: PlannedMesh,
+  s: ServiceGraph["services"][number],
+  u: MeshUrns,
+  known: (urn: string) => string | null,
+  named: (service: string) => string,
+): PlanService {
+  const R = RESOURCE_TYPES;
+  const owner = isCallee(s) ? "callee" : s.identity === "registration" ? "identity" : null;
+  const team = m.teamOf?.[s.name];
+  return {
+    name: named(s.name),
+    ...(named(s.name) !== s.name ? { mesh: m.name } : {}),
+    kind: s.kind,
+    ...(team ? { team } : {}),
+    sku: team ? "-" : s.sku.name,
+    maxInstances: s.maxInstances,
+    subnet: s.subnet?.text ?? null,
+    identity: s.identity,
+    roles: s.roles,
+    ingress: team ? "-" : describeIngress(s.ingress),
+    enforcement: s.enforcement,
+    ...(s.shadowUntil ? { shadowUntil: s.shadowUntil } : {}),
+    urns: {
+      plan: known(u.service("host", R.plan, s.name)),
+      subnet: s.subnet ? known(u.vnet(s.vnet)) : null,
+      app: known(u.service("host", R.app, s.name)),
+      identity: known(u.service("identity", R.userAssignedIdentity, s.name)),
+      application: owner && known(u.service(owner, R.application, s.name)),
+      servicePrincipal: owner && known(u.service(owner, R.servicePrincipal, s.name)),
+    },
+  };
+}
+
+/**
+ * The graph the plan's tables and Mermaid draw: the one mesh's, or every mesh's services and
+ * edges with names qualified by their component (`payments/api`) when the program has several.
+ */
+function mergedGraph(meshes: readonly PlannedMesh[], qualify: boolean): ServiceGraph | undefined {
+  if (meshes.length === 0) return undefined;
+  if (!qualify) return meshes[0].graph;
+  const services = meshes.flatMap((m) =>
+    m.graph.services.map((s) => ({ ...s, name: `${m.name}/${s.name}` })),
+  );
+  const rename = <E extends { from: string; to: string }>(m: PlannedMesh, e: E): E => ({
+    ...e,
+    from: `${m.name}/${e.from}`,
+    to: `${m.name}/${e.to}`,
+  });
+  return {
+    ...meshes[0].graph,
+    services,
+    edges: meshes.flatMap((m) => m.graph.edges.map((e) => rename(m, e))),
+    expiredEdges: meshes.flatMap((m) => m.graph.expiredEdges.map((e) => rename(m, e))),
+    expiringEdges: meshes.flatMap((m) => m.graph.expiringEdges.map((e) => rename(m, e))),
+    byName: new Map(services.map((s) => [s.name, s])),
+  };
 }

@@ -12,8 +12,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { RESOURCE_TYPES as R } from "@service-edges/contract";
-import { namedPairs, reach } from "@service-edges/model";
-import { meshOfPlan } from "./access";
+import { planPairs, planReach } from "./access";
 import { adopt } from "./adoption";
 import { changeLines } from "./change-text";
 import { type InputChange, inputChanges, shortUrn } from "./diff";
@@ -319,10 +318,10 @@ function accessChanges(base: PlanResult, head: PlanResult): AccessChange[] {
   const pairs = new Map<string, { caller: string; callee: string }>();
   for (const p of [base, head]) {
     for (const e of p.edges) pairs.set(key(e.from, e.to), { caller: e.from, callee: e.to });
-    for (const n of namedPairs(meshOfPlan(p))) pairs.set(key(n.caller, n.callee), n);
+    for (const n of planPairs(p)) pairs.set(key(n.caller, n.callee), n);
   }
   const granted = (p: PlanResult, caller: string, callee: string): string[] | undefined => {
-    const r = reach(meshOfPlan(p), caller, callee);
+    const r = planReach(p, caller, callee);
     return r.allowed === true ? r.identity.roles : undefined;
   };
   const out: AccessChange[] = [];

@@ -23,8 +23,7 @@
  * updates, which Azure Policy refuses. Through `serviceAndPrivateEndpoints` the assignment stays,
  * its enforcement mode updated to DoNotEnforce (components/private-mode-guardrail-rules.ts).
  */
-import { RESOURCE_TYPES as R } from "@service-edges/contract";
-import { PUBLIC_ACCESS_OFF_RULE } from "service-edges/private-mode-guardrail-rules";
+import { PUBLIC_ACCESS_OFF_GUARDRAIL, RESOURCE_TYPES as R } from "@service-edges/contract";
 import type { PlanResource, PlanResult } from "./run";
 
 type Obj = Record<string, unknown>;
@@ -73,7 +72,7 @@ export function inboundModeBlocking(
   const refusing = base.resources.find(
     (a) =>
       a.type === R.policyAssignment &&
-      String(a.inputs.policyAssignmentName ?? "").endsWith(`-${PUBLIC_ACCESS_OFF_RULE}`) &&
+      String(a.inputs.policyAssignmentName ?? "").endsWith(`-${PUBLIC_ACCESS_OFF_GUARDRAIL}`) &&
       a.inputs.enforcementMode !== "DoNotEnforce" &&
       stepAt.has(`delete:${a.urn}`),
   );

@@ -1,10 +1,11 @@
 /**
- * A worker of an org plan (tools/plan/org.ts starts one per lane): plans one stack per message,
+ * A worker of an org plan (packages/cli/src/org.ts starts one per lane): plans one stack per message,
  * one after another in the same process. A job file names the stack file, its name, the
  * StackReference outputs and where to write the plan (or the config error) as JSON; the worker
  * answers each job with a message once the file is written.
  */
 import "./lazy-sdk-deps";
+import { registerTypeScript } from "./program-loader";
 import * as fs from "node:fs";
 import { ConfigError } from "@service-edges/contract";
 import type { ExistingResource } from "./recording-monitor";
@@ -12,6 +13,7 @@ import { runPlan } from "./run";
 import { readStackConfig } from "./stack-config";
 import { withoutStackTraces } from "./stack-traces";
 
+registerTypeScript();
 withoutStackTraces();
 
 interface Job {

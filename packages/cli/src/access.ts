@@ -34,8 +34,7 @@ export class UnknownServiceError extends Error {}
 
 /**
  * The stack's name prefix, from a site the mesh registered for a service (`<prefix>-<service>`,
- * contract names.ts), found by its URN's tail (component type, resource type, name) so a single
- * stack and an org's stacks answer alike.
+ * contract names.ts), for a plan saved before plans listed their meshes.
  */
 function namePrefixOf(plan: PlanResult): string | undefined {
   for (const s of plan.services) {
@@ -49,27 +48,108 @@ function namePrefixOf(plan: PlanResult): string | undefined {
   return undefined;
 }
 
-const models = new WeakMap<PlanResult, MeshModel>();
+/** The Azure names of the sites a program registered (a program without a mesh component). */
+function siteNames(plan: PlanResult): string[] {
+  const sites = readMesh(plan.resources.filter((r) => isMeshType(r.type)).map(modelResource), {
+    namePrefix: "",
+    services: [],
+  }).deployed.sites.all.values();
+  return [...new Set([...sites].filter((s) => s.slot === undefined).map((s) => s.name))].sort();
+}
 
-/** The model of the plan's mesh (read once per plan). */
-export function meshOfPlan(plan: PlanResult): MeshModel {
-  let m = models.get(plan);
-  if (!m) {
-    m = readMesh(plan.resources.filter((r) => isMeshType(r.type)).map(modelResource), {
-      namePrefix: namePrefixOf(plan) ?? "",
-      services: plan.services.map((s) => s.name),
-    });
-    models.set(plan, m);
+/**
+ * The services queries may name: the meshes' (qualified `mesh/service` when a program has several
+ * meshes), or, in a program without a mesh component, its sites by their Azure names.
+ */
+export function queryableServices(plan: PlanResult): string[] {
+  return plan.services.length > 0 || (plan.meshes?.length ?? 0) > 0
+    ? plan.services.map((s) => s.name)
+    : siteNames(plan);
+}
+
+/** One mesh of a plan, read by the model, and how its services are named in the plan. */
+interface Scope {
+  model: MeshModel;
+  /** The plan's name of a service of this mesh. */
+  named: (local: string) => string;
+}
+
+const scopes = new WeakMap<PlanResult, Map<string, Scope>>();
+
+/** The model of each mesh of the plan (read once per plan), by mesh name ("" for the only one). */
+function scopesOf(plan: PlanResult): Map<string, Scope> {
+  let m = scopes.get(plan);
+  if (m) return m;
+  m = new Map();
+  const resources = plan.resources.filter((r) => isMeshType(r.type)).map(modelResource);
+  const meshes = plan.meshes ?? [];
+  if (meshes.length > 1) {
+    for (const mesh of meshes) {
+      const prefix = `${mesh.name}/`;
+      const services = plan.services
+        .filter((s) => s.mesh === mesh.name)
+        .map((s) => s.name.slice(prefix.length));
+      m.set(mesh.name, {
+        model: readMesh(resources, { namePrefix: mesh.namePrefix, services }),
+        named: (local) => `${prefix}${local}`,
+      });
+    }
+  } else {
+    const namePrefix = meshes[0]?.namePrefix ?? namePrefixOf(plan) ?? "";
+    const services = queryableServices(plan);
+    m.set("", { model: readMesh(resources, { namePrefix, services }), named: (s) => s });
   }
+  scopes.set(plan, m);
   return m;
 }
 
+/** The model of the plan's mesh: its only (or first) mesh, or its sites when it has none. */
+export function meshOfPlan(plan: PlanResult): MeshModel {
+  return [...scopesOf(plan).values()][0].model;
+}
+
+/** Where a plan's service name lives: its mesh's scope and its name there. */
+function scoped(plan: PlanResult, service: string): { scope: Scope; local: string; mesh: string } {
+  const all = scopesOf(plan);
+  const only = all.get("");
+  if (only) return { scope: only, local: service, mesh: "" };
+  const slash = service.indexOf("/");
+  const mesh = service.slice(0, slash);
+  // A mesh only one side of a review has: its pairs are judged by a model without its sites.
+  const scope = all.get(mesh) ?? [...all.values()][0];
+  return { scope, local: service.slice(slash + 1), mesh };
+}
+
+/**
+ * Both layers' decision for one pair of the plan's services, by the model; a pair in two
+ * different meshes has no path (their VNets and Entra applications are their own).
+ */
+export function planReach(plan: PlanResult, caller: string, callee: string): Reach {
+  const a = scoped(plan, caller);
+  const b = scoped(plan, callee);
+  const scope = a.mesh === b.mesh ? a.scope : b.scope;
+  const r = reach(scope.model, a.mesh === b.mesh ? a.local : caller, b.local);
+  return { ...r, caller, callee };
+}
+
+/** Every pair a rule or grant of the plan names, in the plan's service names. */
+export function planPairs(plan: PlanResult): { caller: string; callee: string }[] {
+  return [...scopesOf(plan).values()].flatMap((s) =>
+    namedPairs(s.model).map((p) => ({
+      ...p,
+      caller: s.named(p.caller),
+      callee: s.named(p.callee),
+    })),
+  );
+}
+
 function assertService(plan: PlanResult, service: string): void {
-  if (plan.services.some((x) => x.name === service)) return;
+  const names = queryableServices(plan);
+  if (names.includes(service)) return;
   throw new UnknownServiceError(
-    plan.services.length === 0
-      ? `unknown service "${service}": the plan has no mesh services (the program registered no mesh sites: its stack config declares no services, or the program uses no ServiceMesh). Fix: plan the stack that declares it (--stack NAME, --config FILE or --program FILE)`
-      : `unknown service "${service}"; the stack has ${plan.services.map((x) => x.name).join(", ")}`,
+    names.length === 0
+      ? `unknown service "${service}": the plan has no services (the program registered no mesh component and no App Service sites). Fix: plan the stack that declares it (--stack NAME, --config FILE or --program FILE)`
+      : `unknown service "${service}"; the ${plan.services.length > 0 ? "stack has" : "program's sites are"} ${names.join(", ")}`,
   );
 }
 
@@ -175,7 +255,7 @@ function identityAnswer(r: Reach): AccessAnswer["identity"] {
 
 export function checkAccess(plan: PlanResult, caller: string, callee: string): AccessAnswer {
   for (const s of [caller, callee]) assertService(plan, s);
-  const r = reach(meshOfPlan(plan), caller, callee);
+  const r = planReach(plan, caller, callee);
   const network = { allowed: r.network.allowed === true, reason: networkReason(plan, r) };
   const identity = identityAnswer(r);
   return { caller, callee, allowed: network.allowed && identity.allowed, network, identity };
@@ -201,13 +281,11 @@ export function matchAccess(
   service: string,
 ): { inbound: AccessAnswer[]; outbound: AccessAnswer[] } {
   assertService(plan, service);
-  const pairs = [
-    ...plan.edges.map((e) => ({ caller: e.from, callee: e.to })),
-    ...namedPairs(meshOfPlan(plan)),
-  ];
+  const pairs = [...plan.edges.map((e) => ({ caller: e.from, callee: e.to })), ...planPairs(plan)];
   const callers = new Set(pairs.filter((p) => p.callee === service).map((p) => p.caller));
   const callees = new Set(pairs.filter((p) => p.caller === service).map((p) => p.callee));
-  const known = (s: string) => plan.services.some((x) => x.name === s);
+  const names = new Set(queryableServices(plan));
+  const known = (s: string) => names.has(s);
   return {
     inbound: [...callers]
       .filter(known)
