@@ -8,6 +8,10 @@
  * derives a service's site, subnet and identity from the contract's names, so no guardrail grows
  * with the mesh or changes when a service is added or removed.
  *
+ * These are the service-endpoint layer's rules (and those both layers share); the private-endpoint
+ * layer's, and which rules each `network.inbound` mode assigns, are in
+ * private-mode-guardrail-rules.ts.
+ *
  * Every alias below appears in a Microsoft built-in definition of Azure/azure-policy (ALIASES
  * names the file, at commit f4a50bacae07ddb096943c597669bcae494a6e29, and the built-in's id). Some
  * checks the CrossGuard pack makes have no such alias and are NOT here: no built-in uses an alias

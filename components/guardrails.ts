@@ -41,7 +41,8 @@ export interface MeshGuardrailsArgs {
 }
 
 /**
- * Guardrails outside Pulumi: one custom Azure Policy definition per rule (guardrail-rules.ts),
+ * Guardrails outside Pulumi: one custom Azure Policy definition per rule the mesh's
+ * `network.inbound` mode assigns (guardrail-rules.ts, private-mode-guardrail-rules.ts),
  * deny effect, defined at the subscription (named from the mesh's prefix, so meshes never share
  * one), assigned once to the subscription or to each group holding the mesh's identities. They
  * hold whoever writes the resource, in the portal, with the CLI or from another program, as long

@@ -15,10 +15,10 @@
  *   not refuse; being assigned already, entering and leaving `privateEndpoints` only updates its
  *   enforcement mode (an update, which the engine runs with the sites' updates) instead of creating
  *   or deleting it (a delete runs last, pulumi/pulumi#9979, after the sites turned public access
- *   on, which the still enforced rule would refuse). DoNotEnforce: "the policy effect isn't
- *   enforced during resource creation or updating" while compliance is still evaluated (MS Learn,
- *   "Azure Policy assignment structure", Enforcement mode), so the portal shows which sites are
- *   not yet private.
+ *   on, which the still enforced rule would refuse). With DoNotEnforce "resources are still
+ *   evaluated. Logging, such as Activity logs, and the policy effect don't occur" (MS Learn, "Azure
+ *   Policy definitions disabled effect", on enforcementMode; "Azure Policy assignment structure",
+ *   Enforcement mode), so compliance still shows which sites are not yet private.
  * - privateEndpoints: the same rules, `mesh-site-public-access-off` enforced.
  */
 import {
