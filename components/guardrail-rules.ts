@@ -8,6 +8,10 @@
  * derives a service's site, subnet and identity from the contract's names, so no guardrail grows
  * with the mesh or changes when a service is added or removed.
  *
+ * These are the service-endpoint layer's rules (and those both layers share); the private-endpoint
+ * layer's, and which rules each `network.inbound` mode assigns, are in
+ * private-mode-guardrail-rules.ts.
+ *
  * Every alias below appears in a Microsoft built-in definition of Azure/azure-policy (ALIASES
  * names the file, at commit f4a50bacae07ddb096943c597669bcae494a6e29, and the built-in's id). Some
  * checks the CrossGuard pack makes have no such alias and are NOT here: no built-in uses an alias
@@ -33,12 +37,17 @@
  * `sites/config` need `All`.
  */
 
-/** An alias used by a rule, the Microsoft built-in definition that uses it, and that built-in's id. */
+/** An alias used by a rule, the Microsoft definition that uses it, and that definition's id. */
 export interface AliasCitation {
-  /** Path in Azure/azure-policy at commit f4a50bacae07ddb096943c597669bcae494a6e29. */
+  /**
+   * Path in Azure/azure-policy at commit f4a50bacae07ddb096943c597669bcae494a6e29, or in `repo`
+   * when another Microsoft repository publishes the definition.
+   */
   builtIn: string;
-  /** The built-in's definition name (a GUID that survives file renames). */
+  /** The built-in's definition name (a GUID that survives file renames), or the custom one's name. */
   definitionId: string;
+  /** A Microsoft repository other than Azure/azure-policy, at a commit: `owner/name@sha`. */
+  repo?: string;
 }
 
 const BUILT_INS = "built-in-policies/policyDefinitions";
@@ -138,11 +147,11 @@ export interface GuardrailParameters {
 }
 
 /** The name of the site (or identity) a child resource belongs to: `mysite` of `mysite/web`. */
-const PARENT_NAME = "[first(split(field('fullName'), '/'))]";
+export const PARENT_NAME = "[first(split(field('fullName'), '/'))]";
 /** Every mesh site and identity: `<prefix>-*` (one wildcard, as `like` allows). */
-const MESH_NAME = "[concat(parameters('namePrefix'), '-*')]";
+export const MESH_NAME = "[concat(parameters('namePrefix'), '-*')]";
 /** Every ARM id inside the mesh's VNets: subnets and the VNets themselves. */
-const IN_MESH_VNETS =
+export const IN_MESH_VNETS =
   "[concat(parameters('meshNetworkGroupId'), '/providers/Microsoft.Network/virtualNetworks/*')]";
 
 const PARAMETERS: Record<keyof GuardrailParameters, ParameterDefinition> = {
@@ -171,7 +180,7 @@ const PARAMETERS: Record<keyof GuardrailParameters, ParameterDefinition> = {
  */
 export const GUARDRAILS_VERSION = 2;
 
-function rule(
+export function rule(
   r: Omit<GuardrailRule, "parameters" | "policyRule"> & {
     uses: Array<keyof GuardrailParameters>;
     if: PolicyCondition;

@@ -1,12 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as authorization from "@pulumi/azure-native/authorization";
-import { TYPES } from "@service-edges/contract";
+import { type InboundMode, TYPES } from "@service-edges/contract";
 import {
   type GuardrailParameters,
   guardrailAssignmentName,
   guardrailDefinitionName,
-  guardrailRules,
 } from "./guardrail-rules";
+import { PRIVATE_ENDPOINT_MODE_OMITS, guardrailRulesFor } from "./private-mode-guardrail-rules";
+
+export { PRIVATE_ENDPOINT_MODE_OMITS };
 
 /** `/subscriptions/<id>` of a resource in it (e.g. a resource group's id). */
 export function subscriptionOf(id: pulumi.Output<string>): pulumi.Output<string> {
@@ -29,24 +31,18 @@ export interface MeshGuardrailsArgs {
   networkGroupId: pulumi.Input<string>;
   /** Every group holding the mesh's user-assigned identities. */
   identityGroups: readonly IdentityGroup[];
-  /** Rules not deployed (see PRIVATE_ENDPOINT_MODE_OMITS). */
+  /**
+   * The mesh's `network.inbound`: which rules are assigned, and enforced (guardrailRulesFor in
+   * private-mode-guardrail-rules.ts). Default serviceEndpoints.
+   */
+  inbound?: InboundMode;
+  /** Rules not deployed, besides those the mode leaves out. */
   omit?: readonly string[];
 }
 
 /**
- * The rules that refuse the private-endpoint layer itself (its endpoints, their auto-approved
- * connections, public access Disabled): with network.inbound serviceAndPrivateEndpoints or
- * privateEndpoints they are not deployed. Already in the step between the modes, so that the
- * public-access rule is gone before the sites turn public access off.
- */
-export const PRIVATE_ENDPOINT_MODE_OMITS = [
-  "no-private-endpoint-to-mesh-site-by-name",
-  "no-private-endpoint-approval",
-  "mesh-site-public-network-access",
-] as const;
-
-/**
- * Guardrails outside Pulumi: one custom Azure Policy definition per rule (guardrail-rules.ts),
+ * Guardrails outside Pulumi: one custom Azure Policy definition per rule the mesh's
+ * `network.inbound` mode assigns (guardrail-rules.ts, private-mode-guardrail-rules.ts),
  * deny effect, defined at the subscription (named from the mesh's prefix, so meshes never share
  * one), assigned once to the subscription or to each group holding the mesh's identities. They
  * hold whoever writes the resource, in the portal, with the CLI or from another program, as long
@@ -74,7 +70,10 @@ export class MeshGuardrails extends pulumi.ComponentResource {
     this.definitions = new Map();
     this.assignments = [];
     const omitted = new Set(args.omit ?? []);
-    for (const r of guardrailRules().filter((r) => !omitted.has(r.name))) {
+    const rules = guardrailRulesFor(args.inbound ?? "serviceEndpoints").filter(
+      ({ rule }) => !omitted.has(rule.name),
+    );
+    for (const { rule: r, enforcementMode } of rules) {
       const definition = new authorization.PolicyDefinition(
         `${name}-${r.name}`,
         {
@@ -106,7 +105,7 @@ export class MeshGuardrails extends pulumi.ComponentResource {
               policyDefinitionId: definition.id,
               displayName: `service-edges ${prefix}: ${r.displayName}`,
               description: r.description,
-              enforcementMode: "Default",
+              enforcementMode,
               nonComplianceMessages: [{ message: r.message }],
               parameters,
             },

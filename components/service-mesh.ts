@@ -249,6 +249,7 @@ async function buildMesh(
         subscriptionScope: subscriptionOf(networkGroup.id),
         networkGroupId: networkGroup.id,
         identityGroups: [{ label: "identities", id: identitiesGroup.id }],
+        inbound: graph.inbound,
         ...(hasPrivateEndpoints(graph.inbound) ? { omit: PRIVATE_ENDPOINT_MODE_OMITS } : {}),
       },
       { parent: mesh },

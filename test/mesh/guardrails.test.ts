@@ -18,13 +18,32 @@ import {
 } from "service-edges/guardrail-rules";
 import type { PlanResource, PlanResult } from "../../packages/cli/src/run";
 import { runPlan } from "../../packages/cli/src/run";
+import {
+  ALL_ALIASES,
+  allGuardrailRules,
+  guardrailRulesFor,
+} from "service-edges/private-mode-guardrail-rules";
 import { ROOT, T, type Values, clone, ofType, one, planOf, smallConfig } from "../fixtures";
 import { ALIAS_PATHS, type ArmResource, effectOn } from "./support/policy-eval";
 
 const DEF = RESOURCE_TYPES.policyDefinition;
 const ASSIGN = RESOURCE_TYPES.policyAssignment;
 const RULES = guardrailRules();
-const byName = new Map(RULES.map((r) => [r.name, r]));
+const EVERY_RULE = allGuardrailRules();
+const byName = new Map(EVERY_RULE.map((r) => [r.name, r]));
+/**
+ * The rules enforced together with a rule where it is first enforced: serviceEndpoints for the
+ * service layer's, privateEndpoints for the private layer's (the two public-access rules are
+ * never assigned together).
+ */
+const enforcedWith = (ruleName: string) =>
+  (["serviceEndpoints", "privateEndpoints"] as const)
+    .map((mode) =>
+      guardrailRulesFor(mode)
+        .filter((x) => x.enforcementMode === "Default")
+        .map((x) => x.rule),
+    )
+    .find((rules) => rules.some((r) => r.name === ruleName))!;
 
 const withGuardrails = (value: unknown): Values => ({
   ...clone(smallConfig()),
@@ -246,7 +265,27 @@ describe("guardrails outside Pulumi", () => {
         assert.ok(ALIAS_PATHS[alias], `${alias} has no ARM path in the evaluator`);
       }
       assert.deepEqual(Object.keys(ALIASES).sort(), [...used].sort(), "ALIASES lists unused ones");
-      for (const [alias, c] of Object.entries(ALIASES)) {
+      const everyUsed = new Set(EVERY_RULE.flatMap((r) => aliasesIn(r.policyRule)));
+      for (const alias of everyUsed) {
+        assert.ok(ALL_ALIASES[alias], `${alias} has no Microsoft definition cited`);
+        assert.ok(ALIAS_PATHS[alias], `${alias} has no ARM path in the evaluator`);
+      }
+      assert.deepEqual(Object.keys(ALL_ALIASES).sort(), [...everyUsed].sort());
+      for (const [alias, c] of Object.entries(ALL_ALIASES)) {
+        if (c.repo) {
+          // Azure Landing Zones' definitions, where no azure-policy built-in uses the alias.
+          assert.match(c.repo, /^Azure\/Enterprise-Scale@[0-9a-f]{40}$/, alias);
+          assert.match(
+            c.builtIn,
+            /^src\/resources\/Microsoft\.Authorization\/policyDefinitions\/[^/]+\.json$/,
+            alias,
+          );
+          assert.equal(
+            c.builtIn,
+            `src/resources/Microsoft.Authorization/policyDefinitions/${c.definitionId}.json`,
+          );
+          continue;
+        }
         assert.match(
           c.builtIn,
           /^built-in-policies\/policyDefinitions\/[^/]+\/[^/]+\.json$/,
@@ -255,7 +294,7 @@ describe("guardrails outside Pulumi", () => {
         assert.match(c.definitionId, /^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$/, alias);
       }
       // The functions a rule calls are ones Azure Policy supports in rules (and the evaluator runs).
-      const calls = JSON.stringify(RULES).match(/[A-Za-z]+(?=\()/g) ?? [];
+      const calls = JSON.stringify(EVERY_RULE).match(/[A-Za-z]+(?=\()/g) ?? [];
       assert.deepEqual([...new Set(calls)].sort(), [
         "coalesce",
         "concat",
@@ -270,7 +309,7 @@ describe("guardrails outside Pulumi", () => {
     });
 
     it("has a compliant and a violating resource for every rule", () => {
-      for (const r of RULES) {
+      for (const r of EVERY_RULE) {
         const files = fs.readdirSync(path.join(FIXTURES, r.name));
         assert.ok(
           files.some((f) => f.startsWith("compliant-")),
@@ -290,13 +329,15 @@ describe("guardrails outside Pulumi", () => {
       );
     });
 
-    for (const rule of guardrailRules()) {
+    for (const rule of allGuardrailRules()) {
       const dir = path.join(ROOT, "test", "fixtures", "arm", rule.name);
       for (const file of fs.readdirSync(dir).sort()) {
         const violating = file.startsWith("violating-");
         it(`${rule.name}: ${file.replace(/\.json$/, "")} is ${violating ? "denied by it alone" : "allowed by every rule"}`, () => {
           const resource = JSON.parse(fs.readFileSync(path.join(dir, file), "utf8")) as ArmResource;
-          for (const r of RULES) {
+          const together = enforcedWith(rule.name);
+          assert.ok(together.length >= 7, rule.name);
+          for (const r of together) {
             const got = effectOn(r, resource, asParams);
             assert.equal(got.error, undefined, `${r.name} failed to evaluate: ${got.error}`);
             assert.equal(

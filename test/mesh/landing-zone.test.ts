@@ -105,13 +105,31 @@ describe("landing zone: ALZ's public-network-access denies against a private-mod
       mode: String(d.inputs.mode),
       policyRule: d.inputs.policyRule as PolicyDefinitionBody["policyRule"],
     }));
-    assert.equal(own.length, guardrailRules().length - 3);
+    // The service layer's rules but the three that refuse the private layer, and the private
+    // layer's three (private-mode-guardrail-rules.ts), among them its public-access-off rule.
+    assert.equal(own.length, guardrailRules().length - 3 + 3);
+    assert.ok(own.some((d) => d.id === "edges-dev-private-mesh-site-public-access-off-v2"));
     const sites = ofType(priv, T.app).map(siteAsArm);
     for (const site of sites) assert.equal(site.properties!.publicNetworkAccess, "Disabled");
     const denied = sites.flatMap((site) =>
       own.filter((d) => effectOn(d, site, params).effect !== undefined).map((d) => d.id),
     );
     assert.deepEqual(denied, []);
+    // What the plan's guardrails do deny is the way back: each site with public access Enabled.
+    const reopened = sites.flatMap((site) =>
+      own
+        .filter(
+          (d) =>
+            effectOn(
+              d,
+              { ...site, properties: { ...site.properties, publicNetworkAccess: "Enabled" } },
+              params,
+            ).effect !== undefined,
+        )
+        .map((d) => d.id),
+    );
+    assert.deepEqual([...new Set(reopened)], ["edges-dev-private-mesh-site-public-access-off-v2"]);
+    assert.equal(reopened.length, 6);
     // The serviceEndpoints rule set would have: its public-access rule denies each of them.
     const all = guardrailRules().map((r) => ({
       id: r.name,

@@ -66,10 +66,30 @@ describe("review: moving between network.inbound modes", function () {
     assert.deepEqual(messages(staged, priv), []);
   });
 
-  it("lets the way back through, in one step or two (updates run before the endpoints' deletes)", () => {
+  it("lets the way back through in two steps (updates run before the endpoints' deletes)", () => {
     assert.deepEqual(messages(priv, staged), []);
     assert.deepEqual(messages(staged, service), []);
-    assert.deepEqual(messages(priv, service), []);
+  });
+
+  it("blocks the way back in one step while guardrails deny public access (their delete runs last), not without guardrails", async () => {
+    const blocking = reviewPlans(priv, service).blocking;
+    assert.deepEqual(blocking.map((b) => b.urn.split("::").pop()).sort(), [
+      "mesh-billing",
+      "mesh-catalog",
+      "mesh-inventory",
+      "mesh-orders",
+      "mesh-reports",
+      "mesh-web",
+    ]);
+    assert.equal(
+      blocking.find((b) => b.urn.endsWith("::mesh-reports"))!.message,
+      "edges-dev-private-reports turns public network access on while the guardrail edges-dev-private-mesh-site-public-access-off still denies it: the engine deletes that assignment last, after the site's update, which Azure Policy refuses. " +
+        "Fix: leave private mode in two deployments: first set service-edges:network.inbound to serviceAndPrivateEndpoints and deploy (the assignment stays, no longer enforced), then set serviceEndpoints and deploy (README, Day-2 operations).",
+    );
+    const off = (v: Values) => (v["service-edges:guardrails"] = false);
+    const privOff = await inMode("privateEndpoints", off);
+    const serviceOff = await inMode("serviceEndpoints", off);
+    assert.deepEqual(messages(privOff, serviceOff), []);
   });
 
   it("blocks moving an endpoint to another subnet while public access is off, not in the step between", async () => {

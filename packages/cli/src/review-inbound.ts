@@ -17,9 +17,13 @@
  *
  * Going back is safe in one deployment: the site's update (public access on) runs before the
  * endpoints' deletes (deletes run last, pulumi/pulumi#9979), and with the zone links'
- * NxDomainRedirect a name whose record is gone resolves publicly again.
+ * NxDomainRedirect a name whose record is gone resolves publicly again. Unless the mesh has
+ * guardrails: in privateEndpoints mode its `mesh-site-public-access-off` assignment denies public
+ * access Enabled, and leaving for serviceEndpoints deletes that assignment, last, after the sites'
+ * updates, which Azure Policy refuses. Through `serviceAndPrivateEndpoints` the assignment stays,
+ * its enforcement mode updated to DoNotEnforce (components/private-mode-guardrail-rules.ts).
  */
-import { RESOURCE_TYPES as R } from "@service-edges/contract";
+import { PUBLIC_ACCESS_OFF_GUARDRAIL, RESOURCE_TYPES as R } from "@service-edges/contract";
 import type { PlanResource, PlanResult } from "./run";
 
 type Obj = Record<string, unknown>;
@@ -62,6 +66,25 @@ export function inboundModeBlocking(
       message:
         `${siteName(site)} turns public network access off in the same deployment that creates its private endpoint, which depends on the site and so is created after it: its callers reach it neither way in between. ` +
         "Fix: move in two deployments: first set service-edges:network.inbound to serviceAndPrivateEndpoints and deploy (endpoints, NSGs and DNS while public access still admits the callers), then set it to privateEndpoints and deploy (README, Day-2 operations).",
+    });
+  }
+  // Public access turned on while the guardrail that refuses it is deleted (last).
+  const refusing = base.resources.find(
+    (a) =>
+      a.type === R.policyAssignment &&
+      String(a.inputs.policyAssignmentName ?? "").endsWith(`-${PUBLIC_ACCESS_OFF_GUARDRAIL}`) &&
+      a.inputs.enforcementMode !== "DoNotEnforce" &&
+      stepAt.has(`delete:${a.urn}`),
+  );
+  for (const site of refusing ? head.resources.filter((r) => r.type === R.app) : []) {
+    const old = baseByUrn.get(adopted.get(site.urn) ?? "");
+    if (old?.inputs.publicNetworkAccess !== "Disabled") continue;
+    if (site.inputs.publicNetworkAccess === "Disabled") continue;
+    blocking.push({
+      urn: site.urn,
+      message:
+        `${siteName(site)} turns public network access on while the guardrail ${String(refusing!.inputs.policyAssignmentName)} still denies it: the engine deletes that assignment last, after the site's update, which Azure Policy refuses. ` +
+        "Fix: leave private mode in two deployments: first set service-edges:network.inbound to serviceAndPrivateEndpoints and deploy (the assignment stays, no longer enforced), then set serviceEndpoints and deploy (README, Day-2 operations).",
     });
   }
   for (const pe of headEndpoints) {

@@ -32,11 +32,22 @@ export const hasPrivateEndpoints = (mode: InboundMode) => mode !== "serviceEndpo
 export const publicAccessOff = (mode: InboundMode) => mode === "privateEndpoints";
 
 /**
- * NSG limits (MS Learn, "Azure subscription and service limits", Networking limits, Azure
- * Resource Manager): security rules per network security group 1,000; IP addresses and ranges
- * specified for source or destination in a security group 4,000; application security groups that
- * can be specified within all security rules of a network security group 100. Private endpoints
- * per virtual network: 1,000 (same page, Private Link limits).
+ * The guardrail (components/private-mode-guardrail-rules.ts) that denies public network access on
+ * mesh sites in privateEndpoints mode: named here so the review can tell when leaving that mode
+ * would delete its assignment after the sites it refuses (the CLI does not load the component).
+ */
+export const PUBLIC_ACCESS_OFF_GUARDRAIL = "mesh-site-public-access-off";
+
+/**
+ * NSG limits (MS Learn, "Azure subscription and service limits", Networking limits - Azure
+ * Resource Manager, per region per subscription; the table is MicrosoftDocs/azure-docs
+ * includes/azure-virtual-network-limits.md): "NSG rules per NSG" 1,000; "IP addresses and ranges
+ * specified for source or destination in a security group (The limit applies separately to source
+ * and destination)" 4,000; "Application security groups that can be specified within all security
+ * rules of a network security group" 100. Prefixes are counted here sources and destinations
+ * together against the 4,000, which is stricter than the limit. Private endpoints per virtual
+ * network: 1,000 (same page, Private Link limits: includes/private-link-limits.md, "Number of
+ * private endpoints per virtual network").
  */
 export const NSG_LIMITS = { rules: 1000, addressPrefixes: 4000, asgs: 100 } as const;
 export const MAX_PRIVATE_ENDPOINTS_PER_VNET = 1000;

@@ -88,6 +88,40 @@ export const ALIAS_PATHS: Readonly<Record<string, { type: string; path: string }
     type: "Microsoft.Web/sites/privateEndpointConnections",
     path: "properties.privateLinkServiceConnectionState.status",
   },
+  "Microsoft.Web/sites/slots/publicNetworkAccess": {
+    type: "Microsoft.Web/sites/slots",
+    path: "properties.publicNetworkAccess",
+  },
+  "Microsoft.Network/privateEndpoints/subnet.id": {
+    type: "Microsoft.Network/privateEndpoints",
+    path: "properties.subnet.id",
+  },
+  // Subnets - Get (learn.microsoft.com/rest/api/virtualnetwork/subnets/get) and Virtual Networks -
+  // Get (its `subnets`, each `{ id, name, properties }`).
+  "Microsoft.Network/virtualNetworks/subnets/privateEndpointNetworkPolicies": {
+    type: "Microsoft.Network/virtualNetworks/subnets",
+    path: "properties.privateEndpointNetworkPolicies",
+  },
+  "Microsoft.Network/virtualNetworks/subnets/networkSecurityGroup.id": {
+    type: "Microsoft.Network/virtualNetworks/subnets",
+    path: "properties.networkSecurityGroup.id",
+  },
+  "Microsoft.Network/virtualNetworks/subnets[*]": {
+    type: "Microsoft.Network/virtualNetworks",
+    path: "properties.subnets[*]",
+  },
+  "Microsoft.Network/virtualNetworks/subnets[*].name": {
+    type: "Microsoft.Network/virtualNetworks",
+    path: "properties.subnets[*].name",
+  },
+  "Microsoft.Network/virtualNetworks/subnets[*].privateEndpointNetworkPolicies": {
+    type: "Microsoft.Network/virtualNetworks",
+    path: "properties.subnets[*].properties.privateEndpointNetworkPolicies",
+  },
+  "Microsoft.Network/virtualNetworks/subnets[*].networkSecurityGroup.id": {
+    type: "Microsoft.Network/virtualNetworks",
+    path: "properties.subnets[*].properties.networkSecurityGroup.id",
+  },
 };
 
 /** Thrown where Azure Policy's evaluation would fail (and so deny). */
