@@ -59,21 +59,17 @@ export interface Grant {
 // ---------------------------------------------------------------------------------------------
 // The deployed mesh, from the state
 
-const T = {
-  webAppSlot: "azure-native:web:WebAppSlot",
-  swiftConnection: "azure-native:web:WebAppSwiftVirtualNetworkConnection",
-  swiftConnectionSlot: "azure-native:web:WebAppSwiftVirtualNetworkConnectionSlot",
-  sitePrivateEndpointConnection: "azure-native:web:WebAppPrivateEndpointConnection",
-  sitePrivateEndpointConnectionSlot: "azure-native:web:WebAppPrivateEndpointConnectionSlot",
-  subnet: "azure-native:network:Subnet",
-  privateEndpoint: "azure-native:network:PrivateEndpoint",
-  applicationRegistration: "azuread:index/applicationRegistration:ApplicationRegistration",
-  applicationAppRole: "azuread:index/applicationAppRole:ApplicationAppRole",
-} as const;
-
 /** The resource types the mesh is read from; every other resource is skipped. */
 const MESH_TYPES: ReadonlySet<string> = new Set([
-  ...Object.values(T),
+  R.webAppSlot,
+  R.swiftConnection,
+  R.swiftConnectionSlot,
+  R.sitePrivateEndpointConnection,
+  R.sitePrivateEndpointConnectionSlot,
+  R.subnet,
+  R.privateEndpoint,
+  R.applicationRegistration,
+  R.applicationAppRole,
   ...Object.values(PRIVATE_LINK_TYPES),
   R.app,
   R.vnet,
@@ -81,7 +77,7 @@ const MESH_TYPES: ReadonlySet<string> = new Set([
   R.application,
   R.servicePrincipal,
   R.appRoleAssignment,
-  "pulumi:pulumi:StackReference",
+  R.stackReference,
 ]);
 
 /** Whether the model reads resources of this type (API-versioned or not). */
@@ -134,14 +130,12 @@ export interface RegistryEntry {
   principalObjectId?: string;
 }
 
-const STACK_REFERENCE = "pulumi:pulumi:StackReference";
-
 function siteOf(r: ModelResource): { name: string; slot?: string } | undefined {
   const fromId = r.id ? parseSiteId(r.id) : undefined;
   if (fromId && fromId.rest === "") return fromId;
   const name = str(r.p.name);
   if (!name) return undefined;
-  const slot = r.type === T.webAppSlot ? str(r.p.slot) : undefined;
+  const slot = r.type === R.webAppSlot ? str(r.p.slot) : undefined;
   return { name, ...(slot ? { slot } : {}) };
 }
 
@@ -184,7 +178,7 @@ export function readDeployed(resources: readonly ModelResource[]): Deployed {
     readPrivateLink(d.privateLinks, r);
     switch (r.type) {
       case R.app:
-      case T.webAppSlot: {
+      case R.webAppSlot: {
         const at = siteOf(r);
         if (at) {
           const site = d.sites.get(at.name, at.slot);
@@ -192,8 +186,8 @@ export function readDeployed(resources: readonly ModelResource[]): Deployed {
         }
         break;
       }
-      case T.swiftConnection:
-      case T.swiftConnectionSlot: {
+      case R.swiftConnection:
+      case R.swiftConnectionSlot: {
         const name = str(p.name);
         const subnet = str(p.subnetResourceId);
         if (name && subnet) {
@@ -202,13 +196,13 @@ export function readDeployed(resources: readonly ModelResource[]): Deployed {
         }
         break;
       }
-      case T.sitePrivateEndpointConnection:
-      case T.sitePrivateEndpointConnectionSlot: {
+      case R.sitePrivateEndpointConnection:
+      case R.sitePrivateEndpointConnectionSlot: {
         const name = str(p.name);
         if (name) d.sites.addEndpoint(d.sites.get(name, str(p.slot)), endpointConnection(p));
         break;
       }
-      case T.privateEndpoint: {
+      case R.privateEndpoint: {
         const own = str(p.name) ?? str(p.privateEndpointName) ?? r.name;
         for (const [list, status] of [
           ["privateLinkServiceConnections", "Approved"],
@@ -245,7 +239,7 @@ export function readDeployed(resources: readonly ModelResource[]): Deployed {
         }
         break;
       }
-      case T.subnet:
+      case R.subnet:
         addSubnet(r.id ?? str(p.id), str(p.subnetName) ?? str(p.name), p);
         break;
       case R.userAssignedIdentity: {
@@ -261,7 +255,7 @@ export function readDeployed(resources: readonly ModelResource[]): Deployed {
         break;
       }
       case R.application:
-      case T.applicationRegistration: {
+      case R.applicationRegistration: {
         const app: Application = {
           displayName: str(p.displayName),
           clientId: str(p.clientId) ?? str(p.applicationId),
@@ -276,7 +270,7 @@ export function readDeployed(resources: readonly ModelResource[]): Deployed {
         if (objectId) appsByObjectId.set(lower(objectId), app);
         break;
       }
-      case T.applicationAppRole: {
+      case R.applicationAppRole: {
         const applicationId = str(p.applicationId);
         const id = str(p.roleId);
         const value = str(p.value);
@@ -306,7 +300,7 @@ export function readDeployed(resources: readonly ModelResource[]): Deployed {
         if (tid) d.tenants.add(tid);
         break;
       }
-      case STACK_REFERENCE: {
+      case R.stackReference: {
         const outputs = isObj(p.outputs) ? p.outputs : {};
         const registry = isObj(outputs.registry) ? outputs.registry : {};
         for (const [service, e] of Object.entries(registry)) {
