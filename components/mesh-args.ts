@@ -9,12 +9,15 @@ import {
   ConfigError,
   type ConfigIssue,
   type KeyNamer,
+  MESH_CONFIG_KEYS,
   argKeys,
   buildServiceGraph,
   configKeys,
   unknownKeyIssues,
 } from "@service-edges/contract";
 import type { ServiceMeshArgs } from "./args";
+
+export { MESH_CONFIG_KEYS } from "@service-edges/contract";
 
 /** What the args hold that is known only after deployment, by where it goes. */
 export interface ComputedArgs {
@@ -110,17 +113,6 @@ export function plainMeshArgs(
     },
   };
 }
-
-/** The mesh's keys in a config namespace, as ServiceMeshArgs names them. */
-export const MESH_CONFIG_KEYS = [
-  "namePrefix",
-  "owners",
-  "guardrails",
-  "network",
-  "services",
-  "edges",
-  "observability",
-] as const;
 
 /** The value of `namespace:key`, parsed as `pulumi.Config` would (objects are JSON text). */
 function configValue(

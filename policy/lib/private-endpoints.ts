@@ -34,6 +34,7 @@ import {
   parseRange,
   rangesOf,
 } from "@service-edges/model";
+import { RESOURCE_TYPES } from "@service-edges/contract/tokens";
 import { normalizeId, rgScopedId } from "./arm";
 import { calleeServicePrincipals, callerPrincipals, hasAssignment } from "./identity";
 import {
@@ -61,8 +62,8 @@ import {
 } from "./values";
 
 export const NETWORK_T = {
-  networkSecurityGroup: "azure-native:network:NetworkSecurityGroup",
-  securityRule: "azure-native:network:SecurityRule",
+  networkSecurityGroup: RESOURCE_TYPES.networkSecurityGroup,
+  securityRule: RESOURCE_TYPES.securityRule,
 } as const;
 
 /** The tag the program puts on a site to say what its `ingress` declares (contract ingress.ts). */

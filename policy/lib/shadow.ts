@@ -2,13 +2,14 @@
  * A mesh callee in shadow, as the pack sees it on its site: the tag with its last day and the app
  * setting that puts the token library in report-only mode (components write both).
  */
+import { AppSettingNames } from "@service-edges/contract/app-settings";
 import { isDay } from "@service-edges/contract/dates";
 import { SHADOW_UNTIL_TAG } from "@service-edges/contract/shadow";
 
-export const SITE_TYPES = new Set(["azure-native:web:WebApp", "azure-native:web:WebAppSlot"]);
+export { SITE_TYPES } from "./types";
 
 /** The app setting that puts the token library in report-only mode. */
-const ENFORCEMENT_SETTING = "MESH_ENFORCEMENT";
+const ENFORCEMENT_SETTING = AppSettingNames.enforcement;
 
 type Props = Record<string, unknown>;
 

@@ -1,33 +1,35 @@
 /**
- * Resource type tokens the pack judges, checked against @pulumi/azure-native 3.28 and
- * @pulumi/azuread 6.9 (`static __pulumiType`). Policies compare tokens as strings so that they
- * never load a provider SDK.
+ * Resource type tokens the pack judges, under the names its policies use. The tokens themselves
+ * are the contract's (`RESOURCE_TYPES`, checked against the providers' `static __pulumiType`);
+ * policies compare tokens as strings so that they never load a provider SDK.
  *
  * Pure: no Pulumi imports.
  */
+import { AppSettingNames } from "@service-edges/contract/app-settings";
+import { RESOURCE_TYPES as R } from "@service-edges/contract/tokens";
+
 export const T = {
-  webApp: "azure-native:web:WebApp",
-  webAppSlot: "azure-native:web:WebAppSlot",
-  appServicePlan: "azure-native:web:AppServicePlan",
-  swiftConnection: "azure-native:web:WebAppSwiftVirtualNetworkConnection",
-  swiftConnectionSlot: "azure-native:web:WebAppSwiftVirtualNetworkConnectionSlot",
-  sitePrivateEndpointConnection: "azure-native:web:WebAppPrivateEndpointConnection",
-  sitePrivateEndpointConnectionSlot: "azure-native:web:WebAppPrivateEndpointConnectionSlot",
-  appSettings: "azure-native:web:WebAppApplicationSettings",
-  appSettingsSlot: "azure-native:web:WebAppApplicationSettingsSlot",
-  authSettingsV2: "azure-native:web:WebAppAuthSettingsV2",
-  authSettingsV2Slot: "azure-native:web:WebAppAuthSettingsV2Slot",
-  virtualNetwork: "azure-native:network:VirtualNetwork",
-  subnet: "azure-native:network:Subnet",
-  privateEndpoint: "azure-native:network:PrivateEndpoint",
-  userAssignedIdentity: "azure-native:managedidentity:UserAssignedIdentity",
-  application: "azuread:index/application:Application",
-  applicationRegistration: "azuread:index/applicationRegistration:ApplicationRegistration",
-  applicationAppRole: "azuread:index/applicationAppRole:ApplicationAppRole",
-  federatedIdentityCredential:
-    "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential",
-  servicePrincipal: "azuread:index/servicePrincipal:ServicePrincipal",
-  appRoleAssignment: "azuread:index/appRoleAssignment:AppRoleAssignment",
+  webApp: R.app,
+  webAppSlot: R.webAppSlot,
+  appServicePlan: R.plan,
+  swiftConnection: R.swiftConnection,
+  swiftConnectionSlot: R.swiftConnectionSlot,
+  sitePrivateEndpointConnection: R.sitePrivateEndpointConnection,
+  sitePrivateEndpointConnectionSlot: R.sitePrivateEndpointConnectionSlot,
+  appSettings: R.appSettings,
+  appSettingsSlot: R.appSettingsSlot,
+  authSettingsV2: R.authSettings,
+  authSettingsV2Slot: R.authSettingsSlot,
+  virtualNetwork: R.vnet,
+  subnet: R.subnet,
+  privateEndpoint: R.privateEndpoint,
+  userAssignedIdentity: R.userAssignedIdentity,
+  application: R.application,
+  applicationRegistration: R.applicationRegistration,
+  applicationAppRole: R.applicationAppRole,
+  federatedIdentityCredential: R.federatedCredential,
+  servicePrincipal: R.servicePrincipal,
+  appRoleAssignment: R.appRoleAssignment,
 } as const;
 
 /** Sites: App Service web apps and Function apps (`kind` tells them apart; both are judged). */
@@ -40,14 +42,12 @@ export function label(type: string, name: string): string {
 }
 
 /**
- * App settings of this program's identity contract (packages/contract/src/app-settings.ts), read
- * to link a site to its Entra application when Easy Auth does not, and to tell a callee of the
- * mesh (`audiences`, `allowedCallers`: callee only). Duplicated here so the pack stays a
- * self-contained directory (`pulumi policy publish` ships only policy/); a root test keeps the
- * two in sync.
+ * App settings of this program's identity contract (the contract's `AppSettingNames`), read to
+ * link a site to its Entra application when Easy Auth does not, and to tell a callee of the mesh
+ * (`audiences`, `allowedCallers`: callee only).
  */
 export const MESH_SETTINGS = {
-  audiences: "MESH_AUDIENCES",
-  allowedCallers: "MESH_ALLOWED_CALLERS",
-  appClientId: "MESH_APP_CLIENT_ID",
+  audiences: AppSettingNames.audiences,
+  allowedCallers: AppSettingNames.allowedCallers,
+  appClientId: AppSettingNames.appClientId,
 } as const;

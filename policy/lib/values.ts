@@ -10,6 +10,8 @@
  *
  * Pure: no Pulumi imports, so the root tests and the offline plan tool can load it in-process.
  */
+// A serialized Pulumi secret is `{ [SECRET_SIG_KEY]: SECRET_SIG, value }` (the contract's one copy).
+import { SECRET_SIG, SECRET_SIG_KEY } from "@service-edges/contract/secret-signature";
 
 /** The marker that stands for a value the engine does not know yet (preview). */
 export interface Unknown {
@@ -35,10 +37,6 @@ export const UNKNOWN_SENTINELS: ReadonlySet<string> = new Set([
   "e48ece36-62e2-4504-bad9-02848725956a",
   "dd056dcd-154b-4c76-9bd3-c8f88648b5ff",
 ]);
-
-/** The signature key and value of a serialized Pulumi secret (`{ [sig]: secretSig, value }`). */
-const SPECIAL_SIG_KEY = "4dabf18193072939515e22adb298388d";
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 
 export type Plain = null | boolean | number | string | Unknown | Plain[] | PlainObject;
 export interface PlainObject {
@@ -70,7 +68,7 @@ export function plain(v: unknown): Plain | undefined {
     }
     return out;
   }
-  if (rawGet(v, SPECIAL_SIG_KEY) === SECRET_SIG) return plain(rawGet(v, "value"));
+  if (rawGet(v, SECRET_SIG_KEY) === SECRET_SIG) return plain(rawGet(v, "value"));
   // Secrets kept as objects by some hosts: `new Secret(value)` has just a `value` field.
   const ctor = Object.getPrototypeOf(v)?.constructor?.name;
   if (ctor === "Secret" && Object.keys(v).length === 1) return plain(rawGet(v, "value"));

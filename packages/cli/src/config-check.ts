@@ -4,14 +4,17 @@
  * `azure-native:location` that is not an Azure region (`westeurop`). Each is a config error with
  * its fix, reported with the graph's errors' format.
  */
-import { CONFIG_NAMESPACE, type ConfigIssue, didYouMean } from "@service-edges/contract";
+import {
+  CONFIG_KEYS,
+  CONFIG_NAMESPACE,
+  type ConfigIssue,
+  didYouMean,
+} from "@service-edges/contract";
 import { stackSchema } from "@service-edges/contract/stack-schema";
 import regions from "./azure-regions.json";
 
 export const LOCATION_KEY = "azure-native:location";
 
-/** Keys the program reads today when the contract's schema cannot say (it always can). */
-const FALLBACK_KEYS = ["namePrefix", "guardrails", "network", "services", "edges"];
 /** Keys held for later versions: refused until the program reads them, never "unknown". */
 export const RESERVED_KEYS: string[] = [];
 
@@ -28,7 +31,7 @@ export function knownKeys(): string[] {
   } catch {
     // fall through
   }
-  return FALLBACK_KEYS;
+  return [...CONFIG_KEYS];
 }
 
 export { didYouMean, distance } from "@service-edges/contract";

@@ -5,6 +5,7 @@
  * request does; this monitor keeps them so the plan can report the real dependency graph.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { RESOURCE_TYPES, SECRET_SIG, SECRET_SIG_KEY } from "@service-edges/contract";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import { deserializeProperties, serializeProperties } from "@pulumi/pulumi/runtime/rpc";
 import * as structproto from "google-protobuf/google/protobuf/struct_pb";
@@ -36,7 +37,7 @@ export class MissingMockError extends Error {
   }
 }
 
-export const STACK_REFERENCE = "pulumi:pulumi:StackReference";
+export const STACK_REFERENCE = RESOURCE_TYPES.stackReference;
 
 export interface RegisteredResource {
   urn: string;
@@ -146,8 +147,7 @@ function unwrapSecrets(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(unwrapSecrets);
   if (value && typeof value === "object") {
     const v = value as Props;
-    if (v["4dabf18193072939515e22adb298388d"] === "1b47061264138c4ac30d75fd1eb44270")
-      return "[secret]";
+    if (v[SECRET_SIG_KEY] === SECRET_SIG) return "[secret]";
     const out: Props = {};
     for (const k of Object.keys(v)) out[k] = unwrapSecrets(v[k]);
     return out;

@@ -7,6 +7,8 @@ export * from "./placement";
 export * from "./sizing";
 export * from "./skus";
 export * from "./tokens";
+export * from "./config-keys";
+export * from "./secret-signature";
 export * from "./ingress";
 export * from "./org";
 export * from "./private-endpoints";

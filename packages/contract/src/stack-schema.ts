@@ -8,6 +8,7 @@
  * ajv's default draft. Pure: no Pulumi, no file system.
  */
 import { z } from "zod";
+import type { ConfigKey } from "./config-keys";
 import { CONFIG_NAMESPACE } from "./errors";
 import { SERVICE_GROUPS, PLANS_PER_RESOURCE_GROUP } from "./placement";
 import { TEAM_NAME } from "./org";
@@ -250,6 +251,61 @@ function networkDefinition(): JsonSchema {
 /** The JSON Schema (draft-07) of a `Pulumi.<stack>.yaml` of this program. */
 export function stackSchema(): JsonSchema {
   const required = [own("services")];
+  const ownProperties = {
+    namePrefix: {
+      title: own("namePrefix"),
+      description: `Optional prefix of every Azure resource name: 2-20 lowercase letters, digits or hyphens, starting with a letter (default edges-<stack>).`,
+      ...emit(z.string().regex(NAME_PREFIX)),
+    },
+    guardrails: {
+      title: own("guardrails"),
+      description:
+        "Guardrails outside Pulumi (default true): Azure Policy definitions with a deny effect, assigned to the mesh's resource groups, refuse what would open the mesh however it is written (portal, CLI, another tool): a private endpoint to a mesh site, a mesh site with public network access disabled, another site or slot in a mesh subnet, slots, basic-auth publishing and federated credentials on mesh sites and identities. Every user-assigned identity also moves to its own group, <prefix>-identities, so the right to attach it can be granted narrowly; that move replaces the identities (new principal ids). false opts out.",
+      ...emit(guardrailsSchema),
+    },
+    owners: {
+      title: own("owners"),
+      description:
+        "Entra object ids (users or service principals) made owners of every application and service principal the mesh creates, beside the deployer, who always is one. Without owners only tenant administrators could manage them. Each a GUID, listed once (az ad user show --id <upn> --query id). Default: the deployer alone.",
+      ...emit(ownersSchema),
+      items: { type: "string", pattern: GUID.source },
+      uniqueItems: true,
+    },
+    platform: {
+      title: own("platform"),
+      description:
+        "Team stacks only (a mesh across many stacks): the platform stack this team stack reads the registry, address plan and identities from, e.g. org/service-edges-platform/prod (with --org DIR: the bare stack name of a file in DIR).",
+      type: "string",
+      pattern: "\\S",
+    },
+    team: {
+      title: own("team"),
+      description:
+        "Team stacks only: the team, as the platform's registry names it. The stack declares that team's services and the edges into them.",
+      ...emit(z.string().regex(TEAM_NAME)),
+    },
+    network: { $ref: "#/definitions/network" },
+    observability: {
+      title: own("observability"),
+      description:
+        "Where refusals and usage are recorded: workspaceId, the ARM id of a Log Analytics workspace. Every mesh site then sends AppServiceIPSecAuditLogs and AppServiceHTTPLogs there (a diagnostic setting), and the program saves the mesh's queries in the workspace and alerts on refused declared edges and on undeclared callers of shadow callees.",
+      ...emit(observabilitySchema),
+    },
+    services: {
+      title: own("services"),
+      description: `The services, by name (1-${SERVICE_NAME_MAX} lowercase letters, digits or hyphens, starting with a letter, not ending with a hyphen).`,
+      type: "object",
+      propertyNames: emit(z.string().max(SERVICE_NAME_MAX).regex(SERVICE_NAME)),
+      additionalProperties: { $ref: "#/definitions/service" },
+    },
+    edges: {
+      title: own("edges"),
+      description:
+        "Who may call whom, with which roles. Refused: unknown services, self and duplicate edges, roles the callee does not declare.",
+      type: "array",
+      items: { $ref: "#/definitions/edge" },
+    },
+  } satisfies Record<ConfigKey, JsonSchema>;
   const config: JsonSchema = {
     title: "config",
     description: `The stack's configuration: the ${CONFIG_NAMESPACE}:* keys below, ${LOCATION}, and any other namespace's keys (not checked here). An unknown ${CONFIG_NAMESPACE}: key is refused.`,
@@ -261,59 +317,10 @@ export function stackSchema(): JsonSchema {
         type: "string",
         pattern: "\\S",
       },
-      [own("namePrefix")]: {
-        title: own("namePrefix"),
-        description: `Optional prefix of every Azure resource name: 2-20 lowercase letters, digits or hyphens, starting with a letter (default edges-<stack>).`,
-        ...emit(z.string().regex(NAME_PREFIX)),
-      },
-      [own("guardrails")]: {
-        title: own("guardrails"),
-        description:
-          "Guardrails outside Pulumi (default true): Azure Policy definitions with a deny effect, assigned to the mesh's resource groups, refuse what would open the mesh however it is written (portal, CLI, another tool): a private endpoint to a mesh site, a mesh site with public network access disabled, another site or slot in a mesh subnet, slots, basic-auth publishing and federated credentials on mesh sites and identities. Every user-assigned identity also moves to its own group, <prefix>-identities, so the right to attach it can be granted narrowly; that move replaces the identities (new principal ids). false opts out.",
-        ...emit(guardrailsSchema),
-      },
-      [own("owners")]: {
-        title: own("owners"),
-        description:
-          "Entra object ids (users or service principals) made owners of every application and service principal the mesh creates, beside the deployer, who always is one. Without owners only tenant administrators could manage them. Each a GUID, listed once (az ad user show --id <upn> --query id). Default: the deployer alone.",
-        ...emit(ownersSchema),
-        items: { type: "string", pattern: GUID.source },
-        uniqueItems: true,
-      },
-      [own("platform")]: {
-        title: own("platform"),
-        description:
-          "Team stacks only (a mesh across many stacks): the platform stack this team stack reads the registry, address plan and identities from, e.g. org/service-edges-platform/prod (with --org DIR: the bare stack name of a file in DIR).",
-        type: "string",
-        pattern: "\\S",
-      },
-      [own("team")]: {
-        title: own("team"),
-        description:
-          "Team stacks only: the team, as the platform's registry names it. The stack declares that team's services and the edges into them.",
-        ...emit(z.string().regex(TEAM_NAME)),
-      },
-      [own("network")]: { $ref: "#/definitions/network" },
-      [own("observability")]: {
-        title: own("observability"),
-        description:
-          "Where refusals and usage are recorded: workspaceId, the ARM id of a Log Analytics workspace. Every mesh site then sends AppServiceIPSecAuditLogs and AppServiceHTTPLogs there (a diagnostic setting), and the program saves the mesh's queries in the workspace and alerts on refused declared edges and on undeclared callers of shadow callees.",
-        ...emit(observabilitySchema),
-      },
-      [own("services")]: {
-        title: own("services"),
-        description: `The services, by name (1-${SERVICE_NAME_MAX} lowercase letters, digits or hyphens, starting with a letter, not ending with a hyphen).`,
-        type: "object",
-        propertyNames: emit(z.string().max(SERVICE_NAME_MAX).regex(SERVICE_NAME)),
-        additionalProperties: { $ref: "#/definitions/service" },
-      },
-      [own("edges")]: {
-        title: own("edges"),
-        description:
-          "Who may call whom, with which roles. Refused: unknown services, self and duplicate edges, roles the callee does not declare.",
-        type: "array",
-        items: { $ref: "#/definitions/edge" },
-      },
+      // Every key the program reads (config-keys.ts), each once: ownProperties names them all.
+      ...Object.fromEntries(
+        Object.entries(ownProperties).map(([key, schema]) => [own(key), schema]),
+      ),
     },
     patternProperties: { [OTHER_NAMESPACE_KEY]: { $ref: "#/definitions/otherValue" } },
     additionalProperties: false,

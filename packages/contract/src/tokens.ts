@@ -39,7 +39,13 @@ export const LEGACY = {
   edgeGrantType: `${PACKAGE}:mesh:EdgeGrant`,
 } as const;
 
-/** Type tokens of the provider resources the mesh registers. */
+/**
+ * Type tokens of provider resources: the ones the mesh registers, then the ones only read (the
+ * policy pack and the model judge them wherever a stack declares them). The one table of them:
+ * the pack, the model, the planner and the tests compare tokens as strings so that they never
+ * load a provider SDK. Checked against @pulumi/azure-native 3.28 and @pulumi/azuread 6.9
+ * (`static __pulumiType`).
+ */
 export const RESOURCE_TYPES = {
   resourceGroup: "azure-native:resources:ResourceGroup",
   vnet: "azure-native:network:VirtualNetwork",
@@ -73,6 +79,21 @@ export const RESOURCE_TYPES = {
   privateDnsZone: "azure-native:privatedns:PrivateZone",
   privateDnsZoneLink: "azure-native:privatedns:VirtualNetworkLink",
   vnetPeering: "azure-native:network:VirtualNetworkPeering",
+  // Read, not registered by the mesh.
+  webAppSlot: "azure-native:web:WebAppSlot",
+  appSettings: "azure-native:web:WebAppApplicationSettings",
+  appSettingsSlot: "azure-native:web:WebAppApplicationSettingsSlot",
+  authSettingsSlot: "azure-native:web:WebAppAuthSettingsV2Slot",
+  swiftConnection: "azure-native:web:WebAppSwiftVirtualNetworkConnection",
+  swiftConnectionSlot: "azure-native:web:WebAppSwiftVirtualNetworkConnectionSlot",
+  sitePrivateEndpointConnection: "azure-native:web:WebAppPrivateEndpointConnection",
+  sitePrivateEndpointConnectionSlot: "azure-native:web:WebAppPrivateEndpointConnectionSlot",
+  subnet: "azure-native:network:Subnet",
+  securityRule: "azure-native:network:SecurityRule",
+  applicationRegistration: "azuread:index/applicationRegistration:ApplicationRegistration",
+  applicationAppRole: "azuread:index/applicationAppRole:ApplicationAppRole",
+  /** A team stack's reference to its platform stack (the registry is among its outputs). */
+  stackReference: "pulumi:pulumi:StackReference",
 } as const;
 
 /** A child's logical name, from its parent component's name (so two meshes never collide). */

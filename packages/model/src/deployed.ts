@@ -4,70 +4,46 @@
  * Sites and slots with their access restrictions, public network access, private endpoint
  * connections and integration subnets; subnets and their service endpoints; user-assigned
  * identities; Entra applications, their app roles and service principals; app role assignments.
- * Pure: no Pulumi imports.
+ * Pure: no Pulumi imports. One resource as read is in model-resource.ts, one site as read in
+ * deployed-sites.ts; both are re-exported here.
  */
 import { RESOURCE_TYPES as R } from "@service-edges/contract";
-import { type RuleList, ruleListOf } from "./access-restrictions";
+import { Sites, endpointConnection, parseSiteId } from "./deployed-sites";
+import {
+  HIDDEN,
+  type ModelResource,
+  type Obj,
+  isObj,
+  baseType,
+  lower,
+  str,
+} from "./model-resource";
 import {
   PRIVATE_LINK_TYPES,
   type PrivateLinks,
   emptyPrivateLinks,
   readPrivateLink,
 } from "./private-links";
-import type { SiteAccess } from "./site-access";
-import { UNKNOWN, sameText } from "./unknown";
+import { sameText } from "./unknown";
 
-type Obj = Record<string, unknown>;
-
-/** Stands for an encrypted value of a state export: known to exist, never read, never printed. */
-export const HIDDEN: Readonly<Obj> = Object.freeze({ "<secret>": true });
-
-export function isObj(v: unknown): v is Obj {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-export const str = (v: unknown): string | undefined =>
-  typeof v === "string" && v !== "" ? v : undefined;
-const lower = (s: string) => s.toLowerCase();
-
-/** One resource: its type without API version, its outputs (what Azure returned) over inputs. */
-export interface ModelResource {
-  urn: string;
-  type: string;
-  /** The last segment of the URN (the logical name). */
-  name: string;
-  id?: string;
-  p: Obj;
-}
-
-/** `azure-native:web/v20240401:WebApp` -> `azure-native:web:WebApp`. */
-export function baseType(type: string): string {
-  return type.replace(/^(azure-native:[A-Za-z0-9]+)\/v[0-9a-z]+:/, "$1:");
-}
-
-/** Outputs over inputs; null and absent outputs never hide an input. */
-export function overlay(inputs: unknown, outputs: unknown): Obj {
-  const out: Obj = isObj(inputs) ? { ...inputs } : {};
-  if (isObj(outputs)) for (const [k, v] of Object.entries(outputs)) if (v != null) out[k] = v;
-  return out;
-}
-
-/** A resource as the planner or a state export holds it. */
-export function modelResource(r: {
-  urn: string;
-  type: string;
-  id?: string | null;
-  inputs?: unknown;
-  outputs?: unknown;
-}): ModelResource {
-  return {
-    urn: r.urn,
-    type: baseType(r.type),
-    name: r.urn.split("::").pop() ?? r.urn,
-    ...(str(r.id) ? { id: r.id as string } : {}),
-    p: overlay(r.inputs, r.outputs),
-  };
-}
+export {
+  HIDDEN,
+  type ModelResource,
+  baseType,
+  isObj,
+  modelResource,
+  overlay,
+  str,
+} from "./model-resource";
+export {
+  type EndpointConnection,
+  type Site,
+  Sites,
+  endpointConnection,
+  isHidden,
+  parseSiteId,
+  siteAccessOf,
+} from "./deployed-sites";
 
 /** One app role assignment: from the state or from Graph. */
 export interface Grant {
@@ -80,138 +56,20 @@ export interface Grant {
   from: "state" | "graph";
 }
 
-/** A private endpoint connection to a site. */
-export interface EndpointConnection {
-  /** The private endpoint's name (or the connection's, when the endpoint is not known). */
-  name: string;
-  key: string;
-  status: string;
-}
-
-/** What one site (or slot) exposes, merged from the state and `--sites`. */
-export interface Site {
-  name: string;
-  slot?: string;
-  publicNetworkAccess?: string;
-  rules?: unknown;
-  defaultAction?: string;
-  scmRules?: unknown;
-  scmDefaultAction?: string;
-  scmUseMain?: boolean;
-  /** Caller side: the integration subnet. */
-  subnetId?: string;
-  /** Caller side: `outboundVnetRouting` sends application traffic through the integration. */
-  outboundRouting?: boolean;
-  /** Caller side: the legacy `vnetRouteAllEnabled` (ignored from API 2024-11-01 on). */
-  routeAll?: boolean;
-  endpoints: Map<string, EndpointConnection>;
-}
-
-const siteKey = (name: string, slot?: string) => lower(slot ? `${name}/${slot}` : name);
-
-/** `/subscriptions/…/providers/Microsoft.Web/sites/{name}[/slots/{slot}][/rest]`. */
-export function parseSiteId(id: string): { name: string; slot?: string; rest: string } | undefined {
-  const m = /\/providers\/microsoft\.web\/sites\/([^/]+)(?:\/slots\/([^/]+))?(\/.*)?$/i.exec(
-    id.replace(/\/+$/, ""),
-  );
-  if (!m) return undefined;
-  return { name: m[1], ...(m[2] ? { slot: m[2] } : {}), rest: m[3] ?? "" };
-}
-
-export class Sites {
-  readonly all = new Map<string, Site>();
-
-  get(name: string, slot?: string): Site {
-    const key = siteKey(name, slot);
-    let s = this.all.get(key);
-    if (!s) {
-      s = { name, ...(slot ? { slot } : {}), endpoints: new Map() };
-      this.all.set(key, s);
-    }
-    return s;
-  }
-
-  find(name: string, slot?: string): Site | undefined {
-    return this.all.get(siteKey(name, slot));
-  }
-
-  /** Site-level and config/web fields; null and absent values never override known ones. */
-  apply(site: Site, props: Obj, config: Obj | undefined): void {
-    accessCache.delete(site);
-    const set = <K extends keyof Site>(k: K, v: Site[K] | undefined) => {
-      if (v !== undefined) site[k] = v;
-    };
-    const sc = isObj(config) ? config : undefined;
-    set("publicNetworkAccess", str(props.publicNetworkAccess) ?? str(sc?.publicNetworkAccess));
-    set("subnetId", str(props.virtualNetworkSubnetId));
-    const routing = props.outboundVnetRouting;
-    if (isObj(routing)) {
-      site.outboundRouting = routing.applicationTraffic === true || routing.allTraffic === true;
-    }
-    const routeAll = props.vnetRouteAllEnabled ?? sc?.vnetRouteAllEnabled;
-    if (typeof routeAll === "boolean") site.routeAll = routeAll;
-    if (sc) {
-      if (sc === HIDDEN) {
-        site.rules = HIDDEN;
-        site.scmRules = HIDDEN;
-        return;
-      }
-      // Rules and their default action are one reading: a newer list comes with its own default
-      // (unset: the platform's echo rule or the implied default decides, not an older value).
-      if (sc.ipSecurityRestrictions != null) {
-        site.rules = sc.ipSecurityRestrictions;
-        site.defaultAction = str(sc.ipSecurityRestrictionsDefaultAction);
-      } else set("defaultAction", str(sc.ipSecurityRestrictionsDefaultAction));
-      if (sc.scmIpSecurityRestrictions != null) {
-        site.scmRules = sc.scmIpSecurityRestrictions;
-        site.scmDefaultAction = str(sc.scmIpSecurityRestrictionsDefaultAction);
-      } else set("scmDefaultAction", str(sc.scmIpSecurityRestrictionsDefaultAction));
-      if (typeof sc.scmIpSecurityRestrictionsUseMain === "boolean") {
-        site.scmUseMain = sc.scmIpSecurityRestrictionsUseMain;
-      }
-    }
-  }
-
-  addEndpoint(site: Site, c: EndpointConnection): void {
-    accessCache.delete(site);
-    site.endpoints.set(c.key, c);
-  }
-}
-
-/** A private endpoint connection as ARM returns it (`properties.privateEndpoint.id`, state). */
-export function endpointConnection(v: Obj, fallbackStatus = "Approved"): EndpointConnection {
-  const p = isObj(v.properties) ? v.properties : v;
-  const peId = str(isObj(p.privateEndpoint) ? p.privateEndpoint.id : undefined);
-  const state = isObj(p.privateLinkServiceConnectionState)
-    ? p.privateLinkServiceConnectionState
-    : {};
-  const name =
-    (peId && peId.split("/").pop()) ?? str(v.name) ?? str(p.privateEndpointConnectionName) ?? "?";
-  return {
-    name,
-    key: lower(peId ?? str(v.id) ?? name),
-    status: str(state.status) ?? fallbackStatus,
-  };
-}
-
 // ---------------------------------------------------------------------------------------------
 // The deployed mesh, from the state
 
-const T = {
-  webAppSlot: "azure-native:web:WebAppSlot",
-  swiftConnection: "azure-native:web:WebAppSwiftVirtualNetworkConnection",
-  swiftConnectionSlot: "azure-native:web:WebAppSwiftVirtualNetworkConnectionSlot",
-  sitePrivateEndpointConnection: "azure-native:web:WebAppPrivateEndpointConnection",
-  sitePrivateEndpointConnectionSlot: "azure-native:web:WebAppPrivateEndpointConnectionSlot",
-  subnet: "azure-native:network:Subnet",
-  privateEndpoint: "azure-native:network:PrivateEndpoint",
-  applicationRegistration: "azuread:index/applicationRegistration:ApplicationRegistration",
-  applicationAppRole: "azuread:index/applicationAppRole:ApplicationAppRole",
-} as const;
-
 /** The resource types the mesh is read from; every other resource is skipped. */
 const MESH_TYPES: ReadonlySet<string> = new Set([
-  ...Object.values(T),
+  R.webAppSlot,
+  R.swiftConnection,
+  R.swiftConnectionSlot,
+  R.sitePrivateEndpointConnection,
+  R.sitePrivateEndpointConnectionSlot,
+  R.subnet,
+  R.privateEndpoint,
+  R.applicationRegistration,
+  R.applicationAppRole,
   ...Object.values(PRIVATE_LINK_TYPES),
   R.app,
   R.vnet,
@@ -219,7 +77,7 @@ const MESH_TYPES: ReadonlySet<string> = new Set([
   R.application,
   R.servicePrincipal,
   R.appRoleAssignment,
-  "pulumi:pulumi:StackReference",
+  R.stackReference,
 ]);
 
 /** Whether the model reads resources of this type (API-versioned or not). */
@@ -272,14 +130,12 @@ export interface RegistryEntry {
   principalObjectId?: string;
 }
 
-const STACK_REFERENCE = "pulumi:pulumi:StackReference";
-
 function siteOf(r: ModelResource): { name: string; slot?: string } | undefined {
   const fromId = r.id ? parseSiteId(r.id) : undefined;
   if (fromId && fromId.rest === "") return fromId;
   const name = str(r.p.name);
   if (!name) return undefined;
-  const slot = r.type === T.webAppSlot ? str(r.p.slot) : undefined;
+  const slot = r.type === R.webAppSlot ? str(r.p.slot) : undefined;
   return { name, ...(slot ? { slot } : {}) };
 }
 
@@ -322,7 +178,7 @@ export function readDeployed(resources: readonly ModelResource[]): Deployed {
     readPrivateLink(d.privateLinks, r);
     switch (r.type) {
       case R.app:
-      case T.webAppSlot: {
+      case R.webAppSlot: {
         const at = siteOf(r);
         if (at) {
           const site = d.sites.get(at.name, at.slot);
@@ -330,8 +186,8 @@ export function readDeployed(resources: readonly ModelResource[]): Deployed {
         }
         break;
       }
-      case T.swiftConnection:
-      case T.swiftConnectionSlot: {
+      case R.swiftConnection:
+      case R.swiftConnectionSlot: {
         const name = str(p.name);
         const subnet = str(p.subnetResourceId);
         if (name && subnet) {
@@ -340,13 +196,13 @@ export function readDeployed(resources: readonly ModelResource[]): Deployed {
         }
         break;
       }
-      case T.sitePrivateEndpointConnection:
-      case T.sitePrivateEndpointConnectionSlot: {
+      case R.sitePrivateEndpointConnection:
+      case R.sitePrivateEndpointConnectionSlot: {
         const name = str(p.name);
         if (name) d.sites.addEndpoint(d.sites.get(name, str(p.slot)), endpointConnection(p));
         break;
       }
-      case T.privateEndpoint: {
+      case R.privateEndpoint: {
         const own = str(p.name) ?? str(p.privateEndpointName) ?? r.name;
         for (const [list, status] of [
           ["privateLinkServiceConnections", "Approved"],
@@ -383,7 +239,7 @@ export function readDeployed(resources: readonly ModelResource[]): Deployed {
         }
         break;
       }
-      case T.subnet:
+      case R.subnet:
         addSubnet(r.id ?? str(p.id), str(p.subnetName) ?? str(p.name), p);
         break;
       case R.userAssignedIdentity: {
@@ -399,7 +255,7 @@ export function readDeployed(resources: readonly ModelResource[]): Deployed {
         break;
       }
       case R.application:
-      case T.applicationRegistration: {
+      case R.applicationRegistration: {
         const app: Application = {
           displayName: str(p.displayName),
           clientId: str(p.clientId) ?? str(p.applicationId),
@@ -414,7 +270,7 @@ export function readDeployed(resources: readonly ModelResource[]): Deployed {
         if (objectId) appsByObjectId.set(lower(objectId), app);
         break;
       }
-      case T.applicationAppRole: {
+      case R.applicationAppRole: {
         const applicationId = str(p.applicationId);
         const id = str(p.roleId);
         const value = str(p.value);
@@ -444,7 +300,7 @@ export function readDeployed(resources: readonly ModelResource[]): Deployed {
         if (tid) d.tenants.add(tid);
         break;
       }
-      case STACK_REFERENCE: {
+      case R.stackReference: {
         const outputs = isObj(p.outputs) ? p.outputs : {};
         const registry = isObj(outputs.registry) ? outputs.registry : {};
         for (const [service, e] of Object.entries(registry)) {
@@ -487,34 +343,3 @@ export function readDeployed(resources: readonly ModelResource[]): Deployed {
   }
   return d;
 }
-/** Each site's access, read once (forgotten when the site is changed through Sites). */
-const accessCache = new WeakMap<Site, SiteAccess>();
-
-/** A list as read: encrypted rules are not known (a decision on them is "unknown"). */
-function listOf(rules: unknown, defaultAction: string | undefined): RuleList {
-  if (rules === HIDDEN) return { rules: UNKNOWN, defaultAction: UNKNOWN };
-  return ruleListOf(rules, defaultAction);
-}
-
-/** What decides who gets into the site's public endpoint. */
-export function siteAccessOf(site: Site): SiteAccess {
-  let access = accessCache.get(site);
-  if (!access) {
-    access = readSiteAccess(site);
-    accessCache.set(site, access);
-  }
-  return access;
-}
-
-function readSiteAccess(site: Site): SiteAccess {
-  return {
-    publicNetworkAccess: site.publicNetworkAccess,
-    privateEndpoints: [...site.endpoints.values()],
-    main: listOf(site.rules, site.defaultAction),
-    scm: listOf(site.scmRules, site.scmDefaultAction),
-    scmUseMain: site.scmUseMain,
-  };
-}
-
-/** Whether the site's access restrictions are encrypted in the state (not readable). */
-export const isHidden = (site: Site): boolean => site.rules === HIDDEN;

@@ -13,6 +13,7 @@
  * `Disabled` (the API's default) or `RouteTableEnabled`, every address with line of sight to the
  * endpoint reaches it.
  */
+import { RESOURCE_TYPES as R } from "@service-edges/contract";
 import { type AddressRange, parseRange } from "./addresses";
 import { type NsgRule, nsgRulesOf } from "./nsg";
 import { sameText } from "./unknown";
@@ -25,13 +26,14 @@ const lower = (s: string) => s.toLowerCase();
 const flat = (o: Obj): Obj => (isObj(o.properties) ? { ...o, ...o.properties } : o);
 const idOf = (v: unknown): string | undefined => (isObj(v) ? str(v.id) : undefined);
 
+/** The resource types of the private-endpoint layer (the contract's tokens). */
 export const PRIVATE_LINK_TYPES = {
-  networkSecurityGroup: "azure-native:network:NetworkSecurityGroup",
-  securityRule: "azure-native:network:SecurityRule",
-  applicationSecurityGroup: "azure-native:network:ApplicationSecurityGroup",
-  privateEndpoint: "azure-native:network:PrivateEndpoint",
-  subnet: "azure-native:network:Subnet",
-  virtualNetwork: "azure-native:network:VirtualNetwork",
+  networkSecurityGroup: R.networkSecurityGroup,
+  securityRule: R.securityRule,
+  applicationSecurityGroup: R.applicationSecurityGroup,
+  privateEndpoint: R.privateEndpoint,
+  subnet: R.subnet,
+  virtualNetwork: R.vnet,
 } as const;
 
 /** Whether NSG rules apply to private endpoints in a subnet with this policy value. */

@@ -19,14 +19,11 @@ import {
   parseSiteId,
   str,
 } from "@service-edges/model";
+import { SECRET_SIG, SECRET_SIG_KEY as SIG_KEY } from "@service-edges/contract";
 import { integrationSubnetOf } from "../audit-subnet-owners";
 import { UsageError, readJsonFile, shownPath } from "../stack-config";
 
 type Obj = Record<string, unknown>;
-
-/** Serialized Pulumi secret: `{ [SIG_KEY]: SECRET_SIG, ciphertext | plaintext }`. */
-const SIG_KEY = "4dabf18193072939515e22adb298388d";
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 
 const lower = (s: string) => s.toLowerCase();
 
