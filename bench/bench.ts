@@ -15,7 +15,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import Table from "cli-table3";
-import { POLICY_REQUEST_LIMIT } from "../packages/cli/src/policy-request-size";
+import { POLICY_REQUEST_LIMIT } from "@service-edges/cli/policy-request-size";
 
 const root = path.resolve(__dirname, "..");
 const { values } = parseArgs({

@@ -15,8 +15,8 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import Table from "cli-table3";
 import { stringify } from "yaml";
-import { type OrgPlan, planOrg } from "../packages/cli/src/org";
-import { POLICY_REQUEST_LIMIT, policyRequestSizes } from "../packages/cli/src/policy-request-size";
+import { type OrgPlan, planOrg } from "@service-edges/cli/org";
+import { POLICY_REQUEST_LIMIT, policyRequestSizes } from "@service-edges/cli/policy-request-size";
 import { generatedOrg } from "./generate";
 
 const { values } = parseArgs({

@@ -5,14 +5,14 @@
  * (network.inbound: privateEndpoints), or `platform:N` for the platform stack of a generated org
  * of N services (bench/generate.ts).
  */
-import "../packages/cli/src/lazy-sdk-deps";
-import { runPlan } from "../packages/cli/src/run";
-import { readStackConfig, stackFile } from "../packages/cli/src/stack-config";
-import { PROJECT_DIR } from "../packages/cli/src/run";
+import "@service-edges/cli/lazy-sdk-deps";
+import { runPlan } from "@service-edges/cli/run";
+import { readStackConfig, stackFile } from "@service-edges/cli/stack-config";
+import { PROJECT_DIR } from "@service-edges/cli/run";
 import { generatedMesh, generatedOrg } from "./generate";
-import { dependencyDepth } from "../packages/cli/src/depth";
-import { policyRequestSizes } from "../packages/cli/src/policy-request-size";
-import { withoutStackTraces } from "../packages/cli/src/stack-traces";
+import { dependencyDepth } from "@service-edges/cli/depth";
+import { policyRequestSizes } from "@service-edges/cli/policy-request-size";
+import { withoutStackTraces } from "@service-edges/cli/stack-traces";
 
 withoutStackTraces();
 const which = process.argv[2] ?? "dev";

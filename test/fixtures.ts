@@ -2,8 +2,8 @@
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { PROJECT, RESOURCE_TYPES, childName, meshUrns } from "@service-edges/contract";
-import { MESH_NAME, runPlan, type PlanResult, type PlanResource } from "../packages/cli/src/run";
-import { readStackConfig, type StackConfig } from "../packages/cli/src/stack-config";
+import { MESH_NAME, runPlan, type PlanResult, type PlanResource } from "@service-edges/cli/run";
+import { readStackConfig, type StackConfig } from "@service-edges/cli/stack-config";
 
 export const ROOT = path.resolve(__dirname, "..");
 export const DEV_FILE = path.join(ROOT, "Pulumi.dev.yaml");

@@ -6,7 +6,7 @@ import * as providerGrpc from "@pulumi/pulumi/proto/provider_grpc_pb";
 import * as providerPb from "@pulumi/pulumi/proto/provider_pb";
 import * as resourcePb from "@pulumi/pulumi/proto/resource_pb";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
-import type { RecordingMonitor } from "../../packages/cli/src/recording-monitor";
+import type { RecordingMonitor } from "@service-edges/cli/recording-monitor";
 import type { PulumiSchema } from "./schema";
 
 type Handler = (call: { request: unknown }, cb: grpc.sendUnaryData<unknown>) => void;

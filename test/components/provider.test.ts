@@ -17,9 +17,9 @@ import * as resourceGrpc from "@pulumi/pulumi/proto/resource_grpc_pb";
 import { deserializeProperties, isRpcSecret, unwrapRpcSecret } from "@pulumi/pulumi/runtime/rpc";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { TYPES, buildServiceGraph } from "@service-edges/contract";
-import { mockContext } from "../../packages/cli/src/mock-outputs";
-import { RecordingMonitor } from "../../packages/cli/src/recording-monitor";
-import { runPlan } from "../../packages/cli/src/run";
+import { mockContext } from "@service-edges/cli/mock-outputs";
+import { RecordingMonitor } from "@service-edges/cli/recording-monitor";
+import { runPlan } from "@service-edges/cli/run";
 import { ROOT, SOURCE_NODE_FLAGS, devConfig } from "../fixtures";
 import {
   type RunningProvider,

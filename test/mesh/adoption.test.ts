@@ -7,9 +7,9 @@
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { adopt } from "../../packages/cli/src/adoption";
-import type { PlanResult } from "../../packages/cli/src/run";
-import { runPlan } from "../../packages/cli/src/run";
+import { adopt } from "@service-edges/cli/adoption";
+import type { PlanResult } from "@service-edges/cli/run";
+import { runPlan } from "@service-edges/cli/run";
 import { devConfig } from "../fixtures";
 
 interface Snapshot {

@@ -5,7 +5,7 @@
 import { strict as assert } from "node:assert";
 import * as pulumi from "@pulumi/pulumi";
 import { withoutVersionedTypeAliases } from "service-edges/aliases";
-import type { PlanResult } from "../../packages/cli/src/run";
+import type { PlanResult } from "@service-edges/cli/run";
 import { planOf, smallConfig } from "../fixtures";
 
 describe("azure-native's versioned type aliases", () => {

@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import fc from "fast-check";
-import type { PlanResult } from "../../packages/cli/src/run";
+import type { PlanResult } from "@service-edges/cli/run";
 import { type RandomGraph, nameOf, randomGraph, subnetOf, valuesOf } from "../arbitraries";
 import { T, U, clone, planOf } from "../fixtures";
 import { guardrailInputs, isGuardrail } from "./support/guardrail-changes";

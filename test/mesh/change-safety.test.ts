@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import type { PlanResult } from "../../packages/cli/src/run";
+import type { PlanResult } from "@service-edges/cli/run";
 import { T, type Values, U, clone, planOf, short, smallConfig } from "../fixtures";
 import { guardrailInputs, isGuardrail } from "./support/guardrail-changes";
 

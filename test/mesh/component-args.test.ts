@@ -5,8 +5,8 @@
  */
 import { strict as assert } from "node:assert";
 import * as path from "node:path";
-import { mockCall, mockContext } from "../../packages/cli/src/mock-outputs";
-import { type PlanResult, runPlan } from "../../packages/cli/src/run";
+import { mockCall, mockContext } from "@service-edges/cli/mock-outputs";
+import { type PlanResult, runPlan } from "@service-edges/cli/run";
 import { T, ofType } from "../fixtures";
 
 const PROGRAM = path.join(__dirname, "..", "programs", "component-args", "index.ts");

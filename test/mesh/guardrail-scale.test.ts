@@ -10,8 +10,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { PROJECT, RESOURCE_TYPES, meshUrns } from "@service-edges/contract";
 import { generatedMesh, generatedOrg } from "../../bench/generate";
-import { policyRequestSizes } from "../../packages/cli/src/policy-request-size";
-import { MESH_NAME, type PlanResult } from "../../packages/cli/src/run";
+import { policyRequestSizes } from "@service-edges/cli/policy-request-size";
+import { MESH_NAME, type PlanResult } from "@service-edges/cli/run";
 import { ROOT, SOURCE_NODE_FLAGS, type Values, clone, planOf } from "../fixtures";
 import { guardrailInputs } from "./support/guardrail-changes";
 

@@ -16,8 +16,8 @@ import {
   guardrailParameters,
   guardrailRules,
 } from "service-edges/guardrail-rules";
-import type { PlanResource, PlanResult } from "../../packages/cli/src/run";
-import { runPlan } from "../../packages/cli/src/run";
+import type { PlanResource, PlanResult } from "@service-edges/cli/run";
+import { runPlan } from "@service-edges/cli/run";
 import {
   ALL_ALIASES,
   allGuardrailRules,

@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { AppSettingNames as S, identifierUriFor } from "@service-edges/contract";
-import type { PlanResult } from "../../packages/cli/src/run";
+import type { PlanResult } from "@service-edges/cli/run";
 import { T, clone, ofType, one, planOf, smallConfig } from "../fixtures";
 
 type Obj = Record<string, unknown>;

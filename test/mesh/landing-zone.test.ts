@@ -8,8 +8,8 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { guardrailRules } from "service-edges/guardrail-rules";
-import type { PlanResource, PlanResult } from "../../packages/cli/src/run";
-import { readStackConfig } from "../../packages/cli/src/stack-config";
+import type { PlanResource, PlanResult } from "@service-edges/cli/run";
+import { readStackConfig } from "@service-edges/cli/stack-config";
 import { ROOT, T, devConfig, ofType, planOf } from "../fixtures";
 import { type ArmResource, type PolicyDefinitionBody, effectOn } from "./support/policy-eval";
 

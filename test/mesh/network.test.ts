@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import type { PlanResult } from "../../packages/cli/src/run";
+import type { PlanResult } from "@service-edges/cli/run";
 import { T, ofType, one, planOf, smallConfig } from "../fixtures";
 
 type Obj = Record<string, unknown>;

@@ -4,9 +4,9 @@
  */
 import { strict as assert } from "node:assert";
 import * as pulumi from "@pulumi/pulumi";
-import { mockCall, mockContext } from "../../packages/cli/src/mock-outputs";
-import { type PlanResult, lastProgramExports, runPlan } from "../../packages/cli/src/run";
-import { ProgramActivity } from "../../packages/cli/src/settle";
+import { mockCall, mockContext } from "@service-edges/cli/mock-outputs";
+import { type PlanResult, lastProgramExports, runPlan } from "@service-edges/cli/run";
+import { ProgramActivity } from "@service-edges/cli/settle";
 import { ServiceMesh } from "service-edges";
 import { T, clone, ofType, one, planOf, smallConfig, type Values } from "../fixtures";
 

@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import * as path from "node:path";
-import type { PlanResult } from "../../packages/cli/src/run";
-import { readStackConfig } from "../../packages/cli/src/stack-config";
+import type { PlanResult } from "@service-edges/cli/run";
+import { readStackConfig } from "@service-edges/cli/stack-config";
 import { ROOT, T, type Values, clone, devConfig, ofType, planOf } from "../fixtures";
 
 type Obj = Record<string, unknown>;

@@ -18,8 +18,8 @@ import {
   guardrailRulesFor,
   privateEndpointGuardrailRules,
 } from "service-edges/private-mode-guardrail-rules";
-import type { PlanResource, PlanResult } from "../../packages/cli/src/run";
-import { readStackConfig } from "../../packages/cli/src/stack-config";
+import type { PlanResource, PlanResult } from "@service-edges/cli/run";
+import { readStackConfig } from "@service-edges/cli/stack-config";
 import { ROOT, T, type Values, clone, ofType, planOf } from "../fixtures";
 import { guardrailInputs } from "./support/guardrail-changes";
 import { type ArmResource, effectOn } from "./support/policy-eval";

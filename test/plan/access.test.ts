@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
-import { checkAccess, matchAccess } from "../../packages/cli/src/access";
-import { type PlanResult, emptyPlan, graphOf, runPlan } from "../../packages/cli/src/run";
+import { checkAccess, matchAccess } from "@service-edges/cli/access";
+import { type PlanResult, emptyPlan, graphOf, runPlan } from "@service-edges/cli/run";
 import { devConfig } from "../fixtures";
 
 describe("access queries (check / match) on the dev stack", () => {

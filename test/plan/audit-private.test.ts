@@ -8,8 +8,8 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { type AuditReport, audit, readNetwork, readState } from "../../packages/cli/src/audit";
-import { readStackConfig } from "../../packages/cli/src/stack-config";
+import { type AuditReport, audit, readNetwork, readState } from "@service-edges/cli/audit";
+import { readStackConfig } from "@service-edges/cli/stack-config";
 import { ROOT } from "../fixtures";
 import type { StackExport } from "../fixtures/audit/stack-export";
 

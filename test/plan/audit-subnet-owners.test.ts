@@ -7,11 +7,11 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { EXIT_MISMATCH, type AuditReport } from "../../packages/cli/src/audit";
+import { EXIT_MISMATCH, type AuditReport } from "@service-edges/cli/audit";
 import {
   integrationSubnetOf,
   sitesInMeshSubnetsNotTheirOwner,
-} from "../../packages/cli/src/audit-subnet-owners";
+} from "@service-edges/cli/audit-subnet-owners";
 import { ROOT, planCli } from "../fixtures";
 
 const SUB = "/subscriptions/0b1f6471-1bf0-4dda-aec3-cb9272f09590";

@@ -14,10 +14,10 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { EXIT_MISMATCH, type AuditReport, audit, readState } from "../../packages/cli/src/audit";
-import { main } from "../../packages/cli/src/cli";
-import { runPlan } from "../../packages/cli/src/run";
-import { readStackConfig } from "../../packages/cli/src/stack-config";
+import { EXIT_MISMATCH, type AuditReport, audit, readState } from "@service-edges/cli/audit";
+import { main } from "@service-edges/cli/cli";
+import { runPlan } from "@service-edges/cli/run";
+import { readStackConfig } from "@service-edges/cli/stack-config";
 import { ROOT, clone, planCli } from "../fixtures";
 import { type StackExport, secret, toStackExport } from "../fixtures/audit/stack-export";
 

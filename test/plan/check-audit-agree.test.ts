@@ -1,8 +1,8 @@
 import { strict as assert } from "node:assert";
 import { modelResource } from "@service-edges/model";
-import { checkAccess } from "../../packages/cli/src/access";
-import { type AuditReport, audit } from "../../packages/cli/src/audit";
-import { type PlanResult, runPlan } from "../../packages/cli/src/run";
+import { checkAccess } from "@service-edges/cli/access";
+import { type AuditReport, audit } from "@service-edges/cli/audit";
+import { type PlanResult, runPlan } from "@service-edges/cli/run";
 import { devConfig } from "../fixtures";
 
 type Obj = Record<string, unknown>;

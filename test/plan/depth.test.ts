@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { generatedMesh } from "../../bench/generate";
-import { dependencyDepth } from "../../packages/cli/src/depth";
-import type { PlanResource } from "../../packages/cli/src/run";
+import { dependencyDepth } from "@service-edges/cli/depth";
+import type { PlanResource } from "@service-edges/cli/run";
 import { planOf } from "../fixtures";
 
 const r = (urn: string, ...dependencies: string[]) => ({ urn, dependencies }) as PlanResource;

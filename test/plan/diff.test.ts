@@ -1,8 +1,8 @@
 import { strict as assert } from "node:assert";
-import { changedPaths, diffPlans, shortUrn } from "../../packages/cli/src/diff";
-import { markdownReview } from "../../packages/cli/src/render";
-import { graphOf, runPlan } from "../../packages/cli/src/run";
-import type { StackConfig } from "../../packages/cli/src/stack-config";
+import { changedPaths, diffPlans, shortUrn } from "@service-edges/cli/diff";
+import { markdownReview } from "@service-edges/cli/render";
+import { graphOf, runPlan } from "@service-edges/cli/run";
+import type { StackConfig } from "@service-edges/cli/stack-config";
 import { DEV_U, clone, devConfig } from "../fixtures";
 
 function withEdge(base: StackConfig, edge: Record<string, unknown>): StackConfig {

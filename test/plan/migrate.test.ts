@@ -15,10 +15,10 @@ import {
   planMigration,
   readSingleStack,
   splitSingleStack,
-} from "../../packages/cli/src/migrate";
-import { orgStacks } from "../../packages/cli/src/org";
-import { runPlan } from "../../packages/cli/src/run";
-import { readStackConfig } from "../../packages/cli/src/stack-config";
+} from "@service-edges/cli/migrate";
+import { orgStacks } from "@service-edges/cli/org";
+import { runPlan } from "@service-edges/cli/run";
+import { readStackConfig } from "@service-edges/cli/stack-config";
 import { generatedMesh } from "../../bench/generate";
 import { ROOT, planCli } from "../fixtures";
 

@@ -6,10 +6,10 @@
  */
 import { strict as assert } from "node:assert";
 import { ConfigError, buildServiceGraph } from "@service-edges/contract";
-import { reviewPlans, reviewSummary, reviewText } from "../../packages/cli/src/review";
-import { type PlanResult, runPlan } from "../../packages/cli/src/run";
-import { humanPlan } from "../../packages/cli/src/render";
-import { graphOf } from "../../packages/cli/src/run";
+import { reviewPlans, reviewSummary, reviewText } from "@service-edges/cli/review";
+import { type PlanResult, runPlan } from "@service-edges/cli/run";
+import { humanPlan } from "@service-edges/cli/render";
+import { graphOf } from "@service-edges/cli/run";
 import { T, type Values, clone, ofType, one, smallConfig } from "../fixtures";
 
 const WORKSPACE =

@@ -5,8 +5,8 @@
  */
 import { strict as assert } from "node:assert";
 import * as path from "node:path";
-import { type PlanResult, runPlan } from "../../packages/cli/src/run";
-import { readStackConfig } from "../../packages/cli/src/stack-config";
+import { type PlanResult, runPlan } from "@service-edges/cli/run";
+import { readStackConfig } from "@service-edges/cli/stack-config";
 import { ROOT } from "../fixtures";
 
 const ORG = path.join(ROOT, "test/fixtures/org");

@@ -17,9 +17,9 @@ import {
   formatIssue,
 } from "@service-edges/contract";
 import { deployWaves, touchedStacks } from "../../tools/ci/org-stacks";
-import { type OrgPlan, planOrg } from "../../packages/cli/src/org";
-import { type OrgReview, orgReviewText, reviewOrg } from "../../packages/cli/src/org-review";
-import type { Review } from "../../packages/cli/src/review";
+import { type OrgPlan, planOrg } from "@service-edges/cli/org";
+import { type OrgReview, orgReviewText, reviewOrg } from "@service-edges/cli/org-review";
+import type { Review } from "@service-edges/cli/review";
 import { ROOT, T, planCli } from "../fixtures";
 
 const ORG = path.join(ROOT, "test/fixtures/org");

@@ -6,16 +6,16 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { configIssues, didYouMean, isAzureRegion } from "../../packages/cli/src/config-check";
-import { mockCall, mockContext, mockOutputs } from "../../packages/cli/src/mock-outputs";
-import { startProgress } from "../../packages/cli/src/progress";
+import { configIssues, didYouMean, isAzureRegion } from "@service-edges/cli/config-check";
+import { mockCall, mockContext, mockOutputs } from "@service-edges/cli/mock-outputs";
+import { startProgress } from "@service-edges/cli/progress";
 import {
   UsageError,
   defaultStack,
   findProject,
   readStackConfig,
   withProjectDefaults,
-} from "../../packages/cli/src/stack-config";
+} from "@service-edges/cli/stack-config";
 
 const ctx = mockContext("test");
 const SUB = `/subscriptions/${ctx.subscriptionId}`;

@@ -10,8 +10,8 @@ import {
   POLICY_REQUEST_LIMIT,
   policyRequestBody,
   policyRequestSizes,
-} from "../../packages/cli/src/policy-request-size";
-import { runPlan } from "../../packages/cli/src/run";
+} from "@service-edges/cli/policy-request-size";
+import { runPlan } from "@service-edges/cli/run";
 import { ROOT, planOf, smallConfig } from "../fixtures";
 
 const ASSIGN = RESOURCE_TYPES.policyAssignment;

@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import fc from "fast-check";
-import { runPlan } from "../../packages/cli/src/run";
+import { runPlan } from "@service-edges/cli/run";
 import { randomGraph, valuesOf } from "../arbitraries";
 import { devConfig, planCli, planOf } from "../fixtures";
 

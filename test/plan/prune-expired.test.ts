@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { pruneExpiredEdges, pruneText } from "../../packages/cli/src/prune-expired";
+import { pruneExpiredEdges, pruneText } from "@service-edges/cli/prune-expired";
 import { ROOT, planCli } from "../fixtures";
 
 const WORKFLOW = path.join(ROOT, ".github/workflows/prune-expired-edges.yml");

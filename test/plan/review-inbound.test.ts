@@ -4,9 +4,9 @@
  */
 import { strict as assert } from "node:assert";
 import * as path from "node:path";
-import { reviewPlans } from "../../packages/cli/src/review";
-import { type PlanResult, runPlan } from "../../packages/cli/src/run";
-import { readStackConfig } from "../../packages/cli/src/stack-config";
+import { reviewPlans } from "@service-edges/cli/review";
+import { type PlanResult, runPlan } from "@service-edges/cli/run";
+import { readStackConfig } from "@service-edges/cli/stack-config";
 import { ROOT, type Values, clone } from "../fixtures";
 
 type Obj = Record<string, unknown>;

@@ -6,8 +6,8 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { type Review, reviewPlans, reviewSummary, reviewText } from "../../packages/cli/src/review";
-import { type PlanResult, runPlan } from "../../packages/cli/src/run";
+import { type Review, reviewPlans, reviewSummary, reviewText } from "@service-edges/cli/review";
+import { type PlanResult, runPlan } from "@service-edges/cli/run";
 import { DEV_FILE, DEV_U, T, type Values, clone, devConfig, planCli, short } from "../fixtures";
 
 type Services = Record<string, Record<string, unknown>>;

@@ -17,9 +17,9 @@ import {
   fitComment,
   truncationNotice,
 } from "../../tools/ci/fit-comment";
-import { EDGE_STYLE, mermaid } from "../../packages/cli/src/render";
-import type { AccessChange } from "../../packages/cli/src/review";
-import { graphOf } from "../../packages/cli/src/run";
+import { EDGE_STYLE, mermaid } from "@service-edges/cli/render";
+import type { AccessChange } from "@service-edges/cli/review";
+import { graphOf } from "@service-edges/cli/run";
 import { ROOT, type Values, clone, planCli, smallConfig } from "../fixtures";
 
 const WORKFLOW = path.join(ROOT, ".github/workflows/config-pr.yml");

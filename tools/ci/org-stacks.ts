@@ -12,7 +12,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { orgStacks } from "../../packages/cli/src/org";
+import { orgStacks } from "@service-edges/cli/org";
 
 export interface TouchedStacks {
   platform: string[];

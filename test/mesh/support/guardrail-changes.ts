@@ -3,7 +3,7 @@
  * with its planned inputs, for asserting that a change of services leaves them untouched.
  */
 import { RESOURCE_TYPES } from "@service-edges/contract";
-import type { PlanResult } from "../../../packages/cli/src/run";
+import type { PlanResult } from "@service-edges/cli/run";
 
 const POLICY_TYPES: ReadonlySet<string> = new Set([
   RESOURCE_TYPES.policyDefinition,

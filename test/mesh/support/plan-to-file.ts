@@ -4,10 +4,10 @@
  * Run with the plan scripts' flags (package.json), so a 1,000-service plan takes what `npm run
  * plan` takes rather than what a long-lived test process with default heap settings takes.
  */
-import "../../../packages/cli/src/lazy-sdk-deps";
+import "@service-edges/cli/lazy-sdk-deps";
 import * as fs from "node:fs";
-import { runPlan } from "../../../packages/cli/src/run";
-import { withoutStackTraces } from "../../../packages/cli/src/stack-traces";
+import { runPlan } from "@service-edges/cli/run";
+import { withoutStackTraces } from "@service-edges/cli/stack-traces";
 
 withoutStackTraces();
 const [configFile, outFile, stack] = process.argv.slice(2);

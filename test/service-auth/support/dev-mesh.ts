@@ -7,8 +7,8 @@
  */
 import { randomUUID } from "node:crypto";
 import { AppSettingNames } from "@service-edges/contract/app-settings";
-import { PROJECT_DIR, runPlan, type PlanResult } from "../../../packages/cli/src/run";
-import { readStackConfig, stackFile } from "../../../packages/cli/src/stack-config";
+import { PROJECT_DIR, runPlan, type PlanResult } from "@service-edges/cli/run";
+import { readStackConfig, stackFile } from "@service-edges/cli/stack-config";
 import type { LocalClient, LocalEntraOptions, LocalFederatedCredential } from "./issuer";
 
 export interface DevMesh {
