@@ -22,7 +22,10 @@ describe("lint: no-cross-package-relative-import (with the repository's eslint.c
 
   it("lets a relative import stay inside its package", async () => {
     assert.deepEqual(await lint(`import { a } from "../fixtures";`, "test/policy/x.test.ts"), []);
-    assert.deepEqual(await lint(`import { run } from "@service-edges/cli/run";`, "test/x.test.ts"), []);
+    assert.deepEqual(
+      await lint(`import { run } from "@service-edges/cli/run";`, "test/x.test.ts"),
+      [],
+    );
     assert.deepEqual(await lint(`export * from "./cidr";`, "policy/lib/x.ts"), []);
   });
 
