@@ -146,6 +146,23 @@ describe("private endpoints: the contract's plan", () => {
       );
     });
 
+    it("shadow in private mode, which the NSG would refuse silently, with the way to roll out", () => {
+      const i = one(
+        issuesAfter((services) =>
+          Object.assign(services.b, { enforcement: "shadow", shadowUntil: "2099-01-31" }),
+        ),
+      );
+      assert.equal(i.path, "service-edges:services.b.enforcement");
+      assert.equal(
+        i.message,
+        "shadow cannot be observed with network.inbound: privateEndpoints: the NSG of the private endpoint drops undeclared callers without a record, and access restrictions (which log them) do not apply to private endpoint traffic",
+      );
+      assert.equal(
+        i.fix,
+        "roll b out in shadow while network.inbound is serviceEndpoints (or serviceAndPrivateEndpoints), then enforce it and move to privateEndpoints; or remove enforcement: shadow",
+      );
+    });
+
     it("private mode without subnets, with the next free /25", () => {
       const i = one(issuesAfter((_s, net) => (net.privateEndpointSubnets = [])));
       assert.equal(i.path, "service-edges:network.privateEndpointSubnets");

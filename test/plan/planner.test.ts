@@ -184,6 +184,7 @@ function projectDir(prefix: string): string {
   const dir = fs.mkdtempSync(path.join(tmp, prefix));
   const main = path.relative(dir, path.join(ROOT, "index.ts"));
   fs.writeFileSync(path.join(dir, "Pulumi.yaml"), `name: service-edges\nmain: ${main}\n`);
+  fs.copyFileSync(path.join(ROOT, "Pulumi.dev.yaml"), path.join(dir, "Pulumi.dev.yaml"));
   return dir;
 }
 

@@ -1,12 +1,13 @@
 /**
  * Every published package as a user gets it, made once per test run and shared by the package
- * tests: `npm pack` of the four workspace packages (their `prepack` builds them and swaps in the
+ * tests: `npm pack` of the six workspace packages (their `prepack` builds them and swaps in the
  * manifest they ship), then three installs from those tarballs, each in an empty directory with
  * its own package.json and no way into this repository's node_modules:
  *
- * - `infra/`: a user's infrastructure repository, `npm install service-edges @service-edges/policy`
- *   (the contract tarball stands in for the registry's copy the component depends on), with the
- *   TypeScript and @types/node a Pulumi TypeScript project has as its own devDependencies;
+ * - `infra/`: a user's infrastructure repository, `npm install service-edges @service-edges/policy
+ *   @service-edges/cli` (the contract and model tarballs stand in for the registry's copies the
+ *   others depend on), with the TypeScript and @types/node a Pulumi TypeScript project has as its
+ *   own devDependencies;
  * - `service/`: a service's repository, `npm install @service-edges/service-auth` alone;
  * - `policy-pack/package/`: the policy tarball unpacked as Pulumi Cloud unpacks a published pack,
  *   its dependencies installed there with `npm install --omit=dev`.
@@ -31,7 +32,9 @@ export const ROOT = path.resolve(__dirname, "..", "..");
 /** The published packages: npm name and workspace folder. */
 export const PACKAGES = {
   contract: { name: "@service-edges/contract", dir: "packages/contract" },
+  model: { name: "@service-edges/model", dir: "packages/model" },
   component: { name: "service-edges", dir: "components" },
+  cli: { name: "@service-edges/cli", dir: "packages/cli" },
   policy: { name: "@service-edges/policy", dir: "policy" },
   serviceAuth: { name: "@service-edges/service-auth", dir: "service-auth" },
 } as const;
@@ -158,7 +161,7 @@ async function make(dir: string): Promise<InstalledPackages> {
     fs.readFileSync(path.join(ROOT, PACKAGES[key].dir, "package.json"), "utf8");
   const before = Object.fromEntries(keys.map((k) => [k, manifest(k)]));
 
-  // One `npm pack` for the four, as a release packs them together (each prepack builds first).
+  // One `npm pack` for the six, as a release packs them together (each prepack builds first).
   const out = await run(
     "npm",
     [
@@ -227,7 +230,14 @@ async function make(dir: string): Promise<InstalledPackages> {
   await Promise.all([
     run(
       "npm",
-      [...INSTALL, packed.component.tarball, packed.policy.tarball, packed.contract.tarball],
+      [
+        ...INSTALL,
+        packed.component.tarball,
+        packed.policy.tarball,
+        packed.cli.tarball,
+        packed.contract.tarball,
+        packed.model.tarball,
+      ],
       infra,
     ),
     run("npm", [...INSTALL, packed.serviceAuth.tarball], service),

@@ -38,6 +38,30 @@ function git(cwd: string, args: string[], input?: Buffer): Buffer {
   }
 }
 
+/**
+ * Links the installed dependencies into the checkout: each node_modules between the project and
+ * the repository root at the same place, and the nearest one above the root (a monorepo's
+ * install outside this repository) at the checkout's root, so modules resolve as they do here.
+ */
+function linkDependencies(root: string, rel: string, dir: string): void {
+  const link = (installed: string, at: string) => {
+    if (fs.existsSync(installed) && fs.existsSync(path.dirname(at)) && !fs.existsSync(at))
+      fs.symlinkSync(installed, at, "junction");
+  };
+  for (let d = rel; ; d = path.dirname(d)) {
+    link(path.join(root, d, "node_modules"), path.join(dir, d, "node_modules"));
+    if (d === "." || d === "" || d === path.dirname(d)) break;
+  }
+  for (let up = path.dirname(root); ; up = path.dirname(up)) {
+    const installed = path.join(up, "node_modules");
+    if (fs.existsSync(installed)) {
+      link(installed, path.join(dir, "node_modules"));
+      break;
+    }
+    if (up === path.dirname(up)) break;
+  }
+}
+
 /** Extracts `ref` of the repository holding `projectDir`. */
 export function checkoutRef(projectDir: string, ref: string): RefCheckout {
   const root = git(projectDir, ["rev-parse", "--show-toplevel"]).toString().trim();
@@ -57,14 +81,7 @@ export function checkoutRef(projectDir: string, ref: string): RefCheckout {
     const tar = git(root, ["archive", "--format=tar", commit]);
     execFileSync("tar", ["-x", "-C", dir], { input: tar, maxBuffer: 1024 * 1024 * 1024 });
     const rel = path.relative(root, fs.realpathSync(projectDir));
-    // Dependencies: every node_modules from the project up to the repository root.
-    for (let d = rel; ; d = path.dirname(d)) {
-      const installed = path.join(root, d, "node_modules");
-      const link = path.join(dir, d, "node_modules");
-      if (fs.existsSync(installed) && fs.existsSync(path.dirname(link)) && !fs.existsSync(link))
-        fs.symlinkSync(installed, link, "junction");
-      if (d === "." || d === "" || d === path.dirname(d)) break;
-    }
+    linkDependencies(root, rel, dir);
     return { projectDir: path.join(dir, rel), commit, remove };
   } catch (e) {
     remove();

@@ -110,6 +110,19 @@ export function buildServiceGraph(
   const vnetOf = (c: Cidr) => vnets.find((v) => contains(v.space, c))?.name ?? "";
   const net = networkSchema.safeParse(input.network);
   const inbound: InboundMode = net.success ? net.data.inbound : "serviceEndpoints";
+  // Shadow is observed where access restrictions are evaluated, the public endpoint (App Service
+  // writes AppServiceIPSecAuditLogs there). Traffic through a private endpoint is not subject to
+  // access restrictions (MS Learn, "App Service access restrictions": private endpoint traffic
+  // bypasses them), and an NSG drops an undeclared caller without a log the mesh reads, so in
+  // privateEndpoints mode shadow would refuse silently instead of recording.
+  if (inbound === "privateEndpoints")
+    for (const [name, m] of modes)
+      if (m.enforcement === "shadow")
+        ctx.add(
+          ["services", name, "enforcement"],
+          "shadow cannot be observed with network.inbound: privateEndpoints: the NSG of the private endpoint drops undeclared callers without a record, and access restrictions (which log them) do not apply to private endpoint traffic",
+          `roll ${name} out in shadow while network.inbound is serviceEndpoints (or serviceAndPrivateEndpoints), then enforce it and move to privateEndpoints; or remove enforcement: shadow`,
+        );
   const privateEndpoints = planPrivateEndpoints(
     {
       inbound,

@@ -116,9 +116,19 @@ export function projectName(program: string, project: ProjectInfo): string {
   return isOurProgram(program) ? PROJECT : project.name;
 }
 
-/** The project a program belongs to: the nearest Pulumi.yaml above it. */
-export function projectOf(program: string): ProjectInfo {
-  const found = findProject(program);
+/**
+ * The project a program runs as: the one it was found from (the working directory's, or the
+ * directory `--program` names: its Pulumi.yaml may point `main:` anywhere), else the nearest
+ * Pulumi.yaml above the program file.
+ */
+export function projectOf(program: string, flags: PlanFlags = {}): ProjectInfo {
+  const from =
+    flags.program === undefined
+      ? invocationDir()
+      : fs.statSync(cliPath(flags.program)).isDirectory()
+        ? cliPath(flags.program)
+        : program;
+  const found = findProject(from);
   if (found) return found;
   throw new UsageError(
     `no Pulumi.yaml at or above ${program}: a Pulumi program is planned as its project (its Pulumi.yaml name and stack configs)`,
@@ -133,7 +143,7 @@ export function projectOf(program: string): ProjectInfo {
 export function configFrom(flags: PlanFlags): StackConfig {
   if (flags.stack && flags.config) throw new UsageError("give --stack or --config, not both");
   const program = programOf(flags);
-  const project = projectOf(program);
+  const project = projectOf(program, flags);
   const name = projectName(program, project);
   let config: StackConfig;
   if (flags.config) {

@@ -108,7 +108,7 @@ export async function review(
   }
   const inputs = planInputs(flags);
   const program = inputs.program!;
-  const project = projectOf(program);
+  const project = projectOf(program, flags);
   const name = projectName(program, project);
   const withDefaults = (c: StackConfig) => withProjectDefaults(c, { ...project, name });
   const headConfig = deletedStack
