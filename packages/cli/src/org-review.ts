@@ -6,7 +6,7 @@
  */
 import * as path from "node:path";
 import { PROJECT, RESOURCE_TYPES as R } from "@service-edges/contract";
-import { DEFAULT_JOBS, type OrgStack, planOrgStacks } from "./org";
+import { DEFAULT_JOBS, type OrgStack, type PlanAgainst, planOrgStacks } from "./org";
 import { type Review, reviewPlans, reviewSummary, reviewText } from "./review";
 import { type PlanResource, type PlanResult, emptyPlan } from "./run";
 
@@ -201,9 +201,10 @@ export async function reviewOrg(
   baseDir: string,
   headDir: string,
   jobs = DEFAULT_JOBS,
+  against: PlanAgainst = {},
 ): Promise<OrgReview> {
-  const base = await planOrgStacks(baseDir, jobs);
-  const head = await planOrgStacks(headDir, jobs);
+  const base = await planOrgStacks(baseDir, jobs, against);
+  const head = await planOrgStacks(headDir, jobs, against);
   const names = [...new Set([...base.plans.keys(), ...head.plans.keys()])];
   const stacks: OrgReview["stacks"] = [];
   const inUse = subnetsInUseBlocking(base, head);

@@ -25,6 +25,8 @@ interface Job {
   state?: ExistingResource[];
   /** The project the stack runs as (`migrate --project`); default: the config's. */
   project?: string;
+  /** The program the stack runs; default: this repository's. */
+  program?: string;
 }
 
 async function planJob(path: string): Promise<void> {
@@ -46,6 +48,7 @@ async function planJob(path: string): Promise<void> {
       mockScope: job.mockScope,
       state: job.state,
       ...(job.project ? { project: job.project } : {}),
+      ...(job.program ? { program: job.program } : {}),
     });
     write({ plan });
   } catch (e) {

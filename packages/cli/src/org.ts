@@ -300,6 +300,7 @@ class Worker {
         mockScope: against.mockScope,
         state: against.stateOf?.(stack.name),
         project: against.project,
+        program: against.program,
       }),
     );
     return new Promise((resolve, reject) => {
@@ -349,8 +350,12 @@ export const DEFAULT_JOBS = Math.max(1, os.availableParallelism?.() ?? os.cpus()
  * Plans the whole org: the platform, then every team stack in parallel. Config errors of every
  * stack are reported together, each prefixed with its file, as one ConfigError.
  */
-export async function planOrg(dir: string, jobs = DEFAULT_JOBS): Promise<OrgPlan> {
-  return (await planOrgStacks(dir, jobs)).org;
+export async function planOrg(
+  dir: string,
+  jobs = DEFAULT_JOBS,
+  against: PlanAgainst = {},
+): Promise<OrgPlan> {
+  return (await planOrgStacks(dir, jobs, against)).org;
 }
 
 /**
@@ -362,6 +367,8 @@ export interface PlanAgainst {
   stateOf?: (stack: string) => ExistingResource[] | undefined;
   /** The project every stack runs as (its URNs): `migrate --project`. */
   project?: string;
+  /** The program every stack runs (default: this repository's index.ts). */
+  program?: string;
 }
 
 /** The org plan, and each stack's own plan by stack name (for reviews and queries). */

@@ -218,7 +218,9 @@ export interface Io {
 /** The plan a query asks: one stack's, or with `--org DIR` every stack's as one plan. */
 export async function queryPlan(flags: PlanFlags): Promise<PlanResult> {
   if (flags.org) {
-    const { org, plans } = await planOrgStacks(flags.org, jobsOf(flags));
+    const { org, plans } = await planOrgStacks(flags.org, jobsOf(flags), {
+      program: programOf(flags),
+    });
     return orgAsPlan(org, plans);
   }
   const config = configFrom(flags);

@@ -4,7 +4,7 @@ import { shortUrn } from "../diff";
 import { orgText, planOrg } from "../org";
 import { orgReviewText, reviewOrg } from "../org-review";
 import { UsageError } from "../stack-config";
-import { EXIT, type PlanFlags, flagName, jobsOf } from "./options";
+import { EXIT, type PlanFlags, flagName, jobsOf, programOf } from "./options";
 
 /** `--org DIR`: every stack in DIR; with `--base DIR` (or `--diff DIR`), a review of the org PR. */
 export async function orgCommand(
@@ -12,15 +12,7 @@ export async function orgCommand(
   out: (s: string) => void,
   err: (s: string) => void,
 ): Promise<number> {
-  for (const f of [
-    "stack",
-    "config",
-    "program",
-    "head",
-    "basePlan",
-    "mermaid",
-    "format",
-  ] as const) {
+  for (const f of ["stack", "config", "head", "basePlan", "mermaid", "format"] as const) {
     if (flags[f] !== undefined)
       throw new UsageError(
         `--org plans every stack file in its directory; ${flagName(new Command(), f)} does not apply`,
@@ -34,7 +26,7 @@ export async function orgCommand(
   const jobs = jobsOf(flags);
   const baseDir = flags.diff ?? flags.base;
   if (baseDir) {
-    const r = await reviewOrg(baseDir, flags.org!, jobs);
+    const r = await reviewOrg(baseDir, flags.org!, jobs, { program: programOf(flags) });
     out(flags.json ? JSON.stringify(r, null, 2) : orgReviewText(r));
     const blocking = r.stacks.flatMap((s) =>
       s.review.blocking.map((b) => ({ ...b, stack: s.name })),
@@ -45,7 +37,7 @@ export async function orgCommand(
       ? EXIT.violation
       : EXIT.ok;
   }
-  const org = await planOrg(flags.org!, jobs);
+  const org = await planOrg(flags.org!, jobs, { program: programOf(flags) });
   out(flags.json ? JSON.stringify(org, null, 2) : orgText(org));
   return org.stacks.some((s) => s.violations.some((v) => v.enforcementLevel === "mandatory"))
     ? EXIT.violation
