@@ -151,6 +151,7 @@ describe("--format markdown fits one PR comment; --out keeps the whole review", 
       "error: --out FILE applies to --format markdown reviews: the full review goes to FILE, the fitted PR comment to the output\n";
     for (const args of [
       ["--base", "none", "--head", h, "--out", "x.md"],
+      ["--base", "none", "--head", h, "--format", "markdown", "--json", "--out", "x.md"],
       ["--config", h, "--out", "x.md"],
       ["--org", "test/fixtures/org", "--out", "x.md"],
     ]) {

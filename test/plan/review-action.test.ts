@@ -364,3 +364,71 @@ describe("the review action's comment step: one comment per stack, found by its 
     assert.equal(calls[1], `api --method POST repos/o/r/issues/5/comments -F body=@${body}`);
   });
 });
+
+describe("the reusable org review's script: the org reviewed against its base, fitted to a comment", () => {
+  const script = one(orgReview.jobs.review.steps, (s) => s.id === "review", "reviewing").run!;
+  const FAKE_ORG = path.join(tmp, "fake-org-cli.sh");
+  fs.writeFileSync(
+    FAKE_ORG,
+    [
+      "#!/bin/bash",
+      'echo "args: $*"',
+      'for ((i = 0; i < ${FAKE_LINES:-3}; i++)); do echo "stack team-$i: 3 to update"; done',
+      'echo "blocking: [team-0] x" >&2',
+      'exit "${FAKE_CODE:-0}"',
+    ].join("\n"),
+    { mode: 0o755 },
+  );
+  const run = (env: Record<string, string>) => {
+    const runner = fs.mkdtempSync(path.join(tmp, "runner-"));
+    const r = runScript(script, tmp, {
+      RUNNER_TEMP: runner,
+      ORG_DIR: "org",
+      BASE_DIR: "/base/org",
+      CLI: FAKE_ORG,
+      ...env,
+    });
+    assert.equal(r.status, 0, r.stderr);
+    const read = (f: string) => fs.readFileSync(path.join(runner, "service-edges-org", f), "utf8");
+    return { code: r.outputs.code, full: read("review-full.md"), comment: read("comment.md") };
+  };
+
+  it("a short review: the comment is the review, the CLI's output and errors in a code block", () => {
+    const r = run({ FAKE_CODE: "1" });
+    assert.equal(r.code, "1");
+    assert.equal(
+      r.full,
+      [
+        "### service-edges org review",
+        "",
+        "```",
+        "args: --org org --base /base/org",
+        "stack team-0: 3 to update",
+        "stack team-1: 3 to update",
+        "stack team-2: 3 to update",
+        "blocking: [team-0] x",
+        "```",
+        "",
+      ].join("\n"),
+    );
+    assert.equal(r.comment, r.full);
+  });
+
+  it("a long one: cut at a line, the block closed, how much is kept and where the rest is", () => {
+    const r = run({ FAKE_LINES: "5000", FAKE_CODE: "2" });
+    assert.equal(r.code, "2");
+    assert.ok(r.full.length > 100000);
+    assert.ok(Buffer.byteLength(r.comment) < 65536 - 1024, String(r.comment.length));
+    const lines = r.comment.split("\n");
+    const kept = lines.findIndex((l, i) => i > 2 && l === "```");
+    assert.ok(r.full.startsWith(lines.slice(0, kept).join("\n") + "\n"));
+    assert.deepEqual(lines.slice(kept), [
+      "```",
+      "",
+      "> [!WARNING]",
+      `> **This review is cut to fit in a PR comment**: ${kept} of its ${r.full.split("\n").length - 1} lines are here.`,
+      "> The full review is `review-full.md` in the job artifact `service-edges-org-review` of this workflow run.",
+      "",
+    ]);
+  });
+});

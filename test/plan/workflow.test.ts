@@ -288,14 +288,13 @@ describe("config PR workflow: which stacks are reviewed", () => {
     assert.deepEqual(stacksOf(base, { "Pulumi.dev.yaml": "config: { a: 1 }\n" }), {
       review: '["dev"]',
       preview: '["dev"]',
-      "code-changed": "false",
     });
   });
 
   it("a new and a deleted stack file: both reviewed, neither previewed", () => {
     assert.deepEqual(
       stacksOf(base, { "Pulumi.staging.yaml": "config: {}\n", "Pulumi.prod.yaml": null }),
-      { review: '["prod","staging"]', preview: "[]", "code-changed": "false" },
+      { review: '["prod","staging"]', preview: "[]" },
     );
   });
 
@@ -306,7 +305,7 @@ describe("config PR workflow: which stacks are reviewed", () => {
         "Pulumi.$(touch pwned).yaml": "config: {}\n",
         "Pulumi.prod.yaml": null,
       }),
-      { review: '["dev","prod"]', preview: '["dev"]', "code-changed": "true" },
+      { review: '["dev","prod"]', preview: '["dev"]' },
     );
   });
 });

@@ -14,7 +14,10 @@
  * counts.
  */
 
-/** GitHub's limit on a comment body, in characters. */
+/**
+ * GitHub's limit on a comment body, in characters: the REST API refuses a longer one with 422
+ * "Body is too long (maximum is 65536 characters)".
+ */
 export const GITHUB_COMMENT_LIMIT = 65536;
 /**
  * The default size: the limit less room for what a comment step adds to the body (a hidden

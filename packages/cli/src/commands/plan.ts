@@ -15,7 +15,7 @@ export async function plan(
   out: (s: string) => void,
   err: (s: string) => void,
 ): Promise<number> {
-  if (flags.out !== undefined && (flags.org || flags.format !== "markdown"))
+  if (flags.out !== undefined && (flags.org || flags.json || flags.format !== "markdown"))
     throw new UsageError(
       "--out FILE applies to --format markdown reviews: the full review goes to FILE, the fitted PR comment to the output",
     );
