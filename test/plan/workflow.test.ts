@@ -1,9 +1,10 @@
 /**
- * The config PR workflow (.github/workflows/config-pr.yml): it passes the workflow linter, its
- * jobs hold only the permissions they need, fork PRs get the review in the job summary, the
- * comment fits in GitHub's limit with the full review kept as an artifact; new and deleted stack
- * files and a base planned with its own code are reviewed as such; the review's graph colours
- * added, reduced and removed edges.
+ * The config PR workflow (.github/workflows/config-pr.yml), the review action it runs
+ * (.github/actions/review) and the reusable org review (.github/workflows/org-review.yml): they
+ * pass the workflow linter, jobs hold only the permissions they need, fork PRs get the review in
+ * the job summary; the org review's text is fitted to a comment; new and deleted stack files and
+ * a saved-plan base are reviewed as such; the review's graph colours added, reduced and removed
+ * edges. The action's scripts run in test/plan/review-action.test.ts.
  */
 import { strict as assert } from "node:assert";
 import { spawnSync } from "node:child_process";
@@ -11,18 +12,15 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parse, stringify } from "yaml";
-import {
-  DEFAULT_MAX,
-  GITHUB_COMMENT_LIMIT,
-  fitComment,
-  truncationNotice,
-} from "../../tools/ci/fit-comment";
+import { DEFAULT_MAX, truncationNotice } from "@service-edges/cli/comment-fit";
 import { EDGE_STYLE, mermaid } from "@service-edges/cli/render";
 import type { AccessChange } from "@service-edges/cli/review";
 import { graphOf } from "@service-edges/cli/run";
-import { ROOT, type Values, clone, planCli, smallConfig } from "../fixtures";
+import { ROOT, SOURCE_NODE_FLAGS, type Values, clone, planCli, smallConfig } from "../fixtures";
 
 const WORKFLOW = path.join(ROOT, ".github/workflows/config-pr.yml");
+const ACTION = path.join(ROOT, ".github/actions/review/action.yml");
+const ORG_REVIEW = path.join(ROOT, ".github/workflows/org-review.yml");
 const VALIDATOR = path.join(ROOT, "node_modules/.bin/action-validator");
 const FIT = path.join(ROOT, "tools/ci/fit-comment.ts");
 
@@ -73,10 +71,18 @@ const step = (j: Job, match: (s: Step) => boolean, what: string) => {
   assert.equal(found.length, 1, `one step ${what}`);
   return found[0];
 };
-const stepIndex = (j: Job, s: Step) => j.steps.indexOf(s);
 
 const SAME_REPO = "github.event.pull_request.head.repo.full_name == github.repository";
-const FORK = "github.event.pull_request.head.repo.full_name != github.repository";
+
+/** The validator's verdict: its exit code and its errors (the glob warning is no error). */
+function validate(file: string) {
+  const r = spawnSync(VALIDATOR, [file], { encoding: "utf8" });
+  const errors = r.stderr
+    .split("\n")
+    .filter((l) => l.trim() !== "")
+    .filter((l) => !/^WARNING: Glob validation is not yet supported\./.test(l));
+  return { status: r.status, stdout: r.stdout, errors, stderr: r.stderr };
+}
 
 describe("config PR workflow: lint", () => {
   it("passes action-validator: exit 0, no errors", () => {
@@ -105,6 +111,34 @@ describe("config PR workflow: lint", () => {
     const report = JSON.stringify(JSON.parse(r.stderr.slice(r.stderr.indexOf("\n{") + 1)));
     assert.ok(report.includes(`"detail":"unresolved job stack"`), report);
     assert.ok(report.includes(`"detail":"Additional property 'pull-request' is not allowed"`));
+  });
+
+  it("the review action (an action) and the reusable org review (a workflow) pass it too", () => {
+    for (const file of [ACTION, ORG_REVIEW]) {
+      const r = validate(file);
+      assert.equal(r.status, 0, r.stdout + r.stderr);
+      assert.equal(r.stdout, "");
+      assert.deepEqual(r.errors, []);
+    }
+  });
+
+  it("and fails their broken copies: an action without runs.using, a workflow_call misspelt", () => {
+    const action = write(
+      "broken-action/action.yml",
+      fs.readFileSync(ACTION, "utf8").replace("  using: composite", "  usin: composite"),
+    );
+    const a = validate(action);
+    assert.equal(a.status, 1);
+    const report = JSON.parse(a.stdout || a.stderr) as { actionType: string };
+    assert.equal(report.actionType, "action");
+    assert.ok(
+      JSON.stringify(report).includes(`"detail":"Additional property 'usin' is not allowed"`),
+    );
+    const org = write(
+      "broken-org.yml",
+      fs.readFileSync(ORG_REVIEW, "utf8").replace("  workflow_call:", "  workflow_cal:"),
+    );
+    assert.equal(validate(org).status, 1);
   });
 });
 
@@ -139,94 +173,54 @@ describe("config PR workflow: structure", () => {
   });
 
   it("installs and runs as the repo does: Node 22, one npm ci for every workspace", () => {
-    for (const id of ["offline-review", "preview-with-policy-pack"]) {
-      const j = job(id);
-      const node = step(j, (s) => s.uses === "actions/setup-node@v4", "setting up Node");
-      assert.deepEqual(node.with, { "node-version": 22, cache: "npm" });
-      assert.equal(step(j, (s) => s.run === "npm ci", "npm ci").run, "npm ci");
-    }
+    const j = job("preview-with-policy-pack");
+    const node = step(j, (s) => s.uses === "actions/setup-node@v4", "setting up Node");
+    assert.deepEqual(node.with, { "node-version": 22, cache: "npm" });
+    assert.equal(step(j, (s) => s.run === "npm ci", "npm ci").run, "npm ci");
     const text = fs.readFileSync(WORKFLOW, "utf8");
     assert.doesNotMatch(text, /--prefix/);
     assert.doesNotMatch(text, /node-version: 20/);
     assert.doesNotMatch(text, /pull_request_target/);
   });
 
-  it("fork PRs: the review goes to the job summary, no comment, no preview; the check still fails as the review does", () => {
+  it("each stack is reviewed by the review action, from this checkout, with the whole history", () => {
     const j = job("offline-review");
-    const comment = step(
-      j,
-      (s) => s.uses === "marocchino/sticky-pull-request-comment@v2",
-      "commenting",
-    );
-    assert.equal(comment.if, SAME_REPO);
-    assert.deepEqual(comment.with, {
-      header: "service-edges-${{ matrix.stack }}",
-      path: "${{ runner.temp }}/comment.md",
-    });
-    const summary = step(j, (s) => (s.run ?? "").includes("GITHUB_STEP_SUMMARY"), "summarising");
-    assert.equal(summary.if, FORK);
-    assert.equal(summary.run, 'cat "$RUNNER_TEMP/comment.md" >> "$GITHUB_STEP_SUMMARY"');
-    const fail = step(j, (s) => s.name === "Fail the check as the review does", "failing");
-    assert.equal(fail.if, "steps.review.outputs.code != '0'");
-    assert.equal(fail.env!.CODE, "${{ steps.review.outputs.code }}");
-    assert.equal(fail.run, 'exit "$CODE"');
-    assert.equal(stepIndex(j, fail), j.steps.length - 1, "the last step");
-    const review = step(j, (s) => s.id === "review", "reviewing");
-    assert.match(
-      review.run!,
-      /^ {2}npm run --silent plan -- "\$\{base\[@\]\}" --head "\$head" --format markdown > "\$review" 2> "\$RUNNER_TEMP\/errors.txt"$/m,
-    );
-    assert.match(review.run!, /^\s*echo "code=\$code" >> "\$GITHUB_OUTPUT"$/m);
+    assert.deepEqual(j.steps, [
+      {
+        uses: "actions/checkout@v4",
+        with: { "fetch-depth": 0, "persist-credentials": false },
+      },
+      {
+        uses: "./.github/actions/review",
+        with: {
+          stack: "${{ matrix.stack }}",
+          "working-directory": ".",
+          cli: "npm run --silent plan --",
+        },
+      },
+    ]);
+    assert.deepEqual(j.strategy!.matrix, { stack: "${{ fromJSON(needs.stacks.outputs.review) }}" });
     assert.equal(
       job("preview-with-policy-pack").if,
       `vars.AZURE_CLIENT_ID != '' && ${SAME_REPO} && needs.stacks.outputs.preview != '[]'`,
     );
   });
 
-  it("the full review is uploaded as an artifact, and the comment is fitted to it", () => {
-    const j = job("offline-review");
-    const upload = step(j, (s) => s.uses === "actions/upload-artifact@v4", "uploading");
-    assert.equal(upload.id, "upload");
-    assert.equal(upload.with!.name, "service-edges-review-${{ matrix.stack }}");
-    assert.deepEqual(String(upload.with!.path).trim().split("\n"), [
-      "${{ runner.temp }}/review.md",
-      "${{ runner.temp }}/errors.txt",
-      "${{ runner.temp }}/base-errors.txt",
-    ]);
-    const fit = step(j, (s) => (s.run ?? "").includes("tools/ci/fit-comment.ts"), "fitting");
-    assert.equal(fit.env!.ARTIFACT_URL, "${{ steps.upload.outputs.artifact-url }}");
-    assert.equal(
-      fit.run!.replace(/\\\n\s*/g, ""),
-      'node --import tsx tools/ci/fit-comment.ts "$RUNNER_TEMP/review.md" --artifact "service-edges-review-$STACK" --url "$ARTIFACT_URL" > "$RUNNER_TEMP/comment.md"\n',
-    );
-    const review = step(j, (s) => s.id === "review", "reviewing");
-    const comment = step(j, (s) => s.uses?.startsWith("marocchino/") ?? false, "commenting");
-    assert.ok(stepIndex(j, review) < stepIndex(j, upload));
-    assert.ok(stepIndex(j, upload) < stepIndex(j, fit));
-    assert.ok(stepIndex(j, fit) < stepIndex(j, comment));
-  });
-
-  it("new stack: --base none; deleted stack: --head none; code changed: the base planned with its code in a worktree", () => {
-    const j = job("offline-review");
-    const base = step(j, (s) => s.id === "base", "choosing the base");
-    assert.match(base.run!, /git cat-file -e "\$base:Pulumi\.\$STACK\.yaml"/);
-    assert.match(base.run!, /echo "kind=none"/);
-    const plan = step(j, (s) => s.id === "base-plan", "planning the base");
-    assert.equal(plan.if, "steps.base.outputs.kind == 'plan'");
-    assert.match(plan.run!, /^git worktree add --detach "\$tree" "\$BASE_SHA"$/m);
-    assert.match(
-      plan.run!,
-      /npm ci > "\$RUNNER_TEMP\/base-errors\.txt" 2>&1 &&\n\s+npm run --silent plan -- --stack "\$STACK" --json > "\$plan"/,
-    );
-    const review = step(j, (s) => s.id === "review", "reviewing");
-    assert.match(review.run!, /^\s+none\) base=\(--base none\) ;;$/m);
-    assert.match(review.run!, /^\s+plan\) base=\(--base-plan "\$BASE_PLAN"\) ;;$/m);
-    assert.match(
-      review.run!,
-      /^if \[ -f "Pulumi\.\$STACK\.yaml" \]; then head="Pulumi\.\$STACK\.yaml"; else head=none; fi$/m,
-    );
-    assert.equal(review.env!.BASE_PLAN, "${{ steps.base-plan.outputs.file }}");
-    assert.deepEqual(j.strategy!.matrix, { stack: "${{ fromJSON(needs.stacks.outputs.review) }}" });
+  it("runs on a change to a stack file, Pulumi.yaml, a lock file, the program or the action", () => {
+    const paths = (workflow.on.pull_request as { paths: string[] }).paths;
+    for (const p of [
+      "Pulumi.yaml",
+      "Pulumi.*.yaml",
+      "package-lock.json",
+      "pnpm-lock.yaml",
+      "yarn.lock",
+      "index.ts",
+      "components/**",
+      "packages/**",
+      "policy/**",
+      ".github/actions/review/**",
+    ])
+      assert.ok(paths.includes(p), p);
   });
 });
 
@@ -294,14 +288,13 @@ describe("config PR workflow: which stacks are reviewed", () => {
     assert.deepEqual(stacksOf(base, { "Pulumi.dev.yaml": "config: { a: 1 }\n" }), {
       review: '["dev"]',
       preview: '["dev"]',
-      "code-changed": "false",
     });
   });
 
   it("a new and a deleted stack file: both reviewed, neither previewed", () => {
     assert.deepEqual(
       stacksOf(base, { "Pulumi.staging.yaml": "config: {}\n", "Pulumi.prod.yaml": null }),
-      { review: '["prod","staging"]', preview: "[]", "code-changed": "false" },
+      { review: '["prod","staging"]', preview: "[]" },
     );
   });
 
@@ -312,107 +305,16 @@ describe("config PR workflow: which stacks are reviewed", () => {
         "Pulumi.$(touch pwned).yaml": "config: {}\n",
         "Pulumi.prod.yaml": null,
       }),
-      { review: '["dev","prod"]', preview: '["dev"]', "code-changed": "true" },
+      { review: '["dev","prod"]', preview: '["dev"]' },
     );
   });
 });
 
-/** Runs one step's script of the review job as the runner would, in this repository. */
-function runStep(match: (s: Step) => boolean, env: Record<string, string>) {
-  const script = step(job("offline-review"), match, "to run").run!;
-  const output = path.join(env.RUNNER_TEMP, "github-output");
-  fs.writeFileSync(output, "");
-  const r = spawnSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", script], {
-    cwd: ROOT,
-    encoding: "utf8",
-    env: { ...process.env, INIT_CWD: "", GITHUB_OUTPUT: output, ...env },
-  });
-  assert.equal(r.status, 0, r.stderr);
-  return fs.readFileSync(output, "utf8");
-}
-
-describe("config PR workflow: the review job's scripts", function () {
+describe("the org review's text fitted into one comment (tools/ci/fit-comment.ts)", function () {
   this.timeout(120000);
-
-  it("a new stack file: reviewed against an empty stack, exit 0; the comment is the review", () => {
-    const temp = fs.mkdtempSync(path.join(tmp, "runner-"));
-    const env = { RUNNER_TEMP: temp, STACK: "dev", BASE_KIND: "none", BASE_PLAN: "" };
-    assert.equal(
-      runStep((s) => s.id === "review", env),
-      "code=0\n",
-    );
-    const review = fs.readFileSync(path.join(temp, "review.md"), "utf8");
-    assert.match(
-      review,
-      /^### service-edges plan: stack `dev`\n\n> A new stack: reviewed against an empty stack \(nothing deployed yet\)\.\n/,
-    );
-    assert.equal(fs.readFileSync(path.join(temp, "errors.txt"), "utf8"), "");
-    runStep((s) => (s.run ?? "").includes("fit-comment"), {
-      ...env,
-      ARTIFACT_URL: "https://x.test/a",
-    });
-    assert.equal(fs.readFileSync(path.join(temp, "comment.md"), "utf8"), review);
-  });
-
-  it("a base that could not be planned with its own code: said with its errors, exit 1", () => {
-    const temp = fs.mkdtempSync(path.join(tmp, "runner-"));
-    fs.writeFileSync(path.join(temp, "base-errors.txt"), "npm error code ERESOLVE\n");
-    const env = {
-      RUNNER_TEMP: temp,
-      STACK: "dev",
-      BASE_KIND: "plan",
-      BASE_PLAN: "",
-      BASE_SHA: "0123456789abcdef0123",
-    };
-    assert.equal(
-      runStep((s) => s.id === "review", env),
-      "code=1\n",
-    );
-    assert.equal(
-      fs.readFileSync(path.join(temp, "review.md"), "utf8"),
-      [
-        "### service-edges plan: stack `dev`",
-        "",
-        "The base (0123456789ab) could not be planned with its own code, so this PR was not reviewed:",
-        "",
-        "```",
-        "npm error code ERESOLVE",
-        "```",
-        "",
-      ].join("\n"),
-    );
-  });
-});
-
-describe("the PR comment fits in one GitHub comment", function () {
-  this.timeout(120000);
-
-  /** A mesh of `n` services in a ring, each calling the next: a new stack's review is long. */
-  function ring(n: number): Values {
-    const name = (i: number) => `svc-${String(i % n).padStart(2, "0")}`;
-    const services: Record<string, unknown> = {};
-    for (let i = 0; i < n; i++)
-      services[name(i)] = {
-        kind: "app",
-        sku: "P1v3",
-        maxInstances: 2,
-        subnet: `10.50.${i}.0/28`,
-        roles: [`R${i}.Read`],
-      };
-    return {
-      "azure-native:location": "westeurope",
-      "service-edges:network": { addressSpace: "10.50.0.0/16" },
-      "service-edges:services": services,
-      "service-edges:edges": Array.from({ length: n }, (_, i) => ({
-        from: name(i),
-        to: name(i + 1),
-        roles: [`R${(i + 1) % n}.Read`],
-      })),
-    };
-  }
 
   const fitCli = (file: string, ...args: string[]) =>
-    spawnSync(process.execPath, ["--import", "tsx", FIT, file, ...args], {
+    spawnSync(process.execPath, [...SOURCE_NODE_FLAGS, FIT, file, ...args], {
       cwd: ROOT,
       encoding: "utf8",
     });
@@ -427,111 +329,36 @@ describe("the PR comment fits in one GitHub comment", function () {
       "markdown",
     );
     assert.equal(r.code, 0, r.stderr);
-    assert.ok(r.stdout.length < DEFAULT_MAX);
-    assert.equal(fitComment(r.stdout), r.stdout);
     const file = write("small-review.md", r.stdout);
-    const out = fitCli(file, "--artifact", "service-edges-review-ci", "--url", "https://x.test/a");
+    const out = fitCli(file, "--artifact", "service-edges-org-review", "--url", "https://x.test/a");
     assert.equal(out.status, 0, out.stderr);
     assert.equal(out.stdout, r.stdout);
   });
 
-  it("a review over 65,536 characters: cut to fit, the summary kept, the notice pointing at the artifact", () => {
-    const r = planCli("--base", "none", "--head", configFile(ring(12)), "--format", "markdown");
-    assert.equal(r.code, 0, r.stderr);
-    const full = r.stdout;
-    assert.ok(full.length > GITHUB_COMMENT_LIMIT, `the review has ${full.length} characters`);
-    const file = write("big-review.md", full);
-    const url = "https://github.com/o/r/actions/runs/1/artifacts/2";
-    const out = fitCli(file, "--artifact", "service-edges-review-ci", "--url", url);
+  it("a long text review in a code block: cut at a line, the block closed, the notice naming the artifact", () => {
+    const lines = Array.from({ length: 8000 }, (_, i) => `stack team-${i}: 3 to update`);
+    const md = ["### service-edges org review", "", "```", ...lines, "```", ""].join("\n");
+    const out = fitCli(write("org-review.md", md), "--artifact", "service-edges-org-review");
     assert.equal(out.status, 0, out.stderr);
-    const comment = out.stdout;
-    assert.ok(comment.length <= GITHUB_COMMENT_LIMIT, `${comment.length} characters`);
-    assert.ok(comment.length <= DEFAULT_MAX);
-    // Everything up to the collapsed details is kept as it was: the summary first.
-    const top = full.slice(0, full.indexOf("<details>"));
-    assert.ok(comment.startsWith(top));
-    assert.match(
-      top,
-      /^### service-edges plan: stack `ci`\n\n> A new stack: reviewed against an empty stack \(nothing deployed yet\)\.\n\n\*\*\d+ to create, 0 to update\*\*\n/,
+    assert.ok(out.stdout.length <= DEFAULT_MAX, String(out.stdout.length));
+    const kept = (out.stdout.match(/^stack team-\d+: 3 to update$/gm) ?? []).length;
+    assert.ok(kept > 1000 && kept < 8000, String(kept));
+    assert.ok(
+      out.stdout.endsWith(
+        [
+          `stack team-${kept - 1}: 3 to update`,
+          `... (${8000 - kept} more lines in the full review)`,
+          "```",
+          "",
+          truncationNotice(md.length, { artifact: "service-edges-org-review" }, [
+            "the header shortened",
+          ]),
+          "",
+        ].join("\n"),
+      ),
+      out.stdout.slice(-600),
     );
-    assert.match(top, /^- svc-11 may now call svc-00 with R0\.Read$/m);
-    assert.match(top, /^```mermaid\nflowchart LR\n/m);
-    const notice = [
-      "> [!WARNING]",
-      `> **This review is cut to fit in a PR comment**: it has ${full.length.toLocaleString("en-US")} characters, more than the 64,512 a comment holds here (GitHub refuses more than 65,536).`,
-      `> The full review is the job artifact [\`service-edges-review-ci\`](${url}).`,
-      "",
-    ].join("\n");
-    assert.ok(comment.endsWith(`\n\n${notice}`), comment.slice(-600));
-    assert.equal(
-      notice,
-      `${truncationNotice(full.length, { artifact: "service-edges-review-ci", url })}\n`,
-    );
-    // What is cut is closed: every fence and every details block.
-    assert.equal((comment.match(/^```/gm) ?? []).length % 2, 0);
-    assert.equal(
-      (comment.match(/<details>/g) ?? []).length,
-      (comment.match(/<\/details>/g) ?? []).length,
-    );
-    assert.match(comment, /\n_\.\.\. cut here: the rest is in the full review\._\n\n<\/details>\n/);
-  });
-
-  it("a graph too large for the comment is left out whole, and what follows it is still kept", () => {
-    const graph = [
-      "```mermaid",
-      "flowchart LR",
-      ...Array.from({ length: 4000 }, (_, i) => `  s_${i} --> s_${i + 1}`),
-      "```",
-    ];
-    const md = [
-      "### title",
-      "",
-      "**summary**",
-      "",
-      ...graph,
-      "",
-      "#### after the graph",
-      "",
-      "tail",
-      "",
-    ].join("\n");
-    assert.ok(md.length > GITHUB_COMMENT_LIMIT);
-    const out = fitComment(md, { artifact: "a" });
-    assert.equal(
-      out,
-      [
-        "### title",
-        "",
-        "**summary**",
-        "",
-        "_The graph (4001 lines) is left out here: it does not fit in a comment. It is in the full review._",
-        "",
-        "#### after the graph",
-        "",
-        "tail",
-        "",
-        truncationNotice(md.length, { artifact: "a" }),
-        "",
-      ].join("\n"),
-    );
-    assert.match(out, /> The full review is the job artifact `a` of this workflow run\.\n$/);
-  });
-
-  it("a long plain section is cut at a line, never past the limit", () => {
-    const md = Array.from({ length: 20000 }, (_, i) => `- line ${i}`).join("\n");
-    for (let max = 400; max < 3000; max += 37) {
-      const out = fitComment(md, { max });
-      assert.ok(out.length <= max, `${out.length} > ${max}`);
-      const [body, rest] = out.split("\n\n> [!WARNING]\n");
-      assert.equal(`> [!WARNING]\n${rest}`, `${truncationNotice(md.length, { max })}\n`);
-      const kept = body.split("\n");
-      assert.deepEqual(
-        kept,
-        kept.map((_, i) => `- line ${i}`),
-      );
-      // As many lines as fit: one more would not.
-      assert.ok(out.length + `- line ${kept.length}\n`.length > max, `room left at ${max}`);
-    }
+    assert.equal(fitCli("a", "b").status, 1);
   });
 });
 

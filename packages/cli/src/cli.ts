@@ -88,7 +88,11 @@ export async function main(
       "--base-ref <ref>",
       "review: the base is this git ref (branch, tag, commit) of the project's repository, its program and stack config; the head is the working tree",
     )
-    .option("--format <format>", "review output: text (default) or markdown (a PR comment)")
+    .option(
+      "--format <format>",
+      "review output: text (default) or markdown (one PR comment, fitted to GitHub's 65,536 characters)",
+    )
+    .option("--out <file>", "review, --format markdown: also write the full, unfitted review here")
     .option("--org <dir>", "plan every Pulumi.<stack>.yaml in DIR: one platform stack, team stacks")
     .option("--jobs <n>", "--org: worker processes planning team stacks (default: one per core)")
     .option(

@@ -15,6 +15,10 @@ export async function plan(
   out: (s: string) => void,
   err: (s: string) => void,
 ): Promise<number> {
+  if (flags.out !== undefined && (flags.org || flags.json || flags.format !== "markdown"))
+    throw new UsageError(
+      "--out FILE applies to --format markdown reviews: the full review goes to FILE, the fitted PR comment to the output",
+    );
   if (flags.org) return orgCommand(flags, out, err);
   if (flags.jobs !== undefined) throw new UsageError("--jobs applies to --org plans");
   if (flags.diff || flags.base || flags.head || flags.basePlan || flags.baseRef)

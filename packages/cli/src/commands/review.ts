@@ -5,6 +5,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { fitComment } from "../comment-fit";
 import { diffPlans, shortUrn } from "../diff";
 import { type RefCheckout, checkoutRef } from "../git-ref";
 import { withProgress } from "../progress";
@@ -186,7 +187,13 @@ export async function review(
       out(JSON.stringify(r, null, 2));
     } else if (flags.format === "markdown") {
       if (!graph) throw new UsageError("--format markdown needs a service-edges stack config");
-      out(markdownReview(graph, head, d, shortUrn, { review: r, notes }));
+      const full = markdownReview(graph, head, d, shortUrn, { review: r, notes });
+      // The whole review to --out (the artifact); the output is one PR comment, fitted.
+      if (flags.out) writeFull(flags.out, full);
+      const run = runPage();
+      // In a workflow run the artifact holds the file by its name; elsewhere, where it is.
+      const file = flags.out && (run.url ? path.basename(flags.out) : shown(flags.out));
+      out(fitComment(full, { ...(file ? { file } : {}), ...run }).replace(/\n$/, ""));
     } else {
       for (const note of notes) out(note.replace(/`/g, ""));
       if (notes.length) out("");
@@ -203,6 +210,27 @@ export async function review(
       ? EXIT.violation
       : EXIT.ok;
   }
+}
+
+/** `--out FILE`: the full review, written before the comment is printed; a failed write fails the review. */
+function writeFull(file: string, markdown: string): void {
+  try {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, `${markdown}\n`);
+  } catch (e) {
+    throw new UsageError(
+      `cannot write the full review to --out ${shown(file)}: ${(e as Error).message}`,
+    );
+  }
+}
+
+/**
+ * In a GitHub Actions job, the run's page (its artifacts hold the full review); GitHub sets these
+ * variables in every job (docs.github.com/actions/reference/variables-reference).
+ */
+function runPage(): { url?: string } {
+  const { GITHUB_SERVER_URL: server, GITHUB_REPOSITORY: repo, GITHUB_RUN_ID: run } = process.env;
+  return server && repo && run ? { url: `${server}/${repo}/actions/runs/${run}` } : {};
 }
 
 /**
