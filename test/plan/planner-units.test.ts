@@ -6,7 +6,13 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { configIssues, didYouMean, isAzureRegion } from "@service-edges/cli/config-check";
+import {
+  configIssues,
+  didYouMean,
+  isAzureRegion,
+  knownKeys,
+} from "@service-edges/cli/config-check";
+import { stackSchema } from "@service-edges/contract/stack-schema";
 import { mockCall, mockContext, mockOutputs } from "@service-edges/cli/mock-outputs";
 import { startProgress } from "@service-edges/cli/progress";
 import {
@@ -210,6 +216,16 @@ describe("the planner's key and region checks", () => {
       issues.map((i) => [i.path, i.fix]),
       [["service-edges:service", "did you mean service-edges:services? Rename it"]],
     );
+  });
+
+  it("knows the keys the stack schema describes, no more and no fewer", () => {
+    const schema = stackSchema() as {
+      properties: { config: { properties: Record<string, unknown> } };
+    };
+    const described = Object.keys(schema.properties.config.properties)
+      .filter((k) => k.startsWith("service-edges:"))
+      .map((k) => k.slice("service-edges:".length));
+    assert.deepEqual([...knownKeys()].sort(), described.sort());
   });
 });
 

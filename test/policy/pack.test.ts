@@ -3,10 +3,11 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { policies } from "@service-edges/policy/policies";
-import { MESH_SETTINGS } from "@service-edges/policy/lib/types";
 import { AppSettingNames } from "@service-edges/contract/app-settings";
 import {
+  UNKNOWN,
   baseline,
+  mutate,
   preview,
   readBack,
   separateSubnet,
@@ -14,7 +15,7 @@ import {
   withoutIds,
 } from "./fixtures";
 import { SOURCE_NODE_FLAGS } from "../fixtures";
-import { assertNoViolation } from "./helpers";
+import { assertNoViolation, violationsOf } from "./helpers";
 
 const POLICY_DIR = path.join(__dirname, "..", "..", "policy");
 
@@ -85,11 +86,22 @@ describe("policy pack: contents", () => {
     assert.deepStrictEqual(JSON.parse(out), []);
   });
 
-  it("reads the same app-setting names as the identity contract in src/core", () => {
-    assert.strictEqual(MESH_SETTINGS.audiences, AppSettingNames.audiences);
-    assert.strictEqual(MESH_SETTINGS.appClientId, AppSettingNames.appClientId);
-    assert.strictEqual(MESH_SETTINGS.allowedCallers, AppSettingNames.allowedCallers);
-  });
+  for (const setting of [AppSettingNames.audiences, AppSettingNames.allowedCallers]) {
+    it(`tells a callee by the ${setting} app setting the component writes`, async () => {
+      // Nothing else makes the site a mesh site: its rules are unknown, its default Allow.
+      const resources = mutate(baseline(), "billing-app", (p) => {
+        p.siteConfig.ipSecurityRestrictions = UNKNOWN;
+        p.siteConfig.ipSecurityRestrictionsDefaultAction = "Allow";
+        p.siteConfig.appSettings = [{ name: setting, value: "[]" }];
+      });
+      const found = (await violationsOf(resources))
+        .filter((v) => v.policy === "mesh-site-default-deny")
+        .map((v) => v.message.slice(0, v.message.indexOf(" but ")));
+      assert.deepStrictEqual(found, [
+        `WebApp "billing-app" is a mesh site (callee app setting ${setting})`,
+      ]);
+    });
+  }
 });
 
 describe("policy pack: the clean baseline mesh", () => {

@@ -10,7 +10,6 @@ import {
   type ConfigIssue,
   didYouMean,
 } from "@service-edges/contract";
-import { stackSchema } from "@service-edges/contract/stack-schema";
 import regions from "./azure-regions.json";
 
 export const LOCATION_KEY = "azure-native:location";
@@ -18,19 +17,11 @@ export const LOCATION_KEY = "azure-native:location";
 /** Keys held for later versions: refused until the program reads them, never "unknown". */
 export const RESERVED_KEYS: string[] = [];
 
-/** The `service-edges:` keys the program reads, from the contract's stack schema. */
+/**
+ * The `service-edges:` keys the program reads: the contract's list (config-keys.ts), the keys
+ * the stack schema describes (test/plan/planner-units.test.ts holds the two equal).
+ */
 export function knownKeys(): string[] {
-  try {
-    const schema = stackSchema() as {
-      properties?: { config?: { properties?: Record<string, unknown> } };
-    };
-    const keys = Object.keys(schema.properties?.config?.properties ?? {})
-      .filter((k) => k.startsWith(`${CONFIG_NAMESPACE}:`))
-      .map((k) => k.slice(CONFIG_NAMESPACE.length + 1));
-    if (keys.length > 0) return keys;
-  } catch {
-    // fall through
-  }
   return [...CONFIG_KEYS];
 }
 

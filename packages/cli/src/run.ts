@@ -1,6 +1,9 @@
 /**
  * The offline plan: runs the real program under Pulumi's mock runtime with a stack's config and
  * returns everything it registered, keyed to the service graph.
+ *
+ * Its parts: what a plan returns (plan-result.ts), the graph a config builds (config-graph.ts),
+ * and the services and graph of the meshes the program reported (plan-meshes.ts).
  */
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
@@ -8,27 +11,24 @@ import {
   ConfigError,
   type ConfigIssue,
   PROJECT,
-  RESOURCE_TYPES,
   type ServiceGraph,
   asOfDay,
-  buildPlatformGraph,
-  buildServiceGraph,
-  buildTeamGraph,
-  describeIngress,
-  isCallee,
   listenForPlannedMeshes,
-  type MeshUrns,
   meshUrns,
   type PlannedMesh,
-  type PlatformFacts,
-  type RegistryEntry,
-  type TeamConfigInput,
-  stackKindOf,
 } from "@service-edges/contract";
 import { type OfflineConfig, runPolicies } from "@service-edges/policy/offline";
-import type { AliasSpec } from "./adoption";
 import { configIssues } from "./config-check";
+import { graphOf } from "./config-graph";
 import { mockContext } from "./mock-outputs";
+import { componentUrn, mergedGraph, planService, urnsUnder } from "./plan-meshes";
+import {
+  NOTHING_REGISTERED,
+  type PlanEdge,
+  type PlanResource,
+  type PlanResult,
+  type PlanService,
+} from "./plan-result";
 import { refuseOversizedPolicyRequests } from "./policy-request-size";
 import {
   type ExistingResource,
@@ -41,8 +41,18 @@ import { ProgramActivity } from "./settle";
 import { trackUndefinedOutputs } from "./undefined-outputs";
 import { type StackConfig, findProject, missingConfigError, runtimeConfig } from "./stack-config";
 
-/** What a team stack's config is validated against: its platform's outputs (registry, facts). */
-type PlatformOutputs = Required<PlatformFacts> & { registry: Record<string, RegistryEntry> };
+export { configInput, graphOf } from "./config-graph";
+export {
+  NOTHING_REGISTERED,
+  type PlanDatedEdge,
+  type PlanEdge,
+  type PlanMesh,
+  type PlanResource,
+  type PlanResult,
+  type PlanService,
+  type PlanViolation,
+  emptyPlan,
+} from "./plan-result";
 
 /** The name this project's program gives its mesh (index.ts). */
 export const MESH_NAME = "mesh";
@@ -53,117 +63,6 @@ export { PROJECT };
  */
 export const PROJECT_DIR = path.resolve(__dirname, "..", "..", "..");
 export const DEFAULT_PROGRAM = path.join(PROJECT_DIR, "index.ts");
-
-export interface PlanResource {
-  urn: string;
-  type: string;
-  name: string;
-  parent: string | null;
-  id: string | null;
-  inputs: Record<string, unknown>;
-  outputs: Record<string, unknown>;
-  dependencies: string[];
-  /** Aliases the program gave the resource (what it was called before), as the SDK sent them. */
-  aliases?: AliasSpec[];
-  /** Read, not created (`Resource.get`, `StackReference`): the engine's `read` step. */
-  read?: true;
-  /** Properties the engine keeps as they are in state once the resource exists. */
-  ignoreChanges?: string[];
-}
-
-export interface PlanViolation {
-  policy: string;
-  enforcementLevel: string;
-  urn: string | null;
-  message: string;
-}
-
-export interface PlanService {
-  name: string;
-  kind: string;
-  sku: string;
-  maxInstances: number;
-  subnet: string | null;
-  identity: string;
-  roles: string[];
-  /** Who may reach it from outside the mesh: `none`, `public`, or its ranges and service tags. */
-  ingress: string;
-  /** `shadow`: admits everyone and records what enforcement would refuse (until shadowUntil). */
-  enforcement: "enforced" | "shadow";
-  shadowUntil?: string;
-  /** The mesh component it belongs to, when the program has more than one. */
-  mesh?: string;
-  /**
-   * In a team stack, a caller of another team's (its edges are here; its plan and app are in its
-   * own team's stack): that team. Its SKU and ingress are its team's, not known here.
-   */
-  team?: string;
-  urns: {
-    plan: string | null;
-    /** Subnets are inline in the VNet: this is the VNet that holds this service's subnet. */
-    subnet: string | null;
-    app: string | null;
-    identity: string | null;
-    application: string | null;
-    servicePrincipal: string | null;
-  };
-}
-
-export interface PlanEdge {
-  from: string;
-  to: string;
-  roles: string[];
-  urns: { assignments: string[] };
-}
-
-/** An edge with an `expires` day: past it (expired, granting nothing) or within 14 days of it. */
-export interface PlanDatedEdge {
-  from: string;
-  to: string;
-  roles: string[];
-  expires: string;
-  /** Days from the plan's day to `expires`: 0 on its last day, negative once past. */
-  daysLeft: number;
-}
-
-/** A mesh component the program registered, as it reported itself (contract planned-meshes.ts). */
-export interface PlanMesh {
-  /** Its type token: `service-edges:index:ServiceMesh`, `...:MeshPlatform`, `...:MeshTeam`. */
-  type: string;
-  /** Its resource name, as the program gave it. */
-  name: string;
-  urn: string | null;
-  namePrefix: string;
-}
-
-export interface PlanResult {
-  stack: string;
-  /** The mesh components found by type (none for a program that uses none). */
-  meshes?: PlanMesh[];
-  services: PlanService[];
-  edges: PlanEdge[];
-  /** Edges in config past their `expires`: no access rule, no app role assignment. */
-  expiredEdges?: PlanDatedEdge[];
-  /** Edges within 14 days of their `expires` (still granting). */
-  expiringEdges?: PlanDatedEdge[];
-  resources: PlanResource[];
-  violations: PlanViolation[];
-  outputs: Record<string, unknown>;
-  /** What the plan could not vouch for (a program that registered nothing); absent when none. */
-  warnings?: string[];
-}
-
-/**
- * A program that registers nothing: `pulumi up` would create nothing and delete whatever the stack
- * holds, and a gate that passes such a plan has judged nothing.
- */
-export const NOTHING_REGISTERED =
-  "the program registered no resources: nothing was planned or judged by the policy pack, and `pulumi up` with it would delete everything the stack holds. Check that the entry point builds its resources (a function it defines must be called, or exported for the engine to call).";
-
-/** The plan of a stack with nothing in it (a new stack's base, a deleted stack's head). */
-export function emptyPlan(stack: string): PlanResult {
-  return { stack, services: [], edges: [], resources: [], violations: [], outputs: {} };
-}
 
 export interface PlanOptions {
   config: StackConfig;
@@ -214,54 +113,6 @@ export function registeredSoFar(): number {
 /** What the plan under way needed and nobody supplied, said as the fix (or undefined). */
 export function missingMockMessage(): string | undefined {
   return current?.missing[0]?.message;
-}
-
-/**
- * The graph the program will build from this config (throws ConfigError, registers nothing). A
- * team stack's is validated against its platform's registry: the planned outputs of the stack its
- * `service-edges:platform` names, from `stackOutputs` (`--org DIR`, or `--stack-outputs`).
- */
-export function graphOf(
-  config: StackConfig,
-  stackOutputs: Readonly<Record<string, Record<string, unknown>>> = {},
-): ServiceGraph {
-  const input = configInput(config);
-  const kind = stackKindOf(input);
-  if (kind === "platform") return buildPlatformGraph(input).graph;
-  if (kind === "team") {
-    const name = String(input.platform);
-    const p = stackOutputs[name] as Partial<PlatformOutputs> | undefined;
-    if (!p?.registry || !p.namePrefix || !p.location || !p.addressSpace) {
-      throw new ConfigError([
-        {
-          path: `${PROJECT}:platform`,
-          message: `the planner has no outputs of the platform stack ${JSON.stringify(name)}`,
-          fix: `plan the whole org with --org DIR (DIR holding Pulumi.${name}.yaml), or pass its outputs with --stack-outputs ${name}=FILE`,
-        },
-      ]);
-    }
-    return buildTeamGraph(input, p.registry, p as PlatformOutputs).graph;
-  }
-  return buildServiceGraph(input);
-}
-
-/** A stack config's values as the contract's graph builders take them (every kind of stack). */
-export function configInput(config: StackConfig): TeamConfigInput {
-  const v = config.values;
-  const ns = (key: string) => v[`${PROJECT}:${key}`];
-  return {
-    stack: config.stack,
-    location: v["azure-native:location"],
-    namePrefix: ns("namePrefix"),
-    owners: ns("owners"),
-    guardrails: ns("guardrails"),
-    network: ns("network"),
-    services: ns("services"),
-    edges: ns("edges"),
-    observability: ns("observability"),
-    platform: ns("platform"),
-    team: ns("team"),
-  };
 }
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -478,91 +329,4 @@ async function planStackToday(
     ...(resources.length === 0 ? { warnings: [NOTHING_REGISTERED] } : {}),
   };
   return { plan, graph };
-}
-
-/**
- * The component's URN as registered: found by type and name (a program may nest its mesh under a
- * component of its own, so its URN is not always the root one).
- */
-function componentUrn(resources: readonly PlanResource[], m: PlannedMesh): string | null {
-  const found = resources.filter((r) => r.type === m.type && r.name === m.name);
-  return found.length === 1 ? found[0].urn : null;
-}
-
-/** The mesh's child URNs, under the component's actual parents when it has any. */
-function urnsUnder(u: MeshUrns, type: string, urn: string | null): MeshUrns {
-  const root = u.mesh();
-  if (!urn || urn === root) return u;
-  // urn:pulumi:<stack>::<project>::<parent types$>type::name: only the type chain differs.
-  const chain = (x: string) => x.split("::")[2];
-  const from = `::${chain(root)}`;
-  const to = `::${chain(urn)}`;
-  const move = (x: string) => x.replace(from, to);
-  void type;
-  return {
-    mesh: () => urn,
-    service: (c, t, s) => move(u.service(c, t, s)),
-    vnet: (n) => move(u.vnet(n)),
-    assignment: (f, t, r) => move(u.assignment(f, t, r)),
-  };
-}
-
-/** One service of a reported mesh, as the plan lists it. */
-function planService(
-  m: PlannedMesh,
-  s: ServiceGraph["services"][number],
-  u: MeshUrns,
-  known: (urn: string) => string | null,
-  named: (service: string) => string,
-): PlanService {
-  const R = RESOURCE_TYPES;
-  const owner = isCallee(s) ? "callee" : s.identity === "registration" ? "identity" : null;
-  const team = m.teamOf?.[s.name];
-  return {
-    name: named(s.name),
-    ...(named(s.name) !== s.name ? { mesh: m.name } : {}),
-    kind: s.kind,
-    ...(team ? { team } : {}),
-    sku: team ? "-" : s.sku.name,
-    maxInstances: s.maxInstances,
-    subnet: s.subnet?.text ?? null,
-    identity: s.identity,
-    roles: s.roles,
-    ingress: team ? "-" : describeIngress(s.ingress),
-    enforcement: s.enforcement,
-    ...(s.shadowUntil ? { shadowUntil: s.shadowUntil } : {}),
-    urns: {
-      plan: known(u.service("host", R.plan, s.name)),
-      subnet: s.subnet ? known(u.vnet(s.vnet)) : null,
-      app: known(u.service("host", R.app, s.name)),
-      identity: known(u.service("identity", R.userAssignedIdentity, s.name)),
-      application: owner && known(u.service(owner, R.application, s.name)),
-      servicePrincipal: owner && known(u.service(owner, R.servicePrincipal, s.name)),
-    },
-  };
-}
-
-/**
- * The graph the plan's tables and Mermaid draw: the one mesh's, or every mesh's services and
- * edges with names qualified by their component (`payments/api`) when the program has several.
- */
-function mergedGraph(meshes: readonly PlannedMesh[], qualify: boolean): ServiceGraph | undefined {
-  if (meshes.length === 0) return undefined;
-  if (!qualify) return meshes[0].graph;
-  const services = meshes.flatMap((m) =>
-    m.graph.services.map((s) => ({ ...s, name: `${m.name}/${s.name}` })),
-  );
-  const rename = <E extends { from: string; to: string }>(m: PlannedMesh, e: E): E => ({
-    ...e,
-    from: `${m.name}/${e.from}`,
-    to: `${m.name}/${e.to}`,
-  });
-  return {
-    ...meshes[0].graph,
-    services,
-    edges: meshes.flatMap((m) => m.graph.edges.map((e) => rename(m, e))),
-    expiredEdges: meshes.flatMap((m) => m.graph.expiredEdges.map((e) => rename(m, e))),
-    expiringEdges: meshes.flatMap((m) => m.graph.expiringEdges.map((e) => rename(m, e))),
-    byName: new Map(services.map((s) => [s.name, s])),
-  };
 }

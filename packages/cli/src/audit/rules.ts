@@ -16,6 +16,10 @@ import {
   parseRange,
 } from "@service-edges/model";
 
+/** Names, statuses and tags as Azure compares them: without case. */
+export const sameText = (a: string | undefined, b: string | undefined) =>
+  a !== undefined && b !== undefined && a.toLowerCase() === b.toLowerCase();
+
 /** A rule as the audit talks about it. */
 export interface RuleView {
   name: string;
