@@ -39,6 +39,7 @@ describe("plan CLI", () => {
     const j = JSON.parse(r.stdout);
     assert.deepEqual(Object.keys(j).sort(), [
       "edges",
+      "meshes",
       "outputs",
       "resources",
       "services",
@@ -46,6 +47,16 @@ describe("plan CLI", () => {
       "violations",
     ]);
     assert.equal(j.stack, "ci");
+    // The mesh component the program registered, found by type.
+    assert.deepEqual(j.meshes, [
+      {
+        type: "service-edges:index:ServiceMesh",
+        name: "mesh",
+        urn: "urn:pulumi:ci::service-edges::service-edges:index:ServiceMesh::mesh",
+        namePrefix: j.meshes[0].namePrefix,
+      },
+    ]);
+    assert.match(j.meshes[0].namePrefix, /^[a-z][a-z0-9-]+$/);
     assert.deepEqual(Object.keys(j.services[0]).sort(), [
       "enforcement",
       "identity",
