@@ -45,7 +45,14 @@ describe("prune-expired: the stack file without its expired edges", () => {
   it("removes exactly the edges past their day, with the comment written above it, and keeps every other line", () => {
     const r = pruneExpiredEdges("Pulumi.ci.yaml", STACK, "2026-12-06");
     assert.deepEqual(r.expired, [
-      { index: 1, from: "c", to: "b", roles: ["B.Read", "B.Write"], expires: "2026-11-30" },
+      {
+        key: "service-edges:edges",
+        index: 1,
+        from: "c",
+        to: "b",
+        roles: ["B.Read", "B.Write"],
+        expires: "2026-11-30",
+      },
     ]);
     const removed = [
       "    # Migration: c reads b until the cut-over (JIRA-123).",
@@ -84,6 +91,23 @@ describe("prune-expired: the stack file without its expired edges", () => {
     );
   });
 
+  it("prunes a program's own namespace (meshArgsFromConfig), naming the key", () => {
+    const own = STACK.replaceAll("service-edges:", "payments:");
+    const r = pruneExpiredEdges("Pulumi.ci.yaml", own, "2026-12-06");
+    assert.deepEqual(
+      r.expired.map((e) => [e.key, e.index, e.from, e.to]),
+      [["payments:edges", 1, "c", "b"]],
+    );
+    assert.deepEqual(
+      (parse(r.text) as { config: Record<string, unknown> }).config["payments:edges"],
+      [
+        { from: "a", to: "b", roles: ["B.Read"] },
+        { from: "a", to: "c", roles: ["C.Call"], expires: "2026-12-31" },
+      ],
+    );
+    assert.match(pruneText(r, false), /expired 2026-11-30, payments:edges\[1\]$/m);
+  });
+
   it("the CLI: --json lists, --write removes, a bad --now is refused in one line", () => {
     const file = path.join(tmp, "Pulumi.ci.yaml");
     fs.writeFileSync(file, STACK);
@@ -93,7 +117,14 @@ describe("prune-expired: the stack file without its expired edges", () => {
       file,
       now: "2026-12-06",
       expired: [
-        { index: 1, from: "c", to: "b", roles: ["B.Read", "B.Write"], expires: "2026-11-30" },
+        {
+          key: "service-edges:edges",
+          index: 1,
+          from: "c",
+          to: "b",
+          roles: ["B.Read", "B.Write"],
+          expires: "2026-11-30",
+        },
       ],
     });
     assert.equal(fs.readFileSync(file, "utf8"), STACK, "without --write the file is unchanged");

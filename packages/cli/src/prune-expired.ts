@@ -12,7 +12,9 @@ import { type Document, isMap, isSeq, parseDocument } from "yaml";
 import { UsageError } from "./stack-config";
 
 export interface ExpiredEntry {
-  /** Its index in `service-edges:edges` as the file had it. */
+  /** The config key of its list: `service-edges:edges`, or `<namespace>:edges` of a program's own. */
+  key: string;
+  /** Its index in that list as the file had it. */
   index: number;
   from: string;
   to: string;
@@ -30,12 +32,42 @@ export interface PruneResult {
 
 const EDGES_KEY = `${CONFIG_NAMESPACE}:edges`;
 
+/**
+ * The edge lists of a stack file: `service-edges:edges`, and `<namespace>:edges` of a program that
+ * keeps its graph in its own namespace (`meshArgsFromConfig("payments")` reads `payments:edges`).
+ */
+function edgeKeys(doc: Document): string[] {
+  const config = doc.get("config", true);
+  if (!isMap(config)) return [];
+  const keys = config.items
+    .map((p) => String((p.key as { value?: unknown })?.value ?? p.key))
+    .filter((k) => /^[^:]+:edges$/.test(k) && isSeq(config.get(k, true)));
+  return [EDGES_KEY, ...keys.filter((k) => k !== EDGES_KEY)];
+}
+
 /** The expired edges of a stack file's text, and the text without them. */
 export function pruneExpiredEdges(file: string, source: string, now: string): PruneResult {
   const doc: Document = parseDocument(source);
   if (doc.errors.length > 0)
     throw new UsageError(`${file} is not YAML: ${doc.errors[0].message.split("\n")[0]}`);
-  const edges = doc.getIn(["config", EDGES_KEY], true);
+  let text = source;
+  const expired: ExpiredEntry[] = [];
+  for (const key of edgeKeys(doc)) {
+    const r = pruneList(parseDocument(text), text, key, now);
+    text = r.text;
+    expired.push(...r.expired);
+  }
+  return { file, now, expired, text };
+}
+
+/** One list's expired edges, cut from the text. */
+function pruneList(
+  doc: Document,
+  source: string,
+  key: string,
+  now: string,
+): { expired: ExpiredEntry[]; text: string } {
+  const edges = doc.getIn(["config", key], true);
   const expired: ExpiredEntry[] = [];
   if (isSeq(edges)) {
     edges.items.forEach((item, index) => {
@@ -48,6 +80,7 @@ export function pruneExpiredEdges(file: string, source: string, now: string): Pr
       };
       if (!isDay(e.expires) || !isPast(e.expires, now)) return;
       expired.push({
+        key,
         index,
         from: String(e.from),
         to: String(e.to),
@@ -64,11 +97,11 @@ export function pruneExpiredEdges(file: string, source: string, now: string): Pr
         const [start, end] = itemSpan(text, item.range);
         text = text.slice(0, start) + text.slice(end);
       }
-      return { file, now, expired, text };
+      return { expired, text };
     }
     for (const { index } of [...expired].reverse()) edges.items.splice(index, 1);
   }
-  return { file, now, expired, text: expired.length > 0 ? doc.toString() : source };
+  return { expired, text: expired.length > 0 ? doc.toString() : source };
 }
 
 /**
@@ -98,7 +131,7 @@ export function pruneText(r: PruneResult, written: boolean): string {
     return `No edge of ${r.file} is past its expires day (as of ${r.now}).`;
   const lines = r.expired.map(
     (e) =>
-      `  - ${e.from} -> ${e.to} (${e.roles.join(", ")}): expired ${e.expires}, edges[${e.index}]`,
+      `  - ${e.from} -> ${e.to} (${e.roles.join(", ")}): expired ${e.expires}, ${e.key === EDGES_KEY ? "edges" : e.key}[${e.index}]`,
   );
   return [
     `${r.expired.length} edge${r.expired.length === 1 ? "" : "s"} of ${r.file} expired (as of ${r.now}); ${written ? "removed" : "run with --write to remove them"}:`,
