@@ -173,6 +173,8 @@ export interface Edge {
 export interface Observability {
   /** The Log Analytics workspace's ARM id. */
   workspaceId: string;
+  /** Action groups (ARM ids) the mesh's alert rules notify; without them an alert only shows in Azure Monitor. */
+  actionGroupIds?: string[];
 }
 
 export interface ServiceMeshArgs {

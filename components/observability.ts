@@ -162,6 +162,11 @@ export class MeshObservability extends pulumi.ComponentResource {
             ],
           },
           autoMitigate: true,
+          // Without an action group the alert fires only in Azure Monitor's list; with them it
+          // notifies (azure-native monitor ScheduledQueryRule `actions.actionGroups`, ARM ids).
+          ...(args.observability.actionGroupIds.length > 0
+            ? { actions: { actionGroups: args.observability.actionGroupIds } }
+            : {}),
         },
         { parent: this },
       );

@@ -309,6 +309,23 @@ describe("operating the mesh: observability", () => {
         ["edges-test-undeclared-shadow", 3, [WORKSPACE]],
       ],
     );
+    // Without action groups the alerts only show in Azure Monitor: no `actions`.
+    assert.deepEqual(
+      ofType(plan, OBS.alert).map((r) => r.inputs.actions),
+      [undefined, undefined],
+    );
+  });
+
+  it("notifies the configured action groups from both alert rules", async () => {
+    const group =
+      "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/ops/providers/Microsoft.Insights/actionGroups/mesh-oncall";
+    const v = shadowConfig();
+    v["service-edges:observability"] = { workspaceId: WORKSPACE, actionGroupIds: [group] };
+    const notified = await planAsOf(v, "2026-12-06");
+    assert.deepEqual(
+      ofType(notified, OBS.alert).map((r) => r.inputs.actions),
+      [{ actionGroups: [group] }, { actionGroups: [group] }],
+    );
   });
 
   it("maps subnets, client ids and applications back to service names in the KQL", () => {
@@ -353,6 +370,23 @@ describe("operating the mesh: observability", () => {
       added.map((u) => u.split("::").pop()),
       ["mesh-observability-aa"],
     );
+  });
+
+  it("refuses an action group id that is not one, and one listed twice", () => {
+    const group =
+      "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/ops/providers/Microsoft.Insights/actionGroups/oncall";
+    const v = clone(smallConfig());
+    v["service-edges:observability"] = { workspaceId: WORKSPACE, actionGroupIds: ["oncall"] };
+    assert.deepEqual(configErrors(v), [
+      `  - service-edges:observability.actionGroupIds[0]: "oncall" is not an action group id. Fix: set it to the action group's ARM id: pulumi config set --path 'service-edges:observability.actionGroupIds[0]' $(az monitor action-group show -g <group> -n <name> --query id -o tsv).`,
+    ]);
+    v["service-edges:observability"] = {
+      workspaceId: WORKSPACE,
+      actionGroupIds: [group, group.toUpperCase().replace("/SUBSCRIPTIONS", "/subscriptions")],
+    };
+    assert.deepEqual(configErrors(v), [
+      "  - service-edges:observability.actionGroupIds: lists an action group twice. Fix: list each action group once.",
+    ]);
   });
 
   it("refuses a workspace id that is not one", () => {

@@ -14,10 +14,16 @@ export type Enforcement = "enforced" | "shadow";
 const WORKSPACE_ID =
   /^\/subscriptions\/[0-9a-f-]{36}\/resourceGroups\/[^/]+\/providers\/Microsoft\.OperationalInsights\/workspaces\/[^/]+$/i;
 
+/** An action group's ARM id (Microsoft.Insights/actionGroups; ARM compares ids case-insensitively). */
+const ACTION_GROUP_ID =
+  /^\/subscriptions\/[0-9a-f-]{36}\/resourceGroups\/[^/]+\/providers\/Microsoft\.Insights\/actionGroups\/[^/]+$/i;
+
 /** `service-edges:observability`, validated. */
 export interface Observability {
   /** The Log Analytics workspace's ARM id, as configured. */
   workspaceId: string;
+  /** The action groups the alert rules notify (ARM ids), as configured; empty: none. */
+  actionGroupIds: string[];
 }
 
 type Add = (segs: Array<string | number>, message: string, fix: string) => void;
@@ -143,5 +149,24 @@ export function checkObservability(value: unknown, add: Add): Observability | un
     );
     return undefined;
   }
-  return { workspaceId: parsed.data.workspaceId };
+  const actionGroupIds = parsed.data.actionGroupIds ?? [];
+  let ok = true;
+  actionGroupIds.forEach((id, i) => {
+    if (ACTION_GROUP_ID.test(id)) return;
+    ok = false;
+    add(
+      ["observability", "actionGroupIds", i],
+      `${shown(id)} is not an action group id`,
+      `set it to the action group's ARM id: pulumi config set --path 'service-edges:observability.actionGroupIds[${i}]' $(az monitor action-group show -g <group> -n <name> --query id -o tsv)`,
+    );
+  });
+  if (new Set(actionGroupIds.map((id) => id.toLowerCase())).size !== actionGroupIds.length) {
+    ok = false;
+    add(
+      ["observability", "actionGroupIds"],
+      "lists an action group twice",
+      "list each action group once",
+    );
+  }
+  return ok ? { workspaceId: parsed.data.workspaceId, actionGroupIds } : undefined;
 }

@@ -98,6 +98,7 @@ export const edgeSchema = z.strictObject({
  */
 export const observabilitySchema = z.strictObject({
   workspaceId: z.string(),
+  actionGroupIds: z.array(z.string()).optional(),
 });
 
 /**

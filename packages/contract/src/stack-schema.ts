@@ -288,7 +288,7 @@ export function stackSchema(): JsonSchema {
     observability: {
       title: own("observability"),
       description:
-        "Where refusals and usage are recorded: workspaceId, the ARM id of a Log Analytics workspace. Every mesh site then sends AppServiceIPSecAuditLogs and AppServiceHTTPLogs there (a diagnostic setting), and the program saves the mesh's queries in the workspace and alerts on refused declared edges and on undeclared callers of shadow callees.",
+        "Where refusals and usage are recorded: workspaceId, the ARM id of a Log Analytics workspace. Every mesh site then sends AppServiceIPSecAuditLogs and AppServiceHTTPLogs there (a diagnostic setting), and the program saves the mesh's queries in the workspace and alerts on refused declared edges and on undeclared callers of shadow callees. actionGroupIds: the action groups (ARM ids) those alerts notify.",
       ...emit(observabilitySchema),
     },
     services: {
