@@ -24,7 +24,7 @@ export function componentUrn(resources: readonly PlanResource[], m: PlannedMesh)
 }
 
 /** The mesh's child URNs, under the component's actual parents when it has any. */
-export function urnsUnder(u: MeshUrns, type: string, urn: string | null): MeshUrns {
+export function urnsUnder(u: MeshUrns, urn: string | null): MeshUrns {
   const root = u.mesh();
   if (!urn || urn === root) return u;
   // urn:pulumi:<stack>::<project>::<parent types$>type::name: only the type chain differs.
@@ -32,7 +32,6 @@ export function urnsUnder(u: MeshUrns, type: string, urn: string | null): MeshUr
   const from = `::${chain(root)}`;
   const to = `::${chain(urn)}`;
   const move = (x: string) => x.replace(from, to);
-  void type;
   return {
     mesh: () => urn,
     service: (c, t, s) => move(u.service(c, t, s)),

@@ -282,7 +282,7 @@ async function planStackToday(
   const services: PlanService[] = [];
   const edges: PlanEdge[] = [];
   for (const m of found) {
-    const u = urnsUnder(meshUrns(stack, project, m.name, m.type), m.type, m.urn);
+    const u = urnsUnder(meshUrns(stack, project, m.name, m.type), m.urn);
     const named = (service: string) => (qualify ? `${m.name}/${service}` : service);
     services.push(...m.graph.services.map((s) => planService(m, s, u, known, named)));
     edges.push(
