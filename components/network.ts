@@ -100,6 +100,17 @@ export class MeshNetwork extends pulumi.ComponentResource {
    * With private endpoints, a caller reaches a callee's endpoint across VNets only when they are
    * peered (peering is not transitive, so every pair, both ways). Peered VNets count as
    * VirtualNetwork, which is why each endpoint subnet's NSG ends with an explicit Deny.
+   *
+   * Peerings are separate resources and the VNets never set `virtualNetworkPeerings`: ARM's PUT of
+   * a VNet replaces the whole body, but azure-native marks that property maintainSubResourceIfUnset
+   * (pulumi/pulumi-azure-native provider/pkg/gen/properties.go genProperty: an array whose items
+   * are a nested resource's body) and, on Update, defaultUpdate (provider/pkg/provider/provider.go)
+   * calls MaintainSubResourcePropertiesIfNotSet (provider/pkg/provider/crud/crud.go @0354c94d),
+   * which GETs the VNet and copies the live peerings into the PUT (PR #2755, v2). 3.28.0, our
+   * version, has it: its SDK doc for the input ends "These are also available as standalone
+   * resources", the sentence the generator adds only with that flag. Adding a subnet therefore
+   * keeps the peerings; setting the property inline, even to [], would turn the preserve path off
+   * and the next VNet PUT would delete them (test/mesh/vnet-peerings.test.ts).
    */
   private peerVnets(name: string, args: MeshNetworkArgs): void {
     const names = [...this.vnets.keys()];
