@@ -260,7 +260,7 @@ function refSide(
       config: undefined,
       notes: [...notes, "A new stack: reviewed against an empty stack (nothing deployed yet)."],
     };
-  const baseProject = findProject(baseProgram);
+  const baseProject = findProject(ref.projectDir);
   // No stack file (the head plans the project's defaults): the base is the ref's defaults.
   const config: StackConfig = /(^|[\\/])Pulumi\.ya?ml$/.test(file)
     ? { stack: head.stack, file, values: {}, project: head.project }
