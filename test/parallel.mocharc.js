@@ -45,6 +45,9 @@ module.exports = {
   // belong in `npm run bench`), and it must not fire early: a timed-out test's plan keeps running
   // in its worker, on the SDK's global runtime state, under the next file's plans.
   timeout: 300000,
-  require: [path.join(__dirname, "support", "packages.setup.ts")],
+  require: [
+    path.join(__dirname, "support", "plan-runtime.ts"),
+    path.join(__dirname, "support", "packages.setup.ts"),
+  ],
   spec: [...first, ...all.filter((f) => !first.includes(f))],
 };
