@@ -80,7 +80,7 @@ function planApart(values: Values, dir: string, label: string): Promise<PlanResu
 }
 
 describe(`guardrails at scale (${n(SIZE)} services)`, function () {
-  // At 1,000 (`npm run bench`): two plans of about a minute each on an idle machine (README: Scale).
+  // At 1,000 (`npm run bench`): two plans of about a minute each on an idle machine.
   this.timeout(1_800_000);
   let small: PlanResult;
   let grown: PlanResult;

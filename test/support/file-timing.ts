@@ -56,7 +56,7 @@ export const mochaHooks = {
   },
 };
 
-/** Per file, costliest first: the CPU since the end of the worker's previous file (its load too). */
+/** Per file, costliest first: CPU since the end of the worker's previous file (its load too). */
 function summary(file: string): void {
   const lines = fs
     .readFileSync(file, "utf8")
