@@ -1,14 +1,15 @@
 /**
  * `npm run bench [-- --runs N --sizes dev,100,1000,private1000 --floor PATH
- * --policy-at platform:5000]`: plan time and peak memory of the dev stack (end to end, as
- * `npm start` runs it) and of generated meshes (private1000: 1,000 services with
+ * --policy-at platform:5000 --guardrail-scale 1000]`: plan time and peak memory of the dev stack
+ * (end to end, as `npm start` runs it) and of generated meshes (private1000: 1,000 services with
  * network.inbound: privateEndpoints), min/median of several runs, side by side with the Pulumi
  * runtime's floor for the same
  * resource types (`bench/floor.js`: the SDK's MockMonitor, batched registrations,
  * nothing else), per resource. Each size alternates a floor run and a project run, so both see
  * the same machine load. Then the largest Azure Policy request body each plan would send, against
  * Azure's 1,048,576-byte limit, at every size and at the platform stack of a generated org
- * (`--policy-at`, one run each; a 5,000-service mesh needs the org's several VNets).
+ * (`--policy-at`, one run each; a 5,000-service mesh needs the org's several VNets). Last, the
+ * guardrails-at-scale test at 1,000 services (`--guardrail-scale`), which `npm test` runs at 100.
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -23,6 +24,7 @@ const { values } = parseArgs({
     runs: { type: "string", default: "5" },
     sizes: { type: "string", default: "dev,100,1000,private1000" },
     "policy-at": { type: "string", default: "platform:5000" },
+    "guardrail-scale": { type: "string", default: "1000" },
     floor: {
       type: "string",
       default: process.env.SERVICE_EDGES_FLOOR ?? path.resolve(root, "bench/floor.js"),
@@ -227,4 +229,24 @@ console.log(
 );
 if (medians.has("100") && medians.has("1000")) {
   console.log(`t(1000)/t(100) = ${(medians.get("1000")! / medians.get("100")!).toFixed(1)}`);
+}
+// The guardrails-at-scale test at the size `npm test` leaves out (test/mesh/guardrail-scale.test.ts
+// plans 100 services there): adding a service to 1,000 changes no guardrail and no authorization
+// resource but its own. `--guardrail-scale 0` skips it.
+const scale = Number(values["guardrail-scale"]);
+if (scale > 0) {
+  const t0 = performance.now();
+  const r = spawnSync(
+    process.execPath,
+    [path.join(root, "node_modules/mocha/bin/mocha.js"), "test/mesh/guardrail-scale.test.ts"],
+    {
+      cwd: root,
+      encoding: "utf8",
+      stdio: ["ignore", "inherit", "inherit"],
+      env: { ...process.env, SERVICE_EDGES_SCALE: String(scale) },
+    },
+  );
+  const s = Math.round((performance.now() - t0) / 1000);
+  console.log(`guardrails at ${scale.toLocaleString("en-US")} services: ${s} s`);
+  if (r.status !== 0) process.exitCode = 1;
 }

@@ -1,31 +1,54 @@
 // `npm test`: every suite, in two worker processes (the machine's two cores), after one
 // pack-and-install of the published packages in the main process (test/support/packages.setup.ts).
-// Files go to the workers in this order: the longest suites first, so that the short ones fill in
-// at the end instead of one long suite running alone. The order is from timing each file once
-// (README "Tests"); a file that is not listed runs after them, and a listed file that is gone is
-// skipped.
+// Files go to the workers in this order: the costliest first, so that the short ones fill in at
+// the end instead of one long suite running alone (the order from timing every file of one run,
+// CPU of the worker and of the processes it starts; README "Tests"). A file that is not listed
+// runs after them, and a listed file that is gone is skipped.
 const fs = require("node:fs");
 const path = require("node:path");
 const base = require("../.mocharc.json");
 
 const LONGEST_FIRST = [
-  "test/plan/migrate.test.ts",
-  "test/plan/planner.test.ts",
   "test/plan/org.test.ts",
-  "test/mesh/change-safety.property.test.ts",
-  "test/plan/depth.test.ts",
-  "test/plan/cli.test.ts",
-  "test/plan/examples-corpus.test.ts",
-  "test/plan/diff.test.ts",
-  "test/plan/audit.test.ts",
-  "test/plan/review.test.ts",
+  "test/plan/planner.test.ts",
+  "test/plan/migrate.test.ts",
+  // Waits on its provider process more than it computes: started early, beside the heavy ones.
+  "test/components/provider.test.ts",
   "test/plan/workflow.test.ts",
-  "test/mesh/guardrails.test.ts",
+  "test/plan/examples-corpus.test.ts",
+  "test/plan/cli.test.ts",
+  "test/components/package.test.ts",
+  // Not timed yet (it came with the CLI's tarball): plans from the installed bin, so early.
+  "test/packages/own-repository.test.ts",
+  "test/mesh/change-safety.property.test.ts",
+  "test/plan/audit.test.ts",
+  "test/mesh/guardrail-scale.test.ts",
+  "test/packages/package.test.ts",
+  "test/plan/review.test.ts",
+  "test/service-auth/package.test.ts",
+  "test/plan/policy.test.ts",
+  "test/plan/prune-expired.test.ts",
+  "test/mesh/private-endpoints.test.ts",
+  "test/plan/depth.test.ts",
+  "test/plan/diff.test.ts",
+  "test/plan/operate.test.ts",
+  "test/policy/pack-host.test.ts",
   "test/mesh/owners.test.ts",
-  "test/mesh/change-safety.test.ts",
-  "test/mesh/identity.test.ts",
+  "test/plan/review-inbound.test.ts",
   "test/mesh/network.test.ts",
-  "test/plan/access.test.ts",
+  "test/mesh/landing-zone.test.ts",
+  "test/mesh/component-args.test.ts",
+  "test/service-auth/callee.e2e.test.ts",
+  "test/service-auth/caller.e2e.test.ts",
+  "test/mesh/identity.test.ts",
+  "test/plan/usage.test.ts",
+  "test/mesh/change-safety.test.ts",
+  "test/mesh/guardrails.test.ts",
+  "test/mesh/adoption.test.ts",
+  "test/plan/audit-subnet-owners.test.ts",
+  "test/lint/package-boundaries.test.ts",
+  "test/plan/check-audit-agree.test.ts",
+  "test/plan/org-component.test.ts",
 ];
 
 const root = path.resolve(__dirname, "..");
@@ -45,6 +68,9 @@ module.exports = {
   // belong in `npm run bench`), and it must not fire early: a timed-out test's plan keeps running
   // in its worker, on the SDK's global runtime state, under the next file's plans.
   timeout: 300000,
-  require: [path.join(__dirname, "support", "packages.setup.ts")],
+  require: [
+    path.join(__dirname, "support", "plan-runtime.ts"),
+    path.join(__dirname, "support", "packages.setup.ts"),
+  ],
   spec: [...first, ...all.filter((f) => !first.includes(f))],
 };
