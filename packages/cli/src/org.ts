@@ -309,9 +309,65 @@ class Worker {
     });
   }
 
+  /** Whether it can take another job (it has not exited or lost its channel). */
+  get alive(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null && this.child.connected;
+  }
+
+  /**
+   * Busy: the process and its channel keep this one's event loop alive while a job runs; idle in
+   * the pool, they do not, so a finished command exits without closing its workers first.
+   */
+  hold(busy: boolean): void {
+    const channel = (this.child as ChildProcess & { channel?: { ref(): void; unref(): void } })
+      .channel;
+    const stderr = this.child.stderr as
+      (NodeJS.ReadableStream & { ref?(): void; unref?(): void }) | null;
+    if (busy) {
+      this.child.ref();
+      channel?.ref();
+      stderr?.ref?.();
+    } else {
+      this.child.unref();
+      channel?.unref();
+      stderr?.unref?.();
+    }
+  }
+
   close(): void {
     if (this.child.connected) this.child.disconnect();
     fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Idle workers by their GC mode, kept for the next org plan of this process: a review plans two
+ * orgs, a query or a migration plans one more, and each worker's start-up (Node, the SDK, the
+ * providers) is paid once, not once per plan. Closed when the process exits.
+ */
+const idle = new Map<boolean, Worker[]>();
+process.on("exit", () => {
+  for (const workers of idle.values()) for (const w of workers) w.close();
+});
+
+function takeWorkers(count: number, shareCores: boolean): Worker[] {
+  const pooled = idle.get(shareCores) ?? [];
+  const out = pooled.splice(0, count).filter((w) => w.alive);
+  while (out.length < count) out.push(new Worker(shareCores));
+  for (const w of out) w.hold(true);
+  return out;
+}
+
+function giveBack(workers: Worker[], shareCores: boolean): void {
+  const pooled = idle.get(shareCores) ?? [];
+  idle.set(shareCores, pooled);
+  for (const w of workers) {
+    if (!w.alive) {
+      w.close();
+      continue;
+    }
+    w.hold(false);
+    pooled.push(w);
   }
 }
 
@@ -326,7 +382,9 @@ async function planOnWorkers(
 ): Promise<WorkerResult[]> {
   const results: WorkerResult[] = new Array(work.length);
   const count = Math.max(1, Math.min(jobs, work.length));
-  const workers = Array.from({ length: count }, () => new Worker(count > 1));
+  // By the jobs asked for, not the work: the platform's worker then plans team stacks too.
+  const shareCores = jobs > 1;
+  const workers = takeWorkers(count, shareCores);
   let next = 0;
   try {
     await Promise.all(
@@ -338,7 +396,7 @@ async function planOnWorkers(
       }),
     );
   } finally {
-    for (const w of workers) w.close();
+    giveBack(workers, shareCores);
   }
   return results;
 }
