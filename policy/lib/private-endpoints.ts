@@ -29,6 +29,7 @@ import {
   type NsgRule,
   covers,
   decideNsg,
+  rulesToward,
   enforcesNsg,
   nsgRulesOf,
   parseRange,
@@ -300,9 +301,20 @@ function declaredRanges(site: SiteNode): AddressRange[] {
 
 /** Every source the endpoint's NSG admits that the site does not declare; UNKNOWN when unsure. */
 export function extraAdmissions(mesh: Mesh, e: MeshEndpoint): Admission[] | typeof UNKNOWN {
+  // Two policies ask for each endpoint; the answer is the mesh's, read once.
+  let byEndpoint = admissions.get(mesh);
+  if (!byEndpoint) admissions.set(mesh, (byEndpoint = new Map()));
+  let found = byEndpoint.get(e);
+  if (found === undefined) byEndpoint.set(e, (found = admissionsOf(mesh, e)));
+  return found;
+}
+
+const admissions = new WeakMap<Mesh, Map<MeshEndpoint, Admission[] | typeof UNKNOWN>>();
+
+function admissionsOf(mesh: Mesh, e: MeshEndpoint): Admission[] | typeof UNKNOWN {
   if (e.nsg.kind !== "node" || e.subnet.kind !== "node") return UNKNOWN;
-  const rules = e.nsg.node.rules;
-  if (isUnknown(rules) || isUnknown(e.asgs)) return UNKNOWN;
+  const all = e.nsg.node.rules;
+  if (isUnknown(all) || isUnknown(e.asgs)) return UNKNOWN;
   const destination = {
     ...(firstRange(e.subnet.node.prefixes)[0]
       ? { address: firstRange(e.subnet.node.prefixes)[0] }
@@ -316,6 +328,9 @@ export function extraAdmissions(mesh: Mesh, e: MeshEndpoint): Admission[] | type
     destination,
     destinationPort: 443,
   });
+  // Only the rules that reach this endpoint decide anything about it (an NSG holds every callee's
+  // rules of its subnet): the same decisions, a hundredth of the rules in a full subnet.
+  const rules = rulesToward(all, flow({ tags: [] }));
   const out: Admission[] = [];
   const vnet = decideNsg(rules, flow({ tags: ["VirtualNetwork"] }));
   if (vnet.allowed && vnet.rule.isDefault) out.push({ kind: "default-vnet", by: vnet.rule });

@@ -31,8 +31,26 @@ export function maskToPrefix(mask: string): number | undefined {
   return zero === -1 ? 32 : zero;
 }
 
+/**
+ * Parsed ranges by text: a mesh names the same few thousand ranges in every rule it is asked
+ * about (an NSG decision for each pair of services), and parsing one is microseconds of
+ * `ip-address` work each time. Ranges are frozen, so sharing them is safe; bounded so a long
+ * process reading many states does not grow without end.
+ */
+const parsed = new Map<string, AddressRange | undefined>();
+const PARSED_MAX = 100_000;
+
 /** One address or CIDR range (v4 or v6); undefined when it is neither. */
 export function parseRange(text: string, subnetMask?: string): AddressRange | undefined {
+  const key = subnetMask === undefined ? text : `${text}\u0000${subnetMask}`;
+  if (parsed.has(key)) return parsed.get(key);
+  const range = parseRangeOnce(text, subnetMask);
+  if (parsed.size >= PARSED_MAX) parsed.clear();
+  parsed.set(key, range && Object.freeze(range));
+  return range;
+}
+
+function parseRangeOnce(text: string, subnetMask?: string): AddressRange | undefined {
   const t = text.trim();
   if (t.includes(":")) {
     if (!Address6.isValid(t)) return undefined;

@@ -181,6 +181,28 @@ export function nsgRuleMatches(rule: NsgRule, flow: Flow): boolean {
   );
 }
 
+/**
+ * The rules that can match some flow to this destination (its protocol, address or groups, and
+ * port): deciding many sources against one destination needs only these. Any other rule never
+ * matches a flow there, so `decideNsg(rulesToward(rules, to), flow)` is `decideNsg(rules, flow)`
+ * for every flow to `to`.
+ */
+export function rulesToward(
+  rules: readonly NsgRule[],
+  to: Pick<Flow, "protocol" | "destination" | "destinationPort">,
+): NsgRule[] {
+  return rules.filter(
+    (r) =>
+      (r.protocol === "*" || sameText(r.protocol, to.protocol)) &&
+      endMatches(
+        r.destinationAddressPrefixes,
+        r.destinationApplicationSecurityGroups,
+        to.destination,
+      ) &&
+      portMatches(r.destinationPortRanges, to.destinationPort),
+  );
+}
+
 export interface NsgDecision {
   allowed: boolean;
   rule: { name: string; priority: number; isDefault: boolean };
