@@ -7,7 +7,7 @@
  *   group per service with an endpoint, and one NSG per private-endpoint subnet whose inbound
  *   rules admit, per callee, exactly its callers' integration subnets on TCP 443, then deny
  *   everything else ahead of Azure's default AllowVnetInBound.
- * - `MeshPrivateEndpoints` (after the sites): one private endpoint per service (group `sites`) in
+ * - `MeshPrivateEndpoints` (after the sites, one service at a time): one private endpoint per service (group `sites`) in
  *   its planned subnet and its application security group, the privatelink.azurewebsites.net zone
  *   linked to every mesh VNet, and a zone group per endpoint, so `<site>.azurewebsites.net` and
  *   `<site>.scm.azurewebsites.net` resolve to the endpoint inside the mesh.
@@ -188,7 +188,26 @@ export class MeshPrivateEndpoints extends pulumi.ComponentResource {
         );
       }
     }
-    const subnetById = new Map(plan.subnets.map((s) => [s.name, s]));
+    this.name = name;
+    this.args = args;
+    this.subnetById = new Map(plan.subnets.map((s) => [s.name, s]));
+  }
+
+  private readonly name: string;
+  private readonly args: MeshPrivateEndpointsArgs;
+  private readonly subnetById: ReadonlyMap<string, PrivateEndpointSubnet>;
+
+  /**
+   * Registers every service's endpoint and zone group, one service at a time (`step` yields to
+   * the event loop, as the mesh does between services: a thousand endpoints registered at once
+   * keep all their promise chains alive together), then the component's outputs.
+   */
+  async registerEndpoints(step: () => Promise<void>): Promise<void> {
+    const { name, args, subnetById } = this;
+    const { graph } = args;
+    const plan = graph.privateEndpoints!;
+    const prefix = graph.namePrefix;
+    const rg = args.resourceGroupName;
     for (const [service, subnetName] of [...plan.subnetOf].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
       const subnet = subnetById.get(subnetName)!;
       const endpoint = new network.PrivateEndpoint(
@@ -225,6 +244,7 @@ export class MeshPrivateEndpoints extends pulumi.ComponentResource {
         },
         { parent: this },
       );
+      await step();
     }
     this.registerOutputs({});
   }

@@ -214,7 +214,7 @@ async function buildMesh(
   const security = network.privateEndpointSecurity;
   if (security) {
     // After the sites: each endpoint connects to its site by id.
-    new MeshPrivateEndpoints(
+    await new MeshPrivateEndpoints(
       named("private-endpoints"),
       {
         graph,
@@ -224,7 +224,7 @@ async function buildMesh(
         asgIds: security.asgIds,
       },
       { parent: mesh },
-    );
+    ).registerEndpoints(step);
   }
   observeMesh(
     graph,

@@ -22,22 +22,9 @@
  * resources say is what Azure enforces, a tag can say otherwise). Every finding is certain: an
  * unknown value (preview) silences what depends on it. Pure: no Pulumi imports.
  */
-import {
-  type AddressRange,
-  type Flow,
-  type NsgDecision,
-  type NsgRule,
-  covers,
-  decideNsg,
-  rulesToward,
-  enforcesNsg,
-  nsgRulesOf,
-  parseRange,
-  rangesOf,
-} from "@service-edges/model";
+import { type NsgRule, enforcesNsg, nsgRulesOf } from "@service-edges/model";
 import { RESOURCE_TYPES } from "@service-edges/contract/tokens";
 import { normalizeId, rgScopedId } from "./arm";
-import { calleeServicePrincipals, callerPrincipals, hasAssignment } from "./identity";
 import {
   Index,
   type Mesh,
@@ -47,7 +34,6 @@ import {
   type StackResourceLike,
   type SubnetNode,
   depsOf,
-  keyOf,
   meshSite,
 } from "./mesh";
 import { label } from "./types";
@@ -248,169 +234,4 @@ export function statesNsgEnforcement(endpointProps: ReturnType<typeof plainProps
   return typeof v === "string" && enforcesNsg(v);
 }
 
-// ---------------------------------------------------------------------------------------------
-// Who an endpoint's NSG admits
-
-export type Admission =
-  /** An integration subnet of the stack whose sites are not declared callers of the site. */
-  | {
-      kind: "caller-subnet";
-      subnet: SubnetNode;
-      prefix: string;
-      callers: SiteNode[];
-      holder: string;
-      sps: string;
-      by: NsgDecision["rule"];
-    }
-  /** A range that is neither a declared caller's subnet nor a range the site declares. */
-  | { kind: "range"; prefix: string; by: NsgDecision["rule"] }
-  /** A tag or `*`: every address of the VirtualNetwork (or more) by the NSG's own rule. */
-  | { kind: "tag"; prefix: string; by: NsgDecision["rule"] }
-  /** Azure's default AllowVnetInBound decides for the VirtualNetwork: no explicit Deny. */
-  | { kind: "default-vnet"; by: NsgDecision["rule"] };
-
-const firstRange = (prefixes: Tri<string[]>): AddressRange[] =>
-  Array.isArray(prefixes)
-    ? prefixes.map((p) => parseRange(p)).filter((r): r is AddressRange => r !== undefined)
-    : [];
-
-/** The ranges a site declares itself: IP rules of its access restrictions, its ingress tag. */
-function declaredRanges(site: SiteNode): AddressRange[] {
-  const out: AddressRange[] = [];
-  if (Array.isArray(site.rules)) {
-    for (const r of site.rules) {
-      if (r.opaque || r.synthetic || r.subnet !== undefined) continue;
-      if (typeof r.action === "string" && !sameText(r.action, "Allow")) continue;
-      if (typeof r.tag === "string" && !sameText(r.tag, "Default")) continue;
-      if (typeof r.ipAddress !== "string" || /^\s*any\s*$/i.test(r.ipAddress)) continue;
-      out.push(
-        ...(rangesOf(r.ipAddress, typeof r.subnetMask === "string" ? r.subnetMask : undefined) ??
-          []),
-      );
-    }
-  }
-  const tag = asString(at(site.p, "tags", INGRESS_TAG));
-  if (typeof tag === "string") {
-    for (const part of tag.split(",")) {
-      const r = parseRange(part.trim());
-      if (r && r.prefix > 0) out.push(r);
-    }
-  }
-  return out;
-}
-
-/** Every source the endpoint's NSG admits that the site does not declare; UNKNOWN when unsure. */
-export function extraAdmissions(mesh: Mesh, e: MeshEndpoint): Admission[] | typeof UNKNOWN {
-  // Two policies ask for each endpoint; the answer is the mesh's, read once.
-  let byEndpoint = admissions.get(mesh);
-  if (!byEndpoint) admissions.set(mesh, (byEndpoint = new Map()));
-  let found = byEndpoint.get(e);
-  if (found === undefined) byEndpoint.set(e, (found = admissionsOf(mesh, e)));
-  return found;
-}
-
-const admissions = new WeakMap<Mesh, Map<MeshEndpoint, Admission[] | typeof UNKNOWN>>();
-
-function admissionsOf(mesh: Mesh, e: MeshEndpoint): Admission[] | typeof UNKNOWN {
-  if (e.nsg.kind !== "node" || e.subnet.kind !== "node") return UNKNOWN;
-  const all = e.nsg.node.rules;
-  if (isUnknown(all) || isUnknown(e.asgs)) return UNKNOWN;
-  const destination = {
-    ...(firstRange(e.subnet.node.prefixes)[0]
-      ? { address: firstRange(e.subnet.node.prefixes)[0] }
-      : {}),
-    tags: ["VirtualNetwork"],
-    asgs: e.asgs,
-  };
-  const flow = (source: Flow["source"]): Flow => ({
-    protocol: "Tcp",
-    source,
-    destination,
-    destinationPort: 443,
-  });
-  // Only the rules that reach this endpoint decide anything about it (an NSG holds every callee's
-  // rules of its subnet): the same decisions, a hundredth of the rules in a full subnet.
-  const rules = rulesToward(all, flow({ tags: [] }));
-  const out: Admission[] = [];
-  const vnet = decideNsg(rules, flow({ tags: ["VirtualNetwork"] }));
-  if (vnet.allowed && vnet.rule.isDefault) out.push({ kind: "default-vnet", by: vnet.rule });
-
-  // The integration subnets of the stack, and whether their sites are declared callers.
-  const sps = calleeServicePrincipals(mesh, e.site);
-  const declared: AddressRange[] = declaredRanges(e.site);
-  const callerSubnets = new Map<string, { subnet: SubnetNode; sites: SiteNode[] }>();
-  for (const s of mesh.sites.nodes) {
-    const sub = mesh.integrationSubnetOf(s);
-    const key = keyOf(sub);
-    if (!key || sub.kind !== "node") continue;
-    const entry = callerSubnets.get(key) ?? { subnet: sub.node, sites: [] };
-    entry.sites.push(s);
-    callerSubnets.set(key, entry);
-  }
-  const undeclaredSubnets: AddressRange[] = [];
-  for (const { subnet, sites } of callerSubnets.values()) {
-    const ranges = firstRange(subnet.prefixes);
-    if (ranges.length === 0) continue;
-    const callers = sites.filter((s) => s.appKey !== e.site.appKey);
-    if (callers.length === 0) continue;
-    let anyDeclared = false;
-    let certain = sps.complete && sps.sps.length > 0;
-    const names: string[] = [];
-    for (const c of callers) {
-      const principals = callerPrincipals(mesh, c);
-      names.push(...principals.names);
-      const granted = hasAssignment(mesh, principals, sps.sps);
-      if (granted === true) anyDeclared = true;
-      else if (isUnknown(granted) || !principals.complete) certain = false;
-    }
-    if (anyDeclared) {
-      declared.push(...ranges);
-      continue;
-    }
-    undeclaredSubnets.push(...ranges);
-    if (!certain) continue;
-    const d = decideNsg(rules, flow({ address: ranges[0], tags: ["VirtualNetwork"] }));
-    if (!d.allowed || d.rule.isDefault) continue;
-    out.push({
-      kind: "caller-subnet",
-      subnet,
-      prefix: ranges[0].text,
-      callers,
-      holder:
-        names.length > 0
-          ? `none of its identities (${names.join(", ")}) holds an app role assignment on`
-          : "it has no identity, so it holds no app role assignment on",
-      sps: sps.sps.map((s) => s.label).join(", "),
-      by: d.rule,
-    });
-  }
-
-  // Every other source an Allow rule names.
-  const seen = new Set<string>();
-  for (const r of rules) {
-    if (r.direction !== "Inbound" || r.access !== "Allow") continue;
-    for (const prefix of r.sourceAddressPrefixes) {
-      if (seen.has(prefix.toLowerCase())) continue;
-      seen.add(prefix.toLowerCase());
-      const range = parseRange(prefix);
-      if (!range) {
-        if (sameText(prefix, "AzureLoadBalancer")) continue;
-        const d = decideNsg(rules, flow({ tags: [prefix, "VirtualNetwork"] }));
-        if (d.allowed && !d.rule.isDefault) out.push({ kind: "tag", prefix, by: d.rule });
-        continue;
-      }
-      if (declared.some((x) => covers(x, range))) continue;
-      // An undeclared caller's own subnet is reported as that (above).
-      if (undeclaredSubnets.some((x) => x.text === range.text)) continue;
-      if (range.prefix === 0) {
-        const d = decideNsg(rules, flow({ address: range, tags: ["VirtualNetwork"] }));
-        if (d.allowed && !d.rule.isDefault) out.push({ kind: "tag", prefix, by: d.rule });
-        continue;
-      }
-      const d = decideNsg(rules, flow({ address: range, tags: ["VirtualNetwork"] }));
-      if (d.allowed && !d.rule.isDefault)
-        out.push({ kind: "range", prefix: range.text, by: d.rule });
-    }
-  }
-  return out;
-}
+export { type Admission, extraAdmissions } from "./endpoint-admissions";

@@ -220,6 +220,89 @@ describe("private-endpoint layer", () => {
             `else ahead of 65000.`,
         },
       ));
+    // Which integration subnets the policy asks about: those an Allow source overlaps, whether
+    // the source covers the subnet, lies inside it, or is a tag that takes in the whole VNet.
+    const orders = (rule: string) =>
+      `${NSG} admits VirtualNetwork "mesh-vnet" subnet "snet-orders" (10.40.0.0/27), the ` +
+      `integration subnet of WebApp "orders-app", to ${TO} by rule ${rule}, but WebApp ` +
+      `"orders-app" is no declared caller of ${SITE}: none of its identities ` +
+      `(UserAssignedIdentity "orders-identity") holds an app role assignment on ServicePrincipal ` +
+      `"billing-sp". Fix: remove 10.40.0.0/27 from that rule's sources, or declare the edge (an ` +
+      `app role assignment of the caller's identity on the callee's service principal).`;
+    const undeclared = (rules: unknown[]) =>
+      mutate(
+        privateBaseline().filter((r) => r.name !== "orders-to-billing"),
+        "endpoints-nsg",
+        (p) => (p.securityRules = rules),
+      );
+    it("refuses an undeclared caller's subnet inside a wider range the rule names", () =>
+      assertHasViolation(
+        undeclared([{ ...ALLOW_ORDERS, sourceAddressPrefixes: ["10.40.0.0/16"] }, DENY_ALL]),
+        [
+          {
+            policy: POLICY,
+            enforcementLevel: "mandatory",
+            urn: urn(NSG_TYPE, "endpoints-nsg"),
+            message: orders(`"allow-billing-callers" (priority 200)`),
+          },
+          {
+            policy: POLICY,
+            enforcementLevel: "mandatory",
+            urn: urn(NSG_TYPE, "endpoints-nsg"),
+            message:
+              `${NSG} admits 10.40.0.0/16 to ${TO} by rule "allow-billing-callers" (priority ` +
+              `200), but 10.40.0.0/16 is neither a declared caller's integration subnet nor a ` +
+              `range ${SITE} declares (an IP rule of its access restrictions, its ` +
+              `service-edges-ingress tag). Fix: remove it from that rule's sources; admit to ` +
+              `each endpoint only its callers' integration subnets and its declared ingress ` +
+              `ranges.`,
+          },
+        ],
+      ));
+    it("refuses an undeclared caller's subnet that a VirtualNetwork source takes in", () =>
+      assertHasViolation(
+        undeclared([
+          { ...ALLOW_ORDERS, name: "allow-vnet", sourceAddressPrefixes: ["VirtualNetwork"] },
+          DENY_ALL,
+        ]),
+        [
+          {
+            policy: POLICY,
+            enforcementLevel: "mandatory",
+            urn: urn(NSG_TYPE, "endpoints-nsg"),
+            message: orders(`"allow-vnet" (priority 200)`),
+          },
+          {
+            policy: POLICY,
+            enforcementLevel: "mandatory",
+            urn: urn(NSG_TYPE, "endpoints-nsg"),
+            message:
+              `${NSG} admits "VirtualNetwork" to ${TO} by rule "allow-vnet" (priority 200): ` +
+              `that source takes in every address of the VNet, its peered VNets and on-premises ` +
+              `ranges (or more). Fix: name the callers' integration subnets instead, and deny ` +
+              `everything else ahead of 65000.`,
+          },
+        ],
+      ));
+    it("passes a range inside a declared caller's subnet", () =>
+      assertNoViolation(
+        nsgRules([{ ...ALLOW_ORDERS, sourceAddressPrefixes: ["10.40.0.8/29"] }, DENY_ALL]),
+      ));
+    it("refuses a range inside an undeclared caller's subnet as a range", () =>
+      assertHasViolation(
+        undeclared([{ ...ALLOW_ORDERS, sourceAddressPrefixes: ["10.40.0.8/29"] }, DENY_ALL]),
+        {
+          policy: POLICY,
+          enforcementLevel: "mandatory",
+          urn: urn(NSG_TYPE, "endpoints-nsg"),
+          message:
+            `${NSG} admits 10.40.0.8/29 to ${TO} by rule "allow-billing-callers" (priority ` +
+            `200), but 10.40.0.8/29 is neither a declared caller's integration subnet nor a ` +
+            `range ${SITE} declares (an IP rule of its access restrictions, its ` +
+            `service-edges-ingress tag). Fix: remove it from that rule's sources; admit to each ` +
+            `endpoint only its callers' integration subnets and its declared ingress ranges.`,
+        },
+      ));
     it("an Allow that comes after the Deny admits nothing", () =>
       assertNoViolation(
         nsgRules([
