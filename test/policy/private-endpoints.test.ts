@@ -162,22 +162,55 @@ describe("private-endpoint layer", () => {
 
   describe("private-endpoint-nsg-admits-only-callers", () => {
     const POLICY = "private-endpoint-nsg-admits-only-callers";
+    const violation = (message: string) => ({
+      policy: POLICY,
+      enforcementLevel: "mandatory" as const,
+      urn: urn(NSG_TYPE, "endpoints-nsg"),
+      message,
+    });
+    /** orders' integration subnet, admitted by `rule` while orders holds no grant on billing. */
+    const orders = (rule: string) =>
+      violation(
+        `${NSG} admits VirtualNetwork "mesh-vnet" subnet "snet-orders" (10.40.0.0/27), the ` +
+          `integration subnet of WebApp "orders-app", to ${TO} by rule ${rule}, but WebApp ` +
+          `"orders-app" is no declared caller of ${SITE}: none of its identities ` +
+          `(UserAssignedIdentity "orders-identity") holds an app role assignment on ` +
+          `ServicePrincipal "billing-sp". Fix: remove 10.40.0.0/27 from that rule's sources, or ` +
+          `declare the edge (an app role assignment of the caller's identity on the callee's ` +
+          `service principal).`,
+      );
+    const range = (prefix: string) =>
+      violation(
+        `${NSG} admits ${prefix} to ${TO} by rule "allow-billing-callers" (priority 200), but ` +
+          `${prefix} is neither a declared caller's integration subnet nor a range ${SITE} ` +
+          `declares (an IP rule of its access restrictions, its service-edges-ingress tag). Fix: ` +
+          `remove it from that rule's sources; admit to each endpoint only its callers' ` +
+          `integration subnets and its declared ingress ranges.`,
+      );
+    const vnetTag = (priority: number) =>
+      violation(
+        `${NSG} admits "VirtualNetwork" to ${TO} by rule "allow-vnet" (priority ${priority}): ` +
+          `that source takes in every address of the VNet, its peered VNets and on-premises ` +
+          `ranges (or more). Fix: name the callers' integration subnets instead, and deny ` +
+          `everything else ahead of 65000.`,
+      );
+    /** The baseline without orders' grant on billing, its NSG holding `rules`. */
+    const undeclared = (rules: unknown[]) =>
+      mutate(
+        privateBaseline().filter((r) => r.name !== "orders-to-billing"),
+        "endpoints-nsg",
+        (p) => (p.securityRules = rules),
+      );
+    const allowVnet = {
+      ...ALLOW_ORDERS,
+      name: "allow-vnet",
+      sourceAddressPrefixes: ["VirtualNetwork"],
+    };
+
     it("refuses the integration subnet of a site that is no declared caller", () =>
       assertHasViolation(
         privateBaseline().filter((r) => r.name !== "orders-to-billing"),
-        {
-          policy: POLICY,
-          enforcementLevel: "mandatory",
-          urn: urn(NSG_TYPE, "endpoints-nsg"),
-          message:
-            `${NSG} admits VirtualNetwork "mesh-vnet" subnet "snet-orders" (10.40.0.0/27), the ` +
-            `integration subnet of WebApp "orders-app", to ${TO} by rule ` +
-            `"allow-billing-callers" (priority 200), but WebApp "orders-app" is no declared ` +
-            `caller of ${SITE}: none of its identities (UserAssignedIdentity "orders-identity") ` +
-            `holds an app role assignment on ServicePrincipal "billing-sp". Fix: remove ` +
-            `10.40.0.0/27 from that rule's sources, or declare the edge (an app role assignment ` +
-            `of the caller's identity on the callee's service principal).`,
-        },
+        orders(`"allow-billing-callers" (priority 200)`),
       ));
     it("refuses a range the site does not declare", () =>
       assertHasViolation(
@@ -185,105 +218,25 @@ describe("private-endpoint layer", () => {
           { ...ALLOW_ORDERS, sourceAddressPrefixes: ["10.40.0.0/27", "192.168.0.0/24"] },
           DENY_ALL,
         ]),
-        {
-          policy: POLICY,
-          enforcementLevel: "mandatory",
-          urn: urn(NSG_TYPE, "endpoints-nsg"),
-          message:
-            `${NSG} admits 192.168.0.0/24 to ${TO} by rule "allow-billing-callers" (priority ` +
-            `200), but 192.168.0.0/24 is neither a declared caller's integration subnet nor a ` +
-            `range ${SITE} declares (an IP rule of its access restrictions, its ` +
-            `service-edges-ingress tag). Fix: remove it from that rule's sources; admit to each ` +
-            `endpoint only its callers' integration subnets and its declared ingress ranges.`,
-        },
+        range("192.168.0.0/24"),
       ));
     it("refuses the VirtualNetwork tag as a source (ahead of the Deny)", () =>
       assertHasViolation(
-        nsgRules([
-          ALLOW_ORDERS,
-          {
-            ...ALLOW_ORDERS,
-            name: "allow-vnet",
-            priority: 300,
-            sourceAddressPrefixes: ["VirtualNetwork"],
-          },
-          DENY_ALL,
-        ]),
-        {
-          policy: POLICY,
-          enforcementLevel: "mandatory",
-          urn: urn(NSG_TYPE, "endpoints-nsg"),
-          message:
-            `${NSG} admits "VirtualNetwork" to ${TO} by rule "allow-vnet" (priority 300): that ` +
-            `source takes in every address of the VNet, its peered VNets and on-premises ranges ` +
-            `(or more). Fix: name the callers' integration subnets instead, and deny everything ` +
-            `else ahead of 65000.`,
-        },
+        nsgRules([ALLOW_ORDERS, { ...allowVnet, priority: 300 }, DENY_ALL]),
+        vnetTag(300),
       ));
     // Which integration subnets the policy asks about: those an Allow source overlaps, whether
     // the source covers the subnet, lies inside it, or is a tag that takes in the whole VNet.
-    const orders = (rule: string) =>
-      `${NSG} admits VirtualNetwork "mesh-vnet" subnet "snet-orders" (10.40.0.0/27), the ` +
-      `integration subnet of WebApp "orders-app", to ${TO} by rule ${rule}, but WebApp ` +
-      `"orders-app" is no declared caller of ${SITE}: none of its identities ` +
-      `(UserAssignedIdentity "orders-identity") holds an app role assignment on ServicePrincipal ` +
-      `"billing-sp". Fix: remove 10.40.0.0/27 from that rule's sources, or declare the edge (an ` +
-      `app role assignment of the caller's identity on the callee's service principal).`;
-    const undeclared = (rules: unknown[]) =>
-      mutate(
-        privateBaseline().filter((r) => r.name !== "orders-to-billing"),
-        "endpoints-nsg",
-        (p) => (p.securityRules = rules),
-      );
     it("refuses an undeclared caller's subnet inside a wider range the rule names", () =>
       assertHasViolation(
         undeclared([{ ...ALLOW_ORDERS, sourceAddressPrefixes: ["10.40.0.0/16"] }, DENY_ALL]),
-        [
-          {
-            policy: POLICY,
-            enforcementLevel: "mandatory",
-            urn: urn(NSG_TYPE, "endpoints-nsg"),
-            message: orders(`"allow-billing-callers" (priority 200)`),
-          },
-          {
-            policy: POLICY,
-            enforcementLevel: "mandatory",
-            urn: urn(NSG_TYPE, "endpoints-nsg"),
-            message:
-              `${NSG} admits 10.40.0.0/16 to ${TO} by rule "allow-billing-callers" (priority ` +
-              `200), but 10.40.0.0/16 is neither a declared caller's integration subnet nor a ` +
-              `range ${SITE} declares (an IP rule of its access restrictions, its ` +
-              `service-edges-ingress tag). Fix: remove it from that rule's sources; admit to ` +
-              `each endpoint only its callers' integration subnets and its declared ingress ` +
-              `ranges.`,
-          },
-        ],
+        [orders(`"allow-billing-callers" (priority 200)`), range("10.40.0.0/16")],
       ));
     it("refuses an undeclared caller's subnet that a VirtualNetwork source takes in", () =>
-      assertHasViolation(
-        undeclared([
-          { ...ALLOW_ORDERS, name: "allow-vnet", sourceAddressPrefixes: ["VirtualNetwork"] },
-          DENY_ALL,
-        ]),
-        [
-          {
-            policy: POLICY,
-            enforcementLevel: "mandatory",
-            urn: urn(NSG_TYPE, "endpoints-nsg"),
-            message: orders(`"allow-vnet" (priority 200)`),
-          },
-          {
-            policy: POLICY,
-            enforcementLevel: "mandatory",
-            urn: urn(NSG_TYPE, "endpoints-nsg"),
-            message:
-              `${NSG} admits "VirtualNetwork" to ${TO} by rule "allow-vnet" (priority 200): ` +
-              `that source takes in every address of the VNet, its peered VNets and on-premises ` +
-              `ranges (or more). Fix: name the callers' integration subnets instead, and deny ` +
-              `everything else ahead of 65000.`,
-          },
-        ],
-      ));
+      assertHasViolation(undeclared([allowVnet, DENY_ALL]), [
+        orders(`"allow-vnet" (priority 200)`),
+        vnetTag(200),
+      ]));
     it("passes a range inside a declared caller's subnet", () =>
       assertNoViolation(
         nsgRules([{ ...ALLOW_ORDERS, sourceAddressPrefixes: ["10.40.0.8/29"] }, DENY_ALL]),
@@ -291,17 +244,7 @@ describe("private-endpoint layer", () => {
     it("refuses a range inside an undeclared caller's subnet as a range", () =>
       assertHasViolation(
         undeclared([{ ...ALLOW_ORDERS, sourceAddressPrefixes: ["10.40.0.8/29"] }, DENY_ALL]),
-        {
-          policy: POLICY,
-          enforcementLevel: "mandatory",
-          urn: urn(NSG_TYPE, "endpoints-nsg"),
-          message:
-            `${NSG} admits 10.40.0.8/29 to ${TO} by rule "allow-billing-callers" (priority ` +
-            `200), but 10.40.0.8/29 is neither a declared caller's integration subnet nor a ` +
-            `range ${SITE} declares (an IP rule of its access restrictions, its ` +
-            `service-edges-ingress tag). Fix: remove it from that rule's sources; admit to each ` +
-            `endpoint only its callers' integration subnets and its declared ingress ranges.`,
-        },
+        range("10.40.0.8/29"),
       ));
     it("an Allow that comes after the Deny admits nothing", () =>
       assertNoViolation(
