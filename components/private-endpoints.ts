@@ -7,10 +7,11 @@
  *   group per service with an endpoint, and one NSG per private-endpoint subnet whose inbound
  *   rules admit, per callee, exactly its callers' integration subnets on TCP 443, then deny
  *   everything else ahead of Azure's default AllowVnetInBound.
- * - `MeshPrivateEndpoints` (after the sites, one service at a time): one private endpoint per service (group `sites`) in
- *   its planned subnet and its application security group, the privatelink.azurewebsites.net zone
- *   linked to every mesh VNet, and a zone group per endpoint, so `<site>.azurewebsites.net` and
- *   `<site>.scm.azurewebsites.net` resolve to the endpoint inside the mesh.
+ * - `MeshPrivateEndpoints` (after the sites, one service at a time): one private endpoint per
+ *   service (group `sites`) in its planned subnet and its application security group, the
+ *   privatelink.azurewebsites.net zone linked to every mesh VNet, and a zone group per endpoint, so
+ *   `<site>.azurewebsites.net` and `<site>.scm.azurewebsites.net` resolve to the endpoint inside
+ *   the mesh.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as network from "@pulumi/azure-native/network";
