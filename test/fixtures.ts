@@ -166,8 +166,20 @@ export async function planCliIn(
     const code = await Promise.race([command, ended]);
     const result = { code, stdout, stderr };
     // A process ends at its first unhandled rejection; here the command may still be running.
-    // It finishes, unheard, before the next command or plan of this process uses the runtime.
-    await command.catch(() => undefined);
+    // It finishes, unheard, before the next command or plan of this process uses the runtime;
+    // one that never does (waiting on what the rejection left undone) ends only with a process.
+    const finished = await Promise.race([
+      command.then(
+        () => true,
+        () => true,
+      ),
+      new Promise<false>((resolve) => ownTimeout(() => resolve(false), 2000).unref()),
+    ]);
+    if (!finished) {
+      throw new Error(
+        `service-edges ${args.join(" ")}: still running after the unhandled rejection that ended it (exit ${code}); a process ends there: run it with planCliProcess`,
+      );
+    }
     return result;
   } finally {
     process.removeListener("unhandledRejection", onRejection);
@@ -177,6 +189,9 @@ export async function planCliIn(
     Object.assign(console, consoleBefore);
   }
 }
+
+/** This module's timer, never one a plan under way tracks as its program's (cli settle.ts). */
+const ownTimeout = globalThis.setTimeout;
 
 function setEnv(key: string, value: string | undefined): void {
   if (value === undefined) delete process.env[key];

@@ -133,7 +133,12 @@ export function contentHash(): string {
   for (const { dir } of Object.values(PACKAGES)) {
     for (const f of inputs(path.join(ROOT, dir))) add(path.join(ROOT, dir, f));
   }
-  for (const f of ["package-lock.json", "tsconfig.base.json", "tools/pack-manifest.mjs"]) {
+  for (const f of [
+    "package-lock.json",
+    "tsconfig.base.json",
+    "tools/pack-manifest.mjs",
+    "tools/fresh-build.mjs",
+  ]) {
     add(path.join(ROOT, f));
   }
   add(__filename);
@@ -151,6 +156,33 @@ function writeJson(file: string, value: unknown): void {
   fs.writeFileSync(file, `${JSON.stringify(value, null, 2)}\n`);
 }
 
+/**
+ * The six builds `npm pack` would run one after another, two at a time (the machine's cores),
+ * each after the builds it reads: the contract, then the model, then the policy pack (the CLI
+ * compiles against its declarations), then the CLI; the service auth library and then the
+ * component beside them (the component reads the contract's). Each is the package's own
+ * `tools/fresh-build.mjs` step of its `prepack`, so that the pack finds them done; no two write
+ * the same dist.
+ */
+async function buildAll(): Promise<void> {
+  const build = (dir: string, ...scripts: string[]) =>
+    run(
+      process.execPath,
+      [path.join(ROOT, "tools", "fresh-build.mjs"), ...scripts],
+      path.join(ROOT, dir),
+    );
+  const contract = build(PACKAGES.contract.dir, "build");
+  await Promise.all([
+    contract
+      .then(() => build(PACKAGES.model.dir, "build"))
+      .then(() => build(PACKAGES.policy.dir, "build", "build:types"))
+      .then(() => build(PACKAGES.cli.dir, "build")),
+    build(PACKAGES.serviceAuth.dir, "build")
+      .then(() => contract)
+      .then(() => build(PACKAGES.component.dir, "build")),
+  ]);
+}
+
 const INSTALL = ["install", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error"];
 
 async function make(dir: string): Promise<InstalledPackages> {
@@ -161,7 +193,9 @@ async function make(dir: string): Promise<InstalledPackages> {
     fs.readFileSync(path.join(ROOT, PACKAGES[key].dir, "package.json"), "utf8");
   const before = Object.fromEntries(keys.map((k) => [k, manifest(k)]));
 
-  // One `npm pack` for the six, as a release packs them together (each prepack builds first).
+  await buildAll();
+  // One `npm pack` for the six, as a release packs them together (each prepack builds first, and
+  // finds the build just made).
   const out = await run(
     "npm",
     [
