@@ -85,7 +85,7 @@ describe("audit: sites in a mesh subnet that is not theirs", () => {
     assert.equal(integrationSubnetOf("/config/web", { subnetResourceId: subnet }), undefined);
   });
 
-  it("plan audit reports a swift connection of another site into a caller's subnet, and exits 4", () => {
+  it("plan audit reports a swift connection of another site into a caller's subnet, and exits 4", async () => {
     const FIX = path.join(ROOT, "test/fixtures/audit");
     const state = JSON.parse(fs.readFileSync(path.join(FIX, "state.json"), "utf8")) as {
       deployment: { resources: Array<{ type: string; outputs?: { id?: string } }> };
@@ -109,7 +109,7 @@ describe("audit: sites in a mesh subnet that is not theirs", () => {
       ]),
     );
     try {
-      const r = planCli(
+      const r = await planCli(
         "audit",
         "--state",
         path.join(FIX, "state.json"),

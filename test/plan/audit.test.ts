@@ -158,7 +158,7 @@ describe("plan audit: who can call whom right now, against the graph", () => {
     );
   });
 
-  it("names every extra and missing path of a drifted deployment, and exits 4", () => {
+  it("names every extra and missing path of a drifted deployment, and exits 4", async () => {
     const state = baseState();
     // By hand in the portal, read back by `pulumi refresh`: an Allow-all rule on orders.
     siteConfig(state, "orders").ipSecurityRestrictions.splice(2, 0, {
@@ -173,7 +173,7 @@ describe("plan audit: who can call whom right now, against the graph", () => {
     state.deployment.resources = resources(state).filter(
       (r) => !r.urn.endsWith("::mesh-web.orders.Orders.Write"),
     );
-    const r = planCli(
+    const r = await planCli(
       "audit",
       "--state",
       write(state),
@@ -530,7 +530,7 @@ describe("plan audit: who can call whom right now, against the graph", () => {
     ]);
   });
 
-  it("refuses bad usage and unreadable or malformed inputs with exit 1, naming the file", () => {
+  it("refuses bad usage and unreadable or malformed inputs with exit 1, naming the file", async () => {
     const cases: Array<[string[], RegExp]> = [
       [["audit", "--config", CONFIG], /required option '--state <file>'/],
       [
@@ -570,7 +570,7 @@ describe("plan audit: who can call whom right now, against the graph", () => {
       [["audit", "--state", STATE, "--format", "html"], /--format must be markdown or text/],
     ];
     for (const [args, message] of cases) {
-      const r = planCli(...args);
+      const r = await planCli(...args);
       assert.equal(r.code, 1, args.join(" "));
       assert.match(r.stderr, message);
       assert.doesNotMatch(r.stderr, /^\s+at /m);
@@ -578,10 +578,10 @@ describe("plan audit: who can call whom right now, against the graph", () => {
     }
   });
 
-  it("names its inputs as the user gave them, never by absolute path, in text and markdown", () => {
+  it("names its inputs as the user gave them, never by absolute path, in text and markdown", async () => {
     const rel = (f: string) => path.relative(ROOT, f);
     for (const format of ["text", "markdown"]) {
-      const r = planCli(
+      const r = await planCli(
         "audit",
         "--state",
         rel(STATE),

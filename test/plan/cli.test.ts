@@ -3,8 +3,12 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { stringify } from "yaml";
-import { type Values, clone, planCli, smallConfig } from "../fixtures";
+import { type Values, clone, planCli, planCliProcess, smallConfig } from "../fixtures";
 
+/**
+ * In-process; the exit status and the streams of a process are checked by the tests that run one
+ * (`planCliProcess`): a plan, a refused config, a denied check.
+ */
 const plan = planCli;
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "service-edges-"));
@@ -16,7 +20,7 @@ function configFile(values: Values, name = "Pulumi.ci.yaml"): string {
 
 describe("plan CLI", () => {
   it("plans the dev stack with services and edges tables, exit 0", () => {
-    const r = plan("--stack", "dev");
+    const r = planCliProcess("--stack", "dev");
     assert.equal(r.code, 0, r.stderr);
     assert.match(
       r.stdout,
@@ -33,8 +37,8 @@ describe("plan CLI", () => {
     assert.equal(r.stderr, "");
   });
 
-  it("--json prints exactly one object with the contract's shape", () => {
-    const r = plan("--config", configFile(smallConfig()), "--json");
+  it("--json prints exactly one object with the contract's shape", async () => {
+    const r = await plan("--config", configFile(smallConfig()), "--json");
     assert.equal(r.code, 0, r.stderr);
     const j = JSON.parse(r.stdout);
     assert.deepEqual(Object.keys(j).sort(), [
@@ -111,13 +115,16 @@ describe("plan CLI", () => {
     assert.equal(app.inputs.virtualNetworkSubnetId, `${vnet.id}/subnets/snet-a`);
   });
 
-  it("gives the same JSON for the same config on every run", () => {
+  it("gives the same JSON for the same config on every run", async () => {
     const f = configFile(smallConfig());
-    assert.equal(plan("--config", f, "--json").stdout, plan("--config", f, "--json").stdout);
+    // A process's run and an in-process run: nothing of one run carries into the next.
+    const first = planCliProcess("--config", f, "--json");
+    assert.equal(first.code, 0, first.stderr);
+    assert.equal((await plan("--config", f, "--json")).stdout, first.stdout);
   });
 
-  it("--mermaid prints a flowchart of services and edges", () => {
-    const r = plan("--config", configFile(smallConfig()), "--mermaid");
+  it("--mermaid prints a flowchart of services and edges", async () => {
+    const r = await plan("--config", configFile(smallConfig()), "--mermaid");
     assert.equal(r.code, 0);
     assert.equal(
       r.stdout.trim(),
@@ -137,7 +144,7 @@ describe("plan CLI", () => {
     const v = clone(smallConfig());
     (v["service-edges:edges"] as Values[])[0].to = "nope";
     (v["service-edges:services"] as Record<string, Values>).b.sku = "F1";
-    const r = plan("--config", configFile(v), "--json");
+    const r = planCliProcess("--config", configFile(v), "--json");
     assert.equal(r.code, 1);
     assert.equal(r.stdout, "");
     assert.match(r.stderr, /^The stack config has 2 errors; nothing was planned:/);
@@ -146,21 +153,21 @@ describe("plan CLI", () => {
     assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace");
   });
 
-  it("refuses usage errors with exit 1", () => {
-    assert.equal(plan("--config", path.join(tmp, "missing.yaml")).code, 1);
-    assert.equal(plan("--stack", "dev", "--config", configFile(smallConfig())).code, 1);
-    assert.equal(plan("--bogus").code, 1);
+  it("refuses usage errors with exit 1", async () => {
+    assert.equal((await plan("--config", path.join(tmp, "missing.yaml"))).code, 1);
+    assert.equal((await plan("--stack", "dev", "--config", configFile(smallConfig()))).code, 1);
+    assert.equal((await plan("--bogus")).code, 1);
     const bad = path.join(tmp, "bad.yaml");
     fs.writeFileSync(bad, "config: [\n");
-    const r = plan("--config", bad);
+    const r = await plan("--config", bad);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /is not valid YAML/);
   });
 
-  it("says a YAML syntax error as the file, its line and column, and the parser's words", () => {
+  it("says a YAML syntax error as the file, its line and column, and the parser's words", async () => {
     const bad = path.join(tmp, "Pulumi.broken.yaml");
     fs.writeFileSync(bad, "config:\n  service-edges:services:\n    a: {kind: app\n  x: [1,\n");
-    const r = plan("--config", bad);
+    const r = await plan("--config", bad);
     assert.equal(r.code, 1);
     assert.equal(r.stdout, "");
     assert.equal(
@@ -171,18 +178,18 @@ describe("plan CLI", () => {
 });
 
 describe("plan CLI queries", () => {
-  it("check exits 0 when allowed and 3 when denied", () => {
-    const ok = plan("check", "web", "orders");
+  it("check exits 0 when allowed and 3 when denied", async () => {
+    const ok = await plan("check", "web", "orders");
     assert.equal(ok.code, 0, ok.stderr);
     assert.match(ok.stdout, /^ALLOWED: web may call orders with Orders\.Read, Orders\.Write/);
-    const no = plan("check", "web", "billing", "--json");
+    const no = planCliProcess("check", "web", "billing", "--json");
     assert.equal(no.code, 3);
     assert.equal(JSON.parse(no.stdout).allowed, false);
-    assert.equal(plan("check", "web", "nope").code, 1);
+    assert.equal((await plan("check", "web", "nope")).code, 1);
   });
 
-  it("match lists both directions", () => {
-    const r = plan("match", "billing");
+  it("match lists both directions", async () => {
+    const r = await plan("match", "billing");
     assert.equal(r.code, 0);
     assert.equal(
       r.stdout,

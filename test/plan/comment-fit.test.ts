@@ -4,7 +4,6 @@
  * with a notice saying what was cut and where the full review is; `--out FILE` holds the whole.
  */
 import { strict as assert } from "node:assert";
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -15,7 +14,7 @@ import {
   fitComment,
   truncationNotice,
 } from "@service-edges/cli/comment-fit";
-import { ROOT, SOURCE_NODE_FLAGS, type Values, smallConfig } from "../fixtures";
+import { ROOT, type Values, planCliIn, smallConfig } from "../fixtures";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "service-edges-comment-fit-"));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -27,22 +26,17 @@ function write(name: string, text: string): string {
   return file;
 }
 
-/** The CLI as a user runs it, outside GitHub Actions unless `env` says otherwise. */
+/** The CLI as a user runs it (in-process), outside GitHub Actions unless `env` says otherwise. */
 function cli(args: string[], env: Record<string, string> = {}) {
-  const clean = Object.fromEntries(
-    Object.entries(process.env).filter(([k]) => !k.startsWith("GITHUB_")),
-  );
-  const r = spawnSync(
-    process.execPath,
-    [...SOURCE_NODE_FLAGS, path.join(ROOT, "packages/cli/src/bin.ts"), ...args],
+  const outside = Object.keys(process.env).filter((k) => k.startsWith("GITHUB_"));
+  return planCliIn(
     {
       cwd: ROOT,
-      encoding: "utf8",
-      maxBuffer: 64 * 1024 * 1024,
-      env: { ...clean, SERVICE_EDGES_DEBUG: "", INIT_CWD: ROOT, ...env },
+      initCwd: ROOT,
+      env: { ...Object.fromEntries(outside.map((k) => [k, undefined])), ...env },
     },
+    ...args,
   );
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 /**
@@ -91,12 +85,12 @@ function section(md: string, title: string): string[] {
 describe("--format markdown fits one PR comment; --out keeps the whole review", function () {
   this.timeout(300000);
 
-  it("200 services, 150 edges added: the comment fits, every access change kept, --out the whole review", () => {
+  it("200 services, 150 edges added: the comment fits, every access change kept, --out the whole review", async () => {
     const { base, head } = mesh(200, 150);
     const b = write("big/base/Pulumi.big.yaml", stringify({ config: base }));
     const h = write("big/head/Pulumi.big.yaml", stringify({ config: head }));
     const outFile = path.join(tmp, "big/out/review-full.md");
-    const r = cli(
+    const r = await cli(
       ["--base", b, "--head", h, "--format", "markdown", "--out", outFile],
       // In a workflow run: the notice links the run's page, and names the file by its name.
       {
@@ -135,17 +129,17 @@ describe("--format markdown fits one PR comment; --out keeps the whole review", 
     );
   });
 
-  it("a small review: the comment is the review, and --out holds the same", () => {
+  it("a small review: the comment is the review, and --out holds the same", async () => {
     const h = write("small/Pulumi.ci.yaml", stringify({ config: smallConfig() }));
     const outFile = path.join(tmp, "small/review-full.md");
-    const r = cli(["--base", "none", "--head", h, "--format", "markdown", "--out", outFile]);
+    const r = await cli(["--base", "none", "--head", h, "--format", "markdown", "--out", outFile]);
     assert.equal(r.code, 0, r.stderr);
     assert.ok(r.stdout.length < DEFAULT_MAX);
     assert.equal(fs.readFileSync(outFile, "utf8"), r.stdout);
     assert.doesNotMatch(r.stdout, /cut to fit/);
   });
 
-  it("--out applies only to --format markdown reviews; an unwritable --out fails the review", () => {
+  it("--out applies only to --format markdown reviews; an unwritable --out fails the review", async () => {
     const h = write("usage/Pulumi.ci.yaml", stringify({ config: smallConfig() }));
     const why =
       "error: --out FILE applies to --format markdown reviews: the full review goes to FILE, the fitted PR comment to the output\n";
@@ -155,12 +149,12 @@ describe("--format markdown fits one PR comment; --out keeps the whole review", 
       ["--config", h, "--out", "x.md"],
       ["--org", "test/fixtures/org", "--out", "x.md"],
     ]) {
-      const r = cli(args);
+      const r = await cli(args);
       assert.equal(r.code, 1);
       assert.equal(r.stderr, why);
     }
     const blocker = write("usage/file", "");
-    const r = cli([
+    const r = await cli([
       "--base",
       "none",
       "--head",

@@ -5,8 +5,9 @@
  * (no stack config: the named failure) and with the config their READMEs ask for; the template
  * among them also as `pulumi new` would instantiate it.
  *
- * Every plan is a CLI process, as `npm run plan --` runs it; they run side by side, once, before
- * the assertions.
+ * Every plan is the CLI's, as `npm run plan --` runs it, in this process (test/fixtures.ts
+ * `planCli`), each example's own modules loaded afresh as in a process of its own; they run once,
+ * one after another, before the assertions.
  */
 import { strict as assert } from "node:assert";
 import { spawn } from "node:child_process";
@@ -14,9 +15,10 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { stringify } from "yaml";
-import { ROOT, SOURCE_NODE_FLAGS } from "../fixtures";
+import { ROOT, SOURCE_NODE_FLAGS, planCli } from "../fixtures";
 
 const CLI = path.join(ROOT, "packages/cli/src/bin.ts");
+
 const EXAMPLES = "test/programs/examples";
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "service-edges-examples-"));
 
@@ -26,8 +28,25 @@ interface Run {
   stderr: string;
 }
 
-/** The plan CLI from the repo root, as `npm run plan --` starts it. */
+/**
+ * The plan CLI from the repo root, as `npm run plan --` runs it, in-process: the modules of the
+ * examples (and of the instantiated template) are required afresh, as a process of its own
+ * would, so that no example's module state (a config read at load) outlives its plan.
+ */
 function plan(args: string[]): Promise<Run> {
+  for (const file of Object.keys(require.cache)) {
+    if (
+      file.startsWith(`${path.join(ROOT, EXAMPLES)}${path.sep}`) ||
+      file.startsWith(`${tmp}${path.sep}`)
+    ) {
+      delete require.cache[file];
+    }
+  }
+  return planCli(...args);
+}
+
+/** The plan CLI as its own process, as `npm run plan --` starts it. */
+function planProcess(args: string[]): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...SOURCE_NODE_FLAGS, CLI, ...args], {
       cwd: ROOT,
@@ -40,20 +59,6 @@ function plan(args: string[]): Promise<Run> {
     child.on("error", reject);
     child.on("close", (code) => resolve({ code, stdout, stderr }));
   });
-}
-
-/** Runs every job, at most `width` at a time, keeping the order. */
-async function pool<T>(jobs: Array<() => Promise<T>>, width: number): Promise<T[]> {
-  const out: T[] = new Array(jobs.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < jobs.length) {
-      const i = next++;
-      out[i] = await jobs[i]();
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(width, jobs.length) }, worker));
-  return out;
 }
 
 function write(file: string, text: string): string {
@@ -108,6 +113,11 @@ interface Case {
   outputs?: string[];
   /** A failure: stderr, exactly (stdout stays empty: no partial plan). */
   error?: string;
+  /**
+   * Planned in a process of its own: its failure is an unhandled rejection with the program
+   * still waiting on what failed, which only a process's end stops.
+   */
+  process?: true;
 }
 
 const program = (name: string) => `${EXAMPLES}/${name}/index.ts`;
@@ -211,6 +221,7 @@ const CASES: Case[] = [
     // It reads a Log Analytics workspace that exists before it: only the user knows it.
     title: "azure-ts-sentinel-audit-logs (instantiated, its config)",
     args: () => ["--program", sentinel],
+    process: true,
     code: 1,
     error:
       'error: the program calls azure-native:operationalinsights:getWorkspace, which the offline plan has no mock for; supply it with --mocks FILE (a JSON file: {"invokes": {"azure-native:operationalinsights:getWorkspace": {...its result}}})\n',
@@ -317,18 +328,18 @@ const CASES: Case[] = [
 ];
 
 describe("Pulumi's Azure TypeScript examples, planned as themselves", function () {
-  // Two cores plan the whole corpus in about half a minute.
   this.timeout(180_000);
   const runs = new Map<Case, Run>();
 
   before(async () => {
     sentinel = sentinelProject();
-    const width = Math.max(2, os.availableParallelism());
-    const results = await pool(
-      CASES.map((c) => () => plan([...c.args(), ...(c.error ? [] : ["--json"])])),
-      width,
+    const args = (c: Case) => [...c.args(), ...(c.error ? [] : ["--json"])];
+    // The processes beside the in-process plans, which run one after another.
+    const own = CASES.filter((c) => c.process).map(async (c) =>
+      runs.set(c, await planProcess(args(c))),
     );
-    CASES.forEach((c, i) => runs.set(c, results[i]));
+    for (const c of CASES) if (!c.process) runs.set(c, await plan(args(c)));
+    await Promise.all(own);
   });
 
   after(() => fs.rmSync(tmp, { recursive: true, force: true }));

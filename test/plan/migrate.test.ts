@@ -203,8 +203,8 @@ describe("moving a single stack into platform and team stacks (migrate)", functi
       assert.deepEqual(migration.access, { same: 8, lost: [], gained: [] });
     });
 
-    it("prints the state moves, the platform first, and exits 0", () => {
-      const r = planCli("migrate", "--from", DEV, "--org", dir, "--jobs", "2");
+    it("prints the state moves, the platform first, and exits 0", async () => {
+      const r = await planCli("migrate", "--from", DEV, "--org", dir, "--jobs", "2");
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, /Nothing is replaced or deleted/);
       const moves = [...r.stdout.matchAll(/pulumi state move --source dev --dest (\S+)/g)].map(
@@ -247,7 +247,7 @@ describe("moving a single stack into platform and team stacks (migrate)", functi
       ),
       m.blocking.join("\n"),
     );
-    const r = planCli("migrate", "--from", DEV, "--org", dir, "--jobs", "1");
+    const r = await planCli("migrate", "--from", DEV, "--org", dir, "--jobs", "1");
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stdout, /The migration is refused/);
   });
@@ -285,7 +285,7 @@ describe("moving a single stack into platform and team stacks (migrate)", functi
     for (const s of m.stacks) assert.deepEqual([s.created, s.replaced, s.deleted], [[], [], []]);
   });
 
-  it("in the user's own project: every state move and alias names it, read from the Pulumi.yaml beside --from", () => {
+  it("in the user's own project: every state move and alias names it, read from the Pulumi.yaml beside --from", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "acme-infra-"));
     const single = path.join(dir, "Pulumi.dev.yaml");
     fs.copyFileSync(DEV, single);
@@ -293,7 +293,17 @@ describe("moving a single stack into platform and team stacks (migrate)", functi
     const teams = path.join(dir, "teams.yaml");
     fs.writeFileSync(teams, stringify(TEAMS));
     const out = path.join(dir, "org");
-    const r = planCli("migrate", "--from", single, "--teams", teams, "--out", out, "--jobs", "2");
+    const r = await planCli(
+      "migrate",
+      "--from",
+      single,
+      "--teams",
+      teams,
+      "--out",
+      out,
+      "--jobs",
+      "2",
+    );
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /Nothing is replaced or deleted/);
     const projects = [...r.stdout.matchAll(/'urn:pulumi:dev::([^:]+)::/g)].map((m) => m[1]);
@@ -306,29 +316,45 @@ describe("moving a single stack into platform and team stacks (migrate)", functi
     // Without a Pulumi.yaml beside it, the project is asked for; --project must be a project name.
     const alone = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "alone-")), "Pulumi.dev.yaml");
     fs.copyFileSync(DEV, alone);
-    const r2 = planCli("migrate", "--from", alone, "--org", out);
+    const r2 = await planCli("migrate", "--from", alone, "--org", out);
     assert.equal(r2.code, 1);
     assert.match(
       r2.stderr,
       /--from .*Pulumi\.dev\.yaml: no Pulumi\.yaml beside it to read the project name from\. Fix: give --project NAME/,
     );
-    const r3 = planCli("migrate", "--from", single, "--org", out, "--project", "acme infra");
+    const r3 = await planCli("migrate", "--from", single, "--org", out, "--project", "acme infra");
     assert.equal(r3.code, 1);
     assert.match(r3.stderr, /--project "acme infra": not a project name/);
   });
 
-  it("says what is missing on the command line", () => {
-    const r1 = planCli("migrate", "--from", DEV);
+  it("says what is missing on the command line", async () => {
+    const r1 = await planCli("migrate", "--from", DEV);
     assert.equal(r1.code, 1);
     assert.match(r1.stderr, /give --teams FILE --out DIR .* or --org DIR/);
-    const r2 = planCli("migrate", "--from", DEV, "--out", os.tmpdir());
+    const r2 = await planCli("migrate", "--from", DEV, "--out", os.tmpdir());
     assert.match(r2.stderr, /--out DIR needs --teams FILE/);
-    const r3 = planCli("migrate", "--from", path.join(os.tmpdir(), "nope.yaml"), "--org", ROOT);
+    const r3 = await planCli(
+      "migrate",
+      "--from",
+      path.join(os.tmpdir(), "nope.yaml"),
+      "--org",
+      ROOT,
+    );
     assert.match(r3.stderr, /--from .*nope\.yaml: no such file/);
     const teams = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "teams-")), "teams.yaml");
     fs.writeFileSync(teams, stringify(TEAMS));
     const out = fs.mkdtempSync(path.join(os.tmpdir(), "out-"));
-    const r4 = planCli("migrate", "--from", DEV, "--teams", teams, "--out", out, "--jobs", "2");
+    const r4 = await planCli(
+      "migrate",
+      "--from",
+      DEV,
+      "--teams",
+      teams,
+      "--out",
+      out,
+      "--jobs",
+      "2",
+    );
     assert.equal(r4.code, 0, r4.stderr);
     assert.deepEqual(fs.readdirSync(out).sort(), [
       "Pulumi.catalog.yaml",

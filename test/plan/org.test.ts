@@ -204,7 +204,7 @@ describe("one mesh across many stacks (--org)", function () {
       "web calls orders expecting Orders.Read; team orders's stack orders grants Orders.Read, Orders.Write",
     ]);
     assert.match(
-      planCli("--org", drifted, "--jobs", "1").stdout,
+      (await planCli("--org", drifted, "--jobs", "1")).stdout,
       /Calls and grants that disagree \(warnings\)\n {2}reports may call billing/,
     );
   });
@@ -249,16 +249,16 @@ describe("one mesh across many stacks (--org)", function () {
     assert.match(slot.inputs.scope as string, /^\/subscriptions\/[0-9a-f-]+$/);
   });
 
-  it("one team stack planned alone: its own services, other teams' callers by team, its assignments", () => {
+  it("one team stack planned alone: its own services, other teams' callers by team, its assignments", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "team-alone-"));
-    const platform = planCli("--config", path.join(ORG, "Pulumi.platform.yaml"), "--json");
+    const platform = await planCli("--config", path.join(ORG, "Pulumi.platform.yaml"), "--json");
     assert.equal(platform.code, 0, platform.stderr);
     const outputs = path.join(dir, "platform.json");
     fs.writeFileSync(
       outputs,
       JSON.stringify((JSON.parse(platform.stdout) as { outputs: object }).outputs),
     );
-    const r = planCli(
+    const r = await planCli(
       "--config",
       path.join(ORG, "Pulumi.orders.yaml"),
       "--stack-outputs",
@@ -332,8 +332,8 @@ describe("one mesh across many stacks (--org)", function () {
     );
   });
 
-  it("--org --json prints the contract; check and match answer across stacks", () => {
-    const r = planCli("--org", ORG, "--jobs", "2", "--json");
+  it("--org --json prints the contract; check and match answer across stacks", async () => {
+    const r = await planCli("--org", ORG, "--jobs", "2", "--json");
     assert.equal(r.code, 0, r.stderr);
     const j = JSON.parse(r.stdout) as OrgPlan;
     assert.deepEqual(Object.keys(j), ["stacks", "services", "edges", "resources", "warnings"]);
@@ -344,7 +344,7 @@ describe("one mesh across many stacks (--org)", function () {
     );
     assert.deepEqual(j.edges, plan.edges);
     assert.equal(j.resources.length, plan.resources.length);
-    const allowed = planCli("check", "web", "orders", "--org", ORG);
+    const allowed = await planCli("check", "web", "orders", "--org", ORG);
     assert.equal(allowed.code, 0, allowed.stderr);
     assert.match(allowed.stdout, /^ALLOWED: web may call orders with Orders\.Read, Orders\.Write/);
     assert.match(allowed.stdout, /allows the subnet of web, snet-web/);
@@ -353,14 +353,14 @@ describe("one mesh across many stacks (--org)", function () {
       /the managed identity of web holds Orders\.Read, Orders\.Write on orders/,
     );
     // Both layers across stacks: billing (team orders) has no subnet, no role on stock (inventory).
-    const denied = planCli("check", "billing", "stock", "--org", ORG, "--json");
+    const denied = await planCli("check", "billing", "stock", "--org", ORG, "--json");
     assert.equal(denied.code, 3);
     const a = JSON.parse(denied.stdout) as {
       network: { allowed: boolean };
       identity: { allowed: boolean };
     };
     assert.deepEqual([a.network.allowed, a.identity.allowed], [false, false]);
-    const m = planCli("match", "billing", "--org", ORG);
+    const m = await planCli("match", "billing", "--org", ORG);
     assert.equal(m.code, 0, m.stderr);
     assert.equal(
       m.stdout.trim(),
@@ -433,7 +433,7 @@ describe("one mesh across many stacks (--org)", function () {
     // billing now integrates into its new subnet: its team's stack deploys after the platform.
     assert.deepEqual(r.deployOrder, ["platform", "orders"]);
     assert.deepEqual(r.beforePlatform, []);
-    const cli = planCli("--org", head, "--base", ORG);
+    const cli = await planCli("--org", head, "--base", ORG);
     assert.equal(cli.code, 0, cli.stderr);
     assert.match(cli.stdout, /^Deploy order: 1\. platform {2}2\. orders \(the platform first/);
   });
@@ -459,8 +459,8 @@ describe("one mesh across many stacks (--org)", function () {
       services(f, "Pulumi.storefront.yaml").reports = { sku: "B1", retired: true };
       dropReportsEdges(f);
     };
-    const reviewCli = (head: string, base: string) => {
-      const r = planCli("--org", head, "--base", base, "--jobs", "2", "--json");
+    const reviewCli = async (head: string, base: string) => {
+      const r = await planCli("--org", head, "--base", base, "--jobs", "2", "--json");
       return { ...r, review: JSON.parse(r.stdout) as OrgReview };
     };
     const byStack = (r: OrgReview) => new Map(r.stacks.map((s) => [s.name, s.review]));
@@ -469,8 +469,8 @@ describe("one mesh across many stacks (--org)", function () {
     const FIX =
       "Fix: retire reports in two deployments: first set service-edges:services.reports.retired: true in both Pulumi.platform.yaml and Pulumi.storefront.yaml (keep both entries), remove every edge and calls naming reports, and deploy the team stacks, then the platform: its site is disconnected, then deleted, its identity deleted, and the subnet stays; then remove both entries and deploy again.";
 
-    it("in one step (registry, team stack, edges): refused (exit 1), the subnet is still in use; the fix is the two steps", () => {
-      const r = reviewCli(orgWith(removed), ORG);
+    it("in one step (registry, team stack, edges): refused (exit 1), the subnet is still in use; the fix is the two steps", async () => {
+      const r = await reviewCli(orgWith(removed), ORG);
       assert.equal(r.code, 1, r.stderr);
       const message =
         'subnet snet-reports is removed from acme-prod-vnet while acme-prod-reports (team stack storefront) is integrated in it: Azure refuses the platform\'s VNet update while the site is integrated ("Subnet snet-reports is in use by .../serviceAssociationLinks/AppServiceLink", Azure/deployment-stacks#150), and in one change nothing makes the platform wait for storefront to disconnect and delete the site (team stacks read the platform as deployed and deploy on their own). ' +
@@ -492,8 +492,8 @@ describe("one mesh across many stacks (--org)", function () {
       );
     });
 
-    it("step 1 (retired: true in both, its edges removed): passes; the team stacks that delete deploy before the platform, and the VNet keeps the subnet", () => {
-      const r = reviewCli(orgWith(retired), ORG);
+    it("step 1 (retired: true in both, its edges removed): passes; the team stacks that delete deploy before the platform, and the VNet keeps the subnet", async () => {
+      const r = await reviewCli(orgWith(retired), ORG);
       assert.equal(r.code, 0, r.stderr);
       assert.equal(r.stderr, "");
       assert.deepEqual(r.review.deployOrder, ["orders", "storefront", "platform"]);
@@ -540,8 +540,8 @@ describe("one mesh across many stacks (--org)", function () {
       assert.equal(s.get("storefront")!.resources.length, 7);
     });
 
-    it("step 2 (both entries removed after step 1 deployed): the subnet goes, the platform alone deploys, nothing refused", () => {
-      const r = reviewCli(orgWith(removed), orgWith(retired));
+    it("step 2 (both entries removed after step 1 deployed): the subnet goes, the platform alone deploys, nothing refused", async () => {
+      const r = await reviewCli(orgWith(removed), orgWith(retired));
       assert.equal(r.code, 0, r.stderr);
       assert.deepEqual(r.review.deployOrder, ["platform"]);
       assert.deepEqual(r.review.beforePlatform, []);

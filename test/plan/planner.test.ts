@@ -10,7 +10,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 import { stringify } from "yaml";
-import { ROOT, type Values, smallConfig } from "../fixtures";
+import { ROOT, type Values, planCliIn, smallConfig } from "../fixtures";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "service-edges-planner-"));
 const CLI = path.join(ROOT, "packages/cli/src/bin.ts");
@@ -36,8 +36,11 @@ function configFile(values: Values, name = "Pulumi.ci.yaml"): string {
   return write(name, stringify({ config: values }));
 }
 
-/** The CLI started in `cwd`, as npm would with INIT_CWD (the directory npm was run from). */
-function planAt(cwd: string, initCwd: string | undefined, ...args: string[]) {
+/**
+ * The CLI started in `cwd`, as npm would with INIT_CWD (the directory npm was run from): a
+ * process, for what only one shows (it starts from any directory; `plan | head`).
+ */
+function planProcessAt(cwd: string, initCwd: string | undefined, ...args: string[]) {
   const env: NodeJS.ProcessEnv = { ...process.env, SERVICE_EDGES_DEBUG: "" };
   delete env.INIT_CWD;
   if (initCwd !== undefined) env.INIT_CWD = initCwd;
@@ -49,6 +52,10 @@ function planAt(cwd: string, initCwd: string | undefined, ...args: string[]) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** The same command in this process (test/fixtures.ts `planCliIn`). */
+const planAt = (cwd: string, initCwd: string | undefined, ...args: string[]) =>
+  planCliIn({ cwd, initCwd }, ...args);
+
 /** From the repo root, as `npm run plan --` runs it (relative paths from the root). */
 const planCli = (...args: string[]) => planAt(ROOT, undefined, ...args);
 
@@ -57,15 +64,15 @@ const NO_STACK_TRACE = /\n\s+at |node:internal|Error: /;
 describe("planner CLI: options wherever they stand", () => {
   const small = configFile(smallConfig());
 
-  it("uses --config given before a subcommand (check)", () => {
+  it("uses --config given before a subcommand (check)", async () => {
     // The small config has a, b, c; the dev config has none of them.
-    const r = planCli("--config", small, "check", "a", "b");
+    const r = await planCli("--config", small, "check", "a", "b");
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^ALLOWED: a may call b with B\.Read/);
   });
 
-  it("merges --json before match with --config after it", () => {
-    const r = planCli("--json", "match", "b", "--config", small);
+  it("merges --json before match with --config after it", async () => {
+    const r = await planCli("--json", "match", "b", "--config", small);
     assert.equal(r.code, 0, r.stderr);
     const j = JSON.parse(r.stdout);
     assert.deepEqual(
@@ -74,33 +81,39 @@ describe("planner CLI: options wherever they stand", () => {
     );
   });
 
-  it("refuses an option that does not apply to the subcommand, and one given twice", () => {
-    const r = planCli("--mermaid", "check", "a", "b", "--config", small);
+  it("refuses an option that does not apply to the subcommand, and one given twice", async () => {
+    const r = await planCli("--mermaid", "check", "a", "b", "--config", small);
     assert.equal(r.code, 1);
     assert.equal(r.stdout, "");
     assert.match(r.stderr, /^error: --mermaid does not apply to check\n$/);
-    const twice = planCli("--stack", "dev", "check", "a", "b", "--stack", "ci");
+    const twice = await planCli("--stack", "dev", "check", "a", "b", "--stack", "ci");
     assert.equal(twice.code, 1);
     assert.match(twice.stderr, /--stack is given twice/);
   });
 
-  it("check and match accept --program", () => {
-    const r = planCli("check", "web", "orders", "--program", "test/programs/private-endpoint.ts");
+  it("check and match accept --program", async () => {
+    const r = await planCli(
+      "check",
+      "web",
+      "orders",
+      "--program",
+      "test/programs/private-endpoint.ts",
+    );
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^ALLOWED: web may call orders/);
   });
 
-  it("--version prints the package's version", () => {
+  it("--version prints the package's version", async () => {
     const version = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")).version;
-    const r = planCli("--version");
+    const r = await planCli("--version");
     assert.equal(r.code, 0);
     assert.equal(r.stdout, `${version}\n`);
   });
 });
 
 describe("planner CLI: usage errors in one line, no stack trace", () => {
-  it("--head without --base names --base", () => {
-    const r = planCli("--head", "Pulumi.dev.yaml");
+  it("--head without --base names --base", async () => {
+    const r = await planCli("--head", "Pulumi.dev.yaml");
     assert.equal(r.code, 1);
     assert.equal(r.stdout, "");
     assert.equal(
@@ -109,27 +122,27 @@ describe("planner CLI: usage errors in one line, no stack trace", () => {
     );
   });
 
-  it("a missing or invalid base names the file and that it is the base", () => {
+  it("a missing or invalid base names the file and that it is the base", async () => {
     const missing = path.join(tmp, "no-such-base.yaml");
-    const r = planCli("--base", missing, "--head", "Pulumi.dev.yaml");
+    const r = await planCli("--base", missing, "--head", "Pulumi.dev.yaml");
     assert.equal(r.code, 1);
     assert.equal(r.stdout, "");
     assert.equal(r.stderr, `error: cannot read the base stack config ${missing}: no such file\n`);
     const bad = write("bad-base.yaml", "config: [\n");
-    const y = planCli("--stack", "dev", "--diff", bad);
+    const y = await planCli("--stack", "dev", "--diff", bad);
     assert.equal(y.code, 1);
     assert.match(y.stderr, new RegExp(`^error: the base stack config ${bad} is not valid YAML`));
     assert.doesNotMatch(y.stderr, NO_STACK_TRACE);
   });
 
-  it("an unknown option, a missing program, a bad --stack-outputs: one line each", () => {
+  it("an unknown option, a missing program, a bad --stack-outputs: one line each", async () => {
     for (const args of [
       ["--bogus"],
       ["--program", "test/programs/nope.ts"],
       ["--stack", "prod"],
       ["--program", TEAM_DATA, "--stack-outputs", "acme/network/dev"],
     ]) {
-      const r = planCli(...args);
+      const r = await planCli(...args);
       assert.equal(r.code, 1, args.join(" "));
       assert.equal(r.stdout, "");
       assert.match(r.stderr, /^error: [^\n]+\n$/, args.join(" "));
@@ -137,11 +150,11 @@ describe("planner CLI: usage errors in one line, no stack trace", () => {
     }
   });
 
-  it("refuses an unknown key of our namespace with a did-you-mean, before planning", () => {
+  it("refuses an unknown key of our namespace with a did-you-mean, before planning", async () => {
     const v: Values = { ...smallConfig() };
     v["service-edges:edge"] = v["service-edges:edges"];
     delete v["service-edges:edges"];
-    const r = planCli("--config", configFile(v, "Pulumi.typo.yaml"));
+    const r = await planCli("--config", configFile(v, "Pulumi.typo.yaml"));
     assert.equal(r.code, 1);
     assert.equal(r.stdout, "");
     assert.match(
@@ -150,9 +163,9 @@ describe("planner CLI: usage errors in one line, no stack trace", () => {
     );
   });
 
-  it("refuses a location that is not an Azure region, with the nearest one", () => {
+  it("refuses a location that is not an Azure region, with the nearest one", async () => {
     const v: Values = { ...smallConfig(), "azure-native:location": "westeurop" };
-    const r = planCli("--config", configFile(v, "Pulumi.region.yaml"), "--json");
+    const r = await planCli("--config", configFile(v, "Pulumi.region.yaml"), "--json");
     assert.equal(r.code, 1);
     assert.equal(r.stdout, "");
     assert.match(
@@ -193,23 +206,23 @@ describe("planner CLI: paths from where the command ran", () => {
   fs.writeFileSync(path.join(dir, "Pulumi.ci.yaml"), stringify({ config: smallConfig() }));
 
   it("resolves --config against the working directory", () => {
-    const r = planAt(dir, undefined, "--config", "Pulumi.ci.yaml", "check", "a", "b");
+    const r = planProcessAt(dir, undefined, "--config", "Pulumi.ci.yaml", "check", "a", "b");
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^ALLOWED: a may call b/);
   });
 
-  it("resolves --config and --program against INIT_CWD under npm (cwd is the repo root)", () => {
-    const r = planAt(ROOT, dir, "--config", "Pulumi.ci.yaml", "--json");
+  it("resolves --config and --program against INIT_CWD under npm (cwd is the repo root)", async () => {
+    const r = await planAt(ROOT, dir, "--config", "Pulumi.ci.yaml", "--json");
     assert.equal(r.code, 0, r.stderr);
     assert.equal(JSON.parse(r.stdout).stack, "ci");
     const programs = path.join(ROOT, "test", "programs");
-    const p = planAt(ROOT, programs, "--program", "team-app/index.ts", "--json");
+    const p = await planAt(ROOT, programs, "--program", "team-app/index.ts", "--json");
     assert.equal(p.code, 0, p.stderr);
     assert.equal(JSON.parse(p.stdout).outputs.seen.project, "team-app");
   });
 
-  it("resolves --diff against INIT_CWD too, and names the base it could not read", () => {
-    const r = planAt(ROOT, dir, "--stack", "dev", "--diff", "missing-base.yaml");
+  it("resolves --diff against INIT_CWD too, and names the base it could not read", async () => {
+    const r = await planAt(ROOT, dir, "--stack", "dev", "--diff", "missing-base.yaml");
     assert.equal(r.code, 1);
     assert.equal(
       r.stderr,
@@ -219,9 +232,9 @@ describe("planner CLI: paths from where the command ran", () => {
 });
 
 describe("planner CLI: audit's files from where the command ran", () => {
-  it("resolves --state against INIT_CWD", () => {
+  it("resolves --state against INIT_CWD", async () => {
     const dir = projectDir("audit-");
-    const r = planAt(ROOT, dir, "audit", "--state", "state.json");
+    const r = await planAt(ROOT, dir, "audit", "--state", "state.json");
     assert.equal(r.code, 1);
     assert.equal(
       r.stderr,
@@ -239,12 +252,12 @@ describe("a foreign program is planned as itself", () => {
   };
   let human: { code: number | null; stdout: string; stderr: string };
 
-  before(() => {
-    const r = planCli("--program", TEAM_APP, "--json");
+  before(async () => {
+    const r = await planCli("--program", TEAM_APP, "--json");
     assert.equal(r.code, 0, r.stderr);
     assert.ok(!r.stdout.includes(CIPHERTEXT) && !r.stderr.includes(CIPHERTEXT));
     json = JSON.parse(r.stdout);
-    human = planCli("--program", TEAM_APP);
+    human = await planCli("--program", TEAM_APP);
   });
 
   it("runs as its Pulumi.yaml's project with its own stack config", () => {
@@ -288,8 +301,8 @@ describe("a foreign program is planned as itself", () => {
     assert.doesNotMatch(human.stdout, /^(Services|Edges)$/m);
   });
 
-  it("takes --stack from its own project and --config instead of its stack file", () => {
-    const r = planCli("--program", TEAM_APP, "--stack", "prod");
+  it("takes --stack from its own project and --config instead of its stack file", async () => {
+    const r = await planCli("--program", TEAM_APP, "--stack", "prod");
     assert.equal(r.code, 1);
     assert.match(
       r.stderr,
@@ -299,7 +312,7 @@ describe("a foreign program is planned as itself", () => {
       { "team-app:owner": "other-team", "team-app:dbPassword": "plain" },
       "Pulumi.staging.yaml",
     );
-    const c = planCli("--program", TEAM_APP, "--config", other, "--json");
+    const c = await planCli("--program", TEAM_APP, "--config", other, "--json");
     assert.equal(c.code, 0, c.stderr);
     const seen = JSON.parse(c.stdout).outputs.seen;
     assert.equal(seen.stack, "staging");
@@ -315,8 +328,8 @@ describe("mocks that behave like a preview", () => {
   );
   const vault = configFile({ "team-data:readVaultSecret": true }, "Pulumi.vault.yaml");
 
-  it("answers invokes, random results, stack references and reads", () => {
-    const r = planCli(
+  it("answers invokes, random results, stack references and reads", async () => {
+    const r = await planCli(
       "--program",
       TEAM_DATA,
       "--stack-outputs",
@@ -342,8 +355,8 @@ describe("mocks that behave like a preview", () => {
     ]);
   });
 
-  it("names a referenced stack without outputs and how to supply them", () => {
-    const r = planCli("--program", TEAM_DATA);
+  it("names a referenced stack without outputs and how to supply them", async () => {
+    const r = await planCli("--program", TEAM_DATA);
     assert.equal(r.code, 1);
     assert.equal(r.stdout, "");
     assert.equal(
@@ -353,8 +366,8 @@ describe("mocks that behave like a preview", () => {
     assert.doesNotMatch(r.stderr, NO_STACK_TRACE);
   });
 
-  it("names an invoke the mocks do not know, exit 1, nothing on stdout", () => {
-    const r = planCli(
+  it("names an invoke the mocks do not know, exit 1, nothing on stdout", async () => {
+    const r = await planCli(
       "--program",
       TEAM_DATA,
       "--config",
@@ -372,9 +385,9 @@ describe("mocks that behave like a preview", () => {
     assert.doesNotMatch(r.stderr, NO_STACK_TRACE);
   });
 
-  it("prints no partial plan when the program fails", () => {
+  it("prints no partial plan when the program fails", async () => {
     const fail = configFile({ "team-data:fail": true }, "Pulumi.fail.yaml");
-    const r = planCli(
+    const r = await planCli(
       "--program",
       TEAM_DATA,
       "--config",
@@ -387,10 +400,10 @@ describe("mocks that behave like a preview", () => {
     assert.equal(r.stderr, "error: the data team's program failed after creating teamdatadev\n");
   });
 
-  it("names the resource, the output and the --mocks entry when a callback reads an undefined one", () => {
+  it("names the resource, the output and the --mocks entry when a callback reads an undefined one", async () => {
     const replica = configFile({ "team-data:replicaGroup": true }, "Pulumi.replica.yaml");
     const args = ["--program", TEAM_DATA, "--config", replica];
-    const r = planCli(...args, "--stack-outputs", `acme/network/dev=${outputs}`);
+    const r = await planCli(...args, "--stack-outputs", `acme/network/dev=${outputs}`);
     assert.equal(r.code, 1);
     assert.equal(r.stdout, "");
     assert.equal(
@@ -406,7 +419,7 @@ describe("mocks that behave like a preview", () => {
         stackOutputs: { "acme/network/dev": { vnetId: "x" } },
       }),
     );
-    const ok = planCli(...args, "--mocks", mocks, "--json");
+    const ok = await planCli(...args, "--mocks", mocks, "--json");
     assert.equal(ok.code, 0, ok.stderr);
     const group = JSON.parse(ok.stdout).resources.find(
       (x: { name: string }) => x.name === "replica",
@@ -414,7 +427,7 @@ describe("mocks that behave like a preview", () => {
     assert.equal(group.inputs.location, "northeurope");
   });
 
-  it("takes what --mocks FILE supplies: invoke results and extra resource outputs", () => {
+  it("takes what --mocks FILE supplies: invoke results and extra resource outputs", async () => {
     const mocks = write(
       "mocks.json",
       JSON.stringify({
@@ -425,7 +438,7 @@ describe("mocks that behave like a preview", () => {
         stackOutputs: { "acme/network/dev": { vnetId: "from-mocks-file" } },
       }),
     );
-    const r = planCli("--program", TEAM_DATA, "--config", vault, "--mocks", mocks, "--json");
+    const r = await planCli("--program", TEAM_DATA, "--config", vault, "--mocks", mocks, "--json");
     assert.equal(r.code, 0, r.stderr);
     const o = JSON.parse(r.stdout).outputs;
     assert.equal(o.vaultSecret, "from-mocks");
@@ -437,8 +450,8 @@ describe("mocks that behave like a preview", () => {
 describe("a program whose main() is never awaited", () => {
   const PROGRAM = "test/programs/unawaited-main/index.ts";
 
-  it("is planned with everything main() registers after its file read and timer", () => {
-    const r = planCli("--program", PROGRAM, "--json");
+  it("is planned with everything main() registers after its file read and timer", async () => {
+    const r = await planCli("--program", PROGRAM, "--json");
     assert.equal(r.code, 0, r.stderr);
     const j = JSON.parse(r.stdout) as { resources: { type: string }[]; warnings?: string[] };
     // Two services' mesh: 7 guardrail definitions and 7 assignments among them (none per group).
@@ -447,15 +460,15 @@ describe("a program whose main() is never awaited", () => {
     assert.equal(j.warnings, undefined);
   });
 
-  it("says loudly, on stderr and in --json, that a program registered nothing; exit 1", () => {
+  it("says loudly, on stderr and in --json, that a program registered nothing; exit 1", async () => {
     const empty = configFile({ "unawaited-main:empty": true }, "Pulumi.empty.yaml");
-    const r = planCli("--program", PROGRAM, "--config", empty, "--json");
+    const r = await planCli("--program", PROGRAM, "--config", empty, "--json");
     assert.equal(r.code, 1);
     const warning =
       "the program registered no resources: nothing was planned or judged by the policy pack, and `pulumi up` with it would delete everything the stack holds. Check that the entry point builds its resources (a function it defines must be called, or exported for the engine to call).";
     assert.deepEqual(JSON.parse(r.stdout).warnings, [warning]);
     assert.equal(r.stderr, `warning: ${warning}\n`);
-    const text = planCli("--program", PROGRAM, "--config", empty);
+    const text = await planCli("--program", PROGRAM, "--config", empty);
     assert.equal(text.code, 1);
     assert.equal(text.stderr, `warning: ${warning}\n`);
   });
@@ -476,25 +489,27 @@ describe("--policy-config", () => {
       v.enforcementLevel,
     ]);
 
-  it("re-levels a policy (a level or an object), or disables it", () => {
-    const advisory = run({ "no-private-endpoint-callee": "advisory" });
+  it("re-levels a policy (a level or an object), or disables it", async () => {
+    const advisory = await run({ "no-private-endpoint-callee": "advisory" });
     assert.equal(advisory.code, 0, advisory.stderr);
     assert.deepEqual(levels(advisory.stdout), [["no-private-endpoint-callee", "advisory"]]);
-    const off = run({ "no-private-endpoint-callee": { enforcementLevel: "disabled" } });
+    const off = await run({ "no-private-endpoint-callee": { enforcementLevel: "disabled" } });
     assert.equal(off.code, 0, off.stderr);
     assert.deepEqual(levels(off.stdout), []);
-    const all = run({ all: "advisory" });
+    const all = await run({ all: "advisory" });
     assert.equal(all.code, 0, all.stderr);
     assert.deepEqual(levels(all.stdout), [["no-private-endpoint-callee", "advisory"]]);
   });
 
-  it("passes a policy's knobs", () => {
-    const r = run({ "no-private-endpoint-callee": { exemptSiteNames: ["edges-dev-billing"] } });
+  it("passes a policy's knobs", async () => {
+    const r = await run({
+      "no-private-endpoint-callee": { exemptSiteNames: ["edges-dev-billing"] },
+    });
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(levels(r.stdout), []);
   });
 
-  it("refuses unknown policies, levels and knobs as usage errors", () => {
+  it("refuses unknown policies, levels and knobs as usage errors", async () => {
     for (const [config, message] of [
       [{ nope: "advisory" }, /"nope" is not a policy of the pack/],
       [{ "no-private-endpoint-callee": "loud" }, /enforcement level must be advisory, mandatory/],
@@ -507,7 +522,7 @@ describe("--policy-config", () => {
         /addressesPerInstance must be integer/,
       ],
     ] as const) {
-      const r = run(config);
+      const r = await run(config);
       assert.equal(r.code, 1);
       assert.equal(r.stdout, "");
       assert.match(r.stderr, /^error: --policy-config /);

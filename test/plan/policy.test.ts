@@ -23,8 +23,8 @@ describe("the policy pack on the program's own plans", () => {
     );
   });
 
-  it("exits 2 when the planned program registers a private endpoint to a callee", () => {
-    const r = planCli("--program", "test/programs/private-endpoint.ts", "--json");
+  it("exits 2 when the planned program registers a private endpoint to a callee", async () => {
+    const r = await planCli("--program", "test/programs/private-endpoint.ts", "--json");
     assert.equal(r.code, 2, r.stderr);
     const j = JSON.parse(r.stdout);
     assert.equal(j.violations.length, 1);
@@ -40,8 +40,8 @@ describe("the policy pack on the program's own plans", () => {
     );
   });
 
-  it("refuses an unrestricted deployment slot of a mesh site, read back as {site}/{slot}", () => {
-    const r = planCli("--program", "test/programs/open-slot.ts", "--json");
+  it("refuses an unrestricted deployment slot of a mesh site, read back as {site}/{slot}", async () => {
+    const r = await planCli("--program", "test/programs/open-slot.ts", "--json");
     assert.equal(r.code, 2, r.stderr);
     const j = JSON.parse(r.stdout);
     assert.deepEqual(
@@ -65,10 +65,10 @@ describe("the policy pack on the program's own plans", () => {
     );
   });
 
-  it("judges a team's own program without a mesh config: resources and policy results, exit 2", () => {
+  it("judges a team's own program without a mesh config: resources and policy results, exit 2", async () => {
     const config = path.join(os.tmpdir(), "Pulumi.team.yaml");
     fs.writeFileSync(config, "config:\n  azure-native:location: westeurope\n");
-    const r = planCli("--config", config, "--program", "test/programs/team-endpoint.ts");
+    const r = await planCli("--config", config, "--program", "test/programs/team-endpoint.ts");
     assert.equal(r.code, 2, r.stderr);
     assert.match(
       r.stdout,

@@ -108,10 +108,17 @@ describe("prune-expired: the stack file without its expired edges", () => {
     assert.match(pruneText(r, false), /expired 2026-11-30, payments:edges\[1\]$/m);
   });
 
-  it("the CLI: --json lists, --write removes, a bad --now is refused in one line", () => {
+  it("the CLI: --json lists, --write removes, a bad --now is refused in one line", async () => {
     const file = path.join(tmp, "Pulumi.ci.yaml");
     fs.writeFileSync(file, STACK);
-    const listed = planCli("prune-expired", "--config", file, "--now", "2026-12-06", "--json");
+    const listed = await planCli(
+      "prune-expired",
+      "--config",
+      file,
+      "--now",
+      "2026-12-06",
+      "--json",
+    );
     assert.equal(listed.code, 0, listed.stderr);
     assert.deepEqual(JSON.parse(listed.stdout), {
       file,
@@ -128,14 +135,21 @@ describe("prune-expired: the stack file without its expired edges", () => {
       ],
     });
     assert.equal(fs.readFileSync(file, "utf8"), STACK, "without --write the file is unchanged");
-    const written = planCli("prune-expired", "--config", file, "--now", "2026-12-06", "--write");
+    const written = await planCli(
+      "prune-expired",
+      "--config",
+      file,
+      "--now",
+      "2026-12-06",
+      "--write",
+    );
     assert.equal(written.code, 0, written.stderr);
     assert.match(
       written.stdout,
       /^1 edge of .*Pulumi\.ci\.yaml expired \(as of 2026-12-06\); removed:\n/,
     );
     assert.equal(fs.readFileSync(file, "utf8"), pruneExpiredEdges(file, STACK, "2026-12-06").text);
-    const bad = planCli("prune-expired", "--config", file, "--now", "2026-13-01");
+    const bad = await planCli("prune-expired", "--config", file, "--now", "2026-13-01");
     assert.equal(bad.code, 1);
     assert.equal(
       bad.stderr,
@@ -143,11 +157,11 @@ describe("prune-expired: the stack file without its expired edges", () => {
     );
   });
 
-  it("plan --now: the stack planned as of that day (the expired edge is listed, not granted)", () => {
+  it("plan --now: the stack planned as of that day (the expired edge is listed, not granted)", async () => {
     const file = path.join(tmp, "now", "Pulumi.ci.yaml");
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(file, STACK);
-    const r = planCli("--config", file, "--now", "2026-12-06", "--json");
+    const r = await planCli("--config", file, "--now", "2026-12-06", "--json");
     assert.equal(r.code, 0, r.stderr);
     const plan = JSON.parse(r.stdout) as {
       edges: Array<{ from: string; to: string }>;
@@ -162,7 +176,7 @@ describe("prune-expired: the stack file without its expired edges", () => {
       { from: "c", to: "b", roles: ["B.Read", "B.Write"], expires: "2026-11-30", daysLeft: -6 },
     ]);
     assert.equal(plan.expiringEdges, undefined);
-    const bad = planCli("--config", file, "--now", "06/12/2026");
+    const bad = await planCli("--config", file, "--now", "06/12/2026");
     assert.equal(bad.code, 1);
     assert.equal(
       bad.stderr,

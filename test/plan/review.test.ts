@@ -458,7 +458,7 @@ describe("day-2 review: operations, order and Azure's refusals", function () {
     assert.deepEqual(r.blocking, []);
   });
 
-  it("the CLI: --json prints the contract, and a blocked review exits 1 with the fix on stderr", () => {
+  it("the CLI: --json prints the contract, and a blocked review exits 1 with the fix on stderr", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "review-"));
     try {
       const head = path.join(dir, "Pulumi.dev.yaml");
@@ -468,7 +468,7 @@ describe("day-2 review: operations, order and Azure's refusals", function () {
           .readFileSync(DEV_FILE, "utf8")
           .replace("subnet: 10.40.0.32/28", "subnet: 10.40.0.128/27"),
       );
-      const r = planCli("--base", DEV_FILE, "--head", head, "--json");
+      const r = await planCli("--base", DEV_FILE, "--head", head, "--json");
       assert.equal(r.code, 1, r.stderr);
       const j = JSON.parse(r.stdout);
       assert.deepEqual(Object.keys(j).sort(), [
@@ -490,7 +490,7 @@ describe("day-2 review: operations, order and Azure's refusals", function () {
       assert.deepEqual(Object.keys(j.resources[0].changes[0]).sort(), ["after", "before", "path"]);
       assert.deepEqual(Object.keys(j.steps[0]).sort(), ["op", "urn"]);
       assert.match(r.stderr, /^blocking: .*subnet snet-orders is resized .* Fix: /m);
-      const text = planCli("--base", DEV_FILE, "--head", head);
+      const text = await planCli("--base", DEV_FILE, "--head", head);
       assert.equal(text.code, 1);
       assert.match(text.stdout, /^Review: 0 to create, 1 to update · BLOCKED \(1\)/);
       assert.match(text.stdout, /^BLOCKING \(Azure will refuse this deployment as ordered\):/m);

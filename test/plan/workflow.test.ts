@@ -319,8 +319,8 @@ describe("the org review's text fitted into one comment (tools/ci/fit-comment.ts
       encoding: "utf8",
     });
 
-  it("a small review is printed unchanged", () => {
-    const r = planCli(
+  it("a small review is printed unchanged", async () => {
+    const r = await planCli(
       "--base",
       "none",
       "--head",
@@ -365,12 +365,12 @@ describe("the org review's text fitted into one comment (tools/ci/fit-comment.ts
 describe("review of a new, a deleted and a saved-plan base", function () {
   this.timeout(120000);
 
-  it("a new stack (--base none): everything created, every edge added", () => {
+  it("a new stack (--base none): everything created, every edge added", async () => {
     const head = configFile(smallConfig());
-    const r = planCli("--base", "none", "--head", head, "--json");
+    const r = await planCli("--base", "none", "--head", head, "--json");
     assert.equal(r.code, 0, r.stderr);
     const review = JSON.parse(r.stdout);
-    const plan = JSON.parse(planCli("--config", head, "--json").stdout);
+    const plan = JSON.parse((await planCli("--config", head, "--json")).stdout);
     assert.deepEqual(
       review.resources.map((x: { urn: string; op: string }) => [x.urn, x.op]),
       plan.resources
@@ -383,7 +383,7 @@ describe("review of a new, a deleted and a saved-plan base", function () {
       { change: "added", from: "a", to: "c", rolesBefore: [], rolesAfter: ["C.Call"] },
       { change: "added", from: "c", to: "b", rolesBefore: [], rolesAfter: ["B.Read", "B.Write"] },
     ]);
-    const text = planCli("--stack", "dev", "--diff", "none");
+    const text = await planCli("--stack", "dev", "--diff", "none");
     assert.equal(text.code, 0, text.stderr);
     assert.match(
       text.stdout,
@@ -391,9 +391,9 @@ describe("review of a new, a deleted and a saved-plan base", function () {
     );
   });
 
-  it("a deleted stack config (--head none): everything deleted, said so", () => {
+  it("a deleted stack config (--head none): everything deleted, said so", async () => {
     const base = configFile(smallConfig());
-    const r = planCli("--base", base, "--head", "none", "--format", "markdown");
+    const r = await planCli("--base", base, "--head", "none", "--format", "markdown");
     assert.equal(r.code, 0, r.stderr);
     const lines = r.stdout.split("\n");
     assert.deepEqual(lines.slice(0, 5), [
@@ -406,47 +406,52 @@ describe("review of a new, a deleted and a saved-plan base", function () {
     assert.match(lines[4], /^\*\*DELETES \d+, 0 to create, 0 to update\*\*$/);
     assert.ok(lines.includes("- a may no longer call b"));
     assert.equal(
-      planCli("--base", "none", "--head", "none").stderr,
+      (await planCli("--base", "none", "--head", "none")).stderr,
       "error: --base none --head none: there is nothing to review\n",
     );
   });
 
-  it("--base-plan: the saved plan of the base (its own code) reviews as the base config does", () => {
+  it("--base-plan: the saved plan of the base (its own code) reviews as the base config does", async () => {
     const base = configFile(smallConfig());
-    const saved = planCli("--config", base, "--json");
+    const saved = await planCli("--config", base, "--json");
     assert.equal(saved.code, 0, saved.stderr);
     const planFile = write("base.plan.json", saved.stdout);
     const v = clone(smallConfig());
     (v["service-edges:edges"] as Values[]).pop();
     const head = configFile(v, "head/Pulumi.ci.yaml");
-    const fromPlan = planCli("--base-plan", planFile, "--head", head, "--json");
-    const fromConfig = planCli("--base", base, "--head", head, "--json");
+    const fromPlan = await planCli("--base-plan", planFile, "--head", head, "--json");
+    const fromConfig = await planCli("--base", base, "--head", head, "--json");
     assert.equal(fromPlan.code, 0, fromPlan.stderr);
     assert.deepEqual(JSON.parse(fromPlan.stdout), JSON.parse(fromConfig.stdout));
     assert.deepEqual(JSON.parse(fromPlan.stdout).access, [
       { change: "removed", from: "a", to: "c", rolesBefore: ["C.Call"], rolesAfter: [] },
     ]);
-    const md = planCli("--base-plan", planFile, "--head", head, "--format", "markdown");
+    const md = await planCli("--base-plan", planFile, "--head", head, "--format", "markdown");
     assert.match(
       md.stdout,
       /^> The base is the saved plan `base\.plan\.json` \(\d+ resources\), not planned here\.$/m,
     );
     // URNs name the stack: a plan of another stack is refused, not reviewed as a replacement.
     const other = configFile(v, "Pulumi.other.yaml");
-    const wrong = planCli("--base-plan", planFile, "--head", other);
+    const wrong = await planCli("--base-plan", planFile, "--head", other);
     assert.equal(wrong.code, 1);
     assert.equal(
       wrong.stderr,
       `error: the base plan ${path.relative(ROOT, planFile)} is of stack ci, the head of stack other\n`,
     );
-    const notPlan = planCli("--base-plan", write("review.json", fromPlan.stdout), "--head", head);
+    const notPlan = await planCli(
+      "--base-plan",
+      write("review.json", fromPlan.stdout),
+      "--head",
+      head,
+    );
     assert.equal(notPlan.code, 1);
     assert.match(
       notPlan.stderr,
       /^error: the base plan .*review\.json is not a plan's --json \(npm run plan -- --stack NAME --json\): it has no stack\n$/,
     );
     assert.equal(
-      planCli("--base", base, "--base-plan", planFile, "--head", head).stderr,
+      (await planCli("--base", base, "--base-plan", planFile, "--head", head)).stderr,
       "error: give --base (a stack config) or --base-plan (a saved plan), not both\n",
     );
   });
@@ -502,7 +507,7 @@ describe("the review's graph: added green, roles lost orange, removed red and da
     assert.doesNotMatch(mermaid(graph), /linkStyle|==>|removed/);
   });
 
-  it("the PR comment draws the review's changes: a lost role orange, a removed edge red and dashed", () => {
+  it("the PR comment draws the review's changes: a lost role orange, a removed edge red and dashed", async () => {
     const base = configFile(smallConfig(), "colours/base/Pulumi.ci.yaml");
     const v = clone(smallConfig());
     const edges = v["service-edges:edges"] as { from: string; to: string; roles: string[] }[];
@@ -512,7 +517,7 @@ describe("the review's graph: added green, roles lost orange, removed red and da
     services.d = { kind: "app", sku: "P1v3", maxInstances: 2, subnet: "10.10.0.16/28" };
     edges.push({ from: "d", to: "b", roles: ["B.Read"] }); // added
     const head = configFile(v, "colours/head/Pulumi.ci.yaml");
-    const r = planCli("--base", base, "--head", head, "--format", "markdown");
+    const r = await planCli("--base", base, "--head", head, "--format", "markdown");
     assert.equal(r.code, 0, r.stderr);
     const block = r.stdout.slice(
       r.stdout.indexOf("```mermaid\n") + "```mermaid\n".length,

@@ -133,7 +133,12 @@ export function contentHash(): string {
   for (const { dir } of Object.values(PACKAGES)) {
     for (const f of inputs(path.join(ROOT, dir))) add(path.join(ROOT, dir, f));
   }
-  for (const f of ["package-lock.json", "tsconfig.base.json", "tools/pack-manifest.mjs"]) {
+  for (const f of [
+    "package-lock.json",
+    "tsconfig.base.json",
+    "tools/pack-manifest.mjs",
+    "tools/fresh-build.mjs",
+  ]) {
     add(path.join(ROOT, f));
   }
   add(__filename);
@@ -151,9 +156,40 @@ function writeJson(file: string, value: unknown): void {
   fs.writeFileSync(file, `${JSON.stringify(value, null, 2)}\n`);
 }
 
+/**
+ * The six builds `npm pack` would run one after another, two at a time (the machine's cores),
+ * each after the builds it reads: the contract, then the model, then the policy pack (the CLI
+ * compiles against its declarations), then the CLI; the service auth library and then the
+ * component beside them (the component reads the contract's). Each is the package's own
+ * `tools/fresh-build.mjs` step of its `prepack`, so that the pack finds them done; no two write
+ * the same dist.
+ */
+async function buildAll(): Promise<void> {
+  const build = (dir: string, ...scripts: string[]) =>
+    run(
+      process.execPath,
+      [path.join(ROOT, "tools", "fresh-build.mjs"), ...scripts],
+      path.join(ROOT, dir),
+    );
+  const contract = build(PACKAGES.contract.dir, "build");
+  await Promise.all([
+    contract
+      .then(() => build(PACKAGES.model.dir, "build"))
+      .then(() => build(PACKAGES.policy.dir, "build", "build:types"))
+      .then(() => build(PACKAGES.cli.dir, "build")),
+    build(PACKAGES.serviceAuth.dir, "build")
+      .then(() => contract)
+      .then(() => build(PACKAGES.component.dir, "build")),
+  ]);
+}
+
 const INSTALL = ["install", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error"];
 
-async function make(dir: string): Promise<InstalledPackages> {
+/**
+ * Packs, then starts the installs: the repository's packages must not change until the packing is
+ * done (the result), the installs only write here (its `installing`).
+ */
+async function make(dir: string): Promise<{ installing: Promise<InstalledPackages> }> {
   const tarballs = path.join(dir, "tarballs");
   fs.mkdirSync(tarballs, { recursive: true });
   const keys = Object.keys(PACKAGES) as PackageKey[];
@@ -161,7 +197,9 @@ async function make(dir: string): Promise<InstalledPackages> {
     fs.readFileSync(path.join(ROOT, PACKAGES[key].dir, "package.json"), "utf8");
   const before = Object.fromEntries(keys.map((k) => [k, manifest(k)]));
 
-  // One `npm pack` for the six, as a release packs them together (each prepack builds first).
+  await buildAll();
+  // One `npm pack` for the six, as a release packs them together (each prepack builds first, and
+  // finds the build just made).
   const out = await run(
     "npm",
     [
@@ -227,7 +265,7 @@ async function make(dir: string): Promise<InstalledPackages> {
   await run("tar", ["-xzf", packed.policy.tarball, "-C", unpacked], dir);
   const policyPack = path.join(unpacked, "package");
 
-  await Promise.all([
+  const installing = Promise.all([
     run(
       "npm",
       [
@@ -242,34 +280,43 @@ async function make(dir: string): Promise<InstalledPackages> {
     ),
     run("npm", [...INSTALL, packed.serviceAuth.tarball], service),
     run("npm", [...INSTALL, "--omit=dev"], policyPack),
-  ]);
-  return { dir, packed, infra, service, policyPack };
+  ]).then(() => ({ dir, packed, infra, service, policyPack }));
+  return { installing };
 }
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-let made: Promise<InstalledPackages> | undefined;
+/** Written beside installed.json when the installs failed: what failed. */
+const FAILED = "failed.txt";
+
+interface Making {
+  /** Where installed.json will be. */
+  ready: string;
+  /** Resolves when the packing is done: from then on nothing here changes the repository. */
+  packed: Promise<void>;
+  installed: Promise<InstalledPackages>;
+}
+
+let making: Making | undefined;
 
 /**
- * The packed and installed packages for the packages as they are now: from the cache when this
+ * Packs and installs the packages as they are now, once per process: from the cache when this
  * content was installed before, else made (other processes wait on a lock directory meanwhile).
  */
-export function installedPackages(): Promise<InstalledPackages> {
-  made ??= (async () => {
-    // `npm test`'s workers take what its global fixture made, even if a file changed meanwhile:
-    // a worker must never pack while other workers run.
-    const pinned = process.env[PINNED];
-    if (pinned) return JSON.parse(fs.readFileSync(pinned, "utf8")) as InstalledPackages;
-    const hash = contentHash();
-    const dir = path.join(CACHE, hash);
-    const ready = path.join(dir, READY);
-    const lock = path.join(CACHE, `${hash}.lock`);
+function makePackages(): Making {
+  if (making) return making;
+  const hash = contentHash();
+  const dir = path.join(CACHE, hash);
+  const ready = path.join(dir, READY);
+  const lock = path.join(CACHE, `${hash}.lock`);
+  const started = (async () => {
     fs.mkdirSync(CACHE, { recursive: true });
     for (;;) {
       if (fs.existsSync(ready)) {
-        return JSON.parse(fs.readFileSync(ready, "utf8")) as InstalledPackages;
+        const cached = JSON.parse(fs.readFileSync(ready, "utf8")) as InstalledPackages;
+        return { installing: Promise.resolve(cached) };
       }
       try {
         fs.mkdirSync(lock);
@@ -281,6 +328,7 @@ export function installedPackages(): Promise<InstalledPackages> {
         await sleep(1000);
       }
     }
+    const unlock = () => fs.rmSync(lock, { recursive: true, force: true });
     try {
       // Older contents are stale: keep one install on disk.
       for (const e of fs.readdirSync(CACHE)) {
@@ -289,14 +337,75 @@ export function installedPackages(): Promise<InstalledPackages> {
         }
       }
       fs.rmSync(dir, { recursive: true, force: true });
-      const result = await make(dir);
-      writeJson(ready, result);
-      return result;
-    } finally {
-      fs.rmSync(lock, { recursive: true, force: true });
+      const { installing } = await make(dir);
+      const installed = installing.then(
+        (result) => {
+          writeJson(ready, result);
+          unlock();
+          return result;
+        },
+        (e: Error) => {
+          fs.writeFileSync(path.join(dir, FAILED), e.message);
+          unlock();
+          throw e;
+        },
+      );
+      return { installing: installed };
+    } catch (e) {
+      unlock();
+      throw e;
     }
   })();
-  return made;
+  making = {
+    ready,
+    packed: started.then(() => undefined),
+    installed: started.then((s) => s.installing),
+  };
+  // Whoever awaits one gets its failure; the one nobody awaits is no second, unhandled report.
+  making.packed.catch(() => undefined);
+  making.installed.catch(() => undefined);
+  return making;
+}
+
+/**
+ * `npm test`'s global fixture: packs before its workers start, and leaves the installs running
+ * beside them (they write only into the cache). The workers find installed.json there, or wait
+ * for it (`installedPackages`). Resolves with its path, when the packing is done.
+ */
+export async function packBeforeWorkers(): Promise<{
+  ready: string;
+  installed: Promise<InstalledPackages>;
+}> {
+  const { ready, packed, installed } = makePackages();
+  await packed;
+  return { ready, installed };
+}
+
+let pinnedInstall: Promise<InstalledPackages> | undefined;
+
+/** What `npm test`'s global fixture installs, once it has (or why it could not). */
+async function waitForPinned(ready: string): Promise<InstalledPackages> {
+  const failed = path.join(path.dirname(ready), FAILED);
+  for (;;) {
+    if (fs.existsSync(ready))
+      return JSON.parse(fs.readFileSync(ready, "utf8")) as InstalledPackages;
+    if (fs.existsSync(failed)) {
+      throw new Error(`installing the packed packages failed: ${fs.readFileSync(failed, "utf8")}`);
+    }
+    await sleep(250);
+  }
+}
+
+/**
+ * The packed and installed packages for the packages as they are now: from the cache when this
+ * content was installed before, else made (other processes wait on a lock directory meanwhile).
+ */
+export function installedPackages(): Promise<InstalledPackages> {
+  // `npm test`'s workers take what its global fixture made, even if a file changed meanwhile:
+  // a worker must never pack while other workers run.
+  const pinned = process.env[PINNED];
+  if (pinned) return (pinnedInstall ??= waitForPinned(pinned));
+  return makePackages().installed;
 }
 
 /**

@@ -51,6 +51,9 @@ export async function main(
   out = (s: string) => process.stdout.write(`${s}\n`),
   err = (s: string) => process.stderr.write(`${s}\n`),
 ): Promise<number> {
+  // One command per call: a failure an earlier call reported (in-process callers, the tests)
+  // does not keep this one's from being said.
+  reported = false;
   const program = new Command("service-edges")
     .description(
       "Offline plan of the Pulumi program of this directory's project (the nearest Pulumi.yaml) under Pulumi's mock runtime: its mesh's services and edges, reviews, queries and the policy pack.",
