@@ -16,7 +16,7 @@ import {
   guardrailParameters,
   guardrailRules,
 } from "service-edges/guardrail-rules";
-import type { PlanResource, PlanResult } from "@service-edges/cli/run";
+import type { PlanResult } from "@service-edges/cli/run";
 import { runPlan } from "@service-edges/cli/run";
 import {
   ALL_ALIASES,
@@ -24,7 +24,7 @@ import {
   guardrailRulesFor,
 } from "service-edges/private-mode-guardrail-rules";
 import { ROOT, T, type Values, clone, ofType, one, planOf, smallConfig } from "../fixtures";
-import { ALIAS_PATHS, type ArmResource, effectOn } from "./support/policy-eval";
+import { ALIAS_PATHS, type ArmResource, effectOn, siteAsArm } from "./support/policy-eval";
 
 const DEF = RESOURCE_TYPES.policyDefinition;
 const ASSIGN = RESOURCE_TYPES.policyAssignment;
@@ -386,22 +386,6 @@ describe("guardrails outside Pulumi", () => {
     });
   });
 });
-
-/** A WebApp the plan registered, as ARM returns a site: its inputs become `properties`. */
-function siteAsArm(r: PlanResource): ArmResource {
-  const { name, kind, location } = r.inputs;
-  const properties = { ...r.inputs };
-  for (const k of ["name", "kind", "location", "resourceGroupName", "identity"])
-    delete properties[k];
-  return {
-    id: r.id!,
-    name: name as string,
-    type: "Microsoft.Web/sites",
-    kind: kind as string,
-    location: location as string,
-    properties,
-  };
-}
 
 /** The FTP and SCM publishing policies the plan registered, as ARM returns them. */
 function publishingPolicies(plan: PlanResult): ArmResource[] {

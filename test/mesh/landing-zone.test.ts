@@ -8,10 +8,10 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { guardrailRules } from "service-edges/guardrail-rules";
-import type { PlanResource, PlanResult } from "@service-edges/cli/run";
+import type { PlanResult } from "@service-edges/cli/run";
 import { readStackConfig } from "@service-edges/cli/stack-config";
 import { ROOT, T, devConfig, ofType, planOf } from "../fixtures";
-import { type ArmResource, type PolicyDefinitionBody, effectOn } from "./support/policy-eval";
+import { type PolicyDefinitionBody, effectOn, siteAsArm } from "./support/policy-eval";
 
 const FIXTURES = path.join(ROOT, "test", "fixtures", "landing-zone");
 const DEF = "azure-native:authorization:PolicyDefinition";
@@ -32,22 +32,6 @@ const LANDING_ZONE = [
   builtIn("AppService_WebApp_PublicNetworkAccess_Audit.json"),
   builtIn("AppService_FunctionApp_PublicNetworkAccess_Audit.json"),
 ];
-
-/** A site of the plan as ARM returns it (`{ id, name, type, kind, location, properties }`). */
-function siteAsArm(r: PlanResource): ArmResource {
-  const { name, kind, location } = r.inputs;
-  const properties = { ...r.inputs };
-  for (const k of ["name", "kind", "location", "resourceGroupName", "identity"])
-    delete properties[k];
-  return {
-    id: r.id!,
-    name: name as string,
-    type: "Microsoft.Web/sites",
-    kind: kind as string,
-    location: location as string,
-    properties,
-  };
-}
 
 const denials = (defs: readonly (PolicyDefinitionBody & { id: string })[], plan: PlanResult) =>
   ofType(plan, T.app).flatMap((site) =>

@@ -1,3 +1,4 @@
+import type { PlanResource } from "@service-edges/cli/run";
 /**
  * A small evaluator for the part of the Azure Policy rule language the guardrails use, so tests can
  * run a generated definition against the ARM JSON of a resource (`{ id, name, type, location,
@@ -43,6 +44,22 @@ export interface ArmResource {
   location?: string;
   properties?: Record<string, unknown>;
   [key: string]: unknown;
+}
+
+/** A WebApp the plan registered, as ARM returns a site: its inputs become `properties`. */
+export function siteAsArm(r: PlanResource): ArmResource {
+  const { name, kind, location } = r.inputs;
+  const properties = { ...r.inputs };
+  for (const k of ["name", "kind", "location", "resourceGroupName", "identity"])
+    delete properties[k];
+  return {
+    id: r.id!,
+    name: name as string,
+    type: "Microsoft.Web/sites",
+    kind: kind as string,
+    location: location as string,
+    properties,
+  };
 }
 
 export interface PolicyDefinitionBody {
