@@ -189,12 +189,12 @@ export class MeshPrivateEndpoints extends pulumi.ComponentResource {
         );
       }
     }
-    this.name = name;
+    this.componentName = name;
     this.args = args;
     this.subnetById = new Map(plan.subnets.map((s) => [s.name, s]));
   }
 
-  private readonly name: string;
+  private readonly componentName: string;
   private readonly args: MeshPrivateEndpointsArgs;
   private readonly subnetById: ReadonlyMap<string, PrivateEndpointSubnet>;
 
@@ -204,7 +204,7 @@ export class MeshPrivateEndpoints extends pulumi.ComponentResource {
    * keep all their promise chains alive together), then the component's outputs.
    */
   async registerEndpoints(step: () => Promise<void>): Promise<void> {
-    const { name, args, subnetById } = this;
+    const { componentName: name, args, subnetById } = this;
     const { graph } = args;
     const plan = graph.privateEndpoints!;
     const prefix = graph.namePrefix;
