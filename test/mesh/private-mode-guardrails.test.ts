@@ -22,7 +22,7 @@ import type { PlanResource, PlanResult } from "@service-edges/cli/run";
 import { readStackConfig } from "@service-edges/cli/stack-config";
 import { ROOT, T, type Values, clone, ofType, planOf } from "../fixtures";
 import { guardrailInputs } from "./support/guardrail-changes";
-import { type ArmResource, effectOn } from "./support/policy-eval";
+import { type ArmResource, effectOn, siteAsArm } from "./support/policy-eval";
 
 type Obj = Record<string, unknown>;
 const PRIVATE_RULES = privateEndpointGuardrailRules();
@@ -58,22 +58,6 @@ function params(plan: PlanResult): Record<string, unknown> {
     for (const [k, v] of Object.entries(a.inputs.parameters as Record<string, { value: unknown }>))
       out[k] = v.value;
   return out;
-}
-
-/** A site of the plan as ARM returns it. */
-function siteAsArm(r: PlanResource): ArmResource {
-  const { name, kind, location } = r.inputs;
-  const properties = { ...r.inputs };
-  for (const k of ["name", "kind", "location", "resourceGroupName", "identity"])
-    delete properties[k];
-  return {
-    id: r.id!,
-    name: String(name),
-    type: "Microsoft.Web/sites",
-    kind: String(kind),
-    location: String(location),
-    properties,
-  };
 }
 
 /** A private endpoint of the plan as ARM returns it (Private Endpoints - Get). */
