@@ -66,7 +66,7 @@ Promise.all(
 `;
 
 describe("the component package, packed and installed into an empty program", function () {
-  this.timeout(300000);
+  this.timeout(600_000);
   let consumer: string;
   let program: string;
   let files: string[];
