@@ -5,7 +5,6 @@
  */
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { stringify } from "yaml";
 import {
@@ -15,16 +14,9 @@ import {
   truncationNotice,
 } from "@service-edges/cli/comment-fit";
 import { ROOT, type Values, planCliIn, smallConfig } from "../fixtures";
+import { scratchDir } from "../support/scratch";
 
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "service-edges-comment-fit-"));
-after(() => fs.rmSync(tmp, { recursive: true, force: true }));
-
-function write(name: string, text: string): string {
-  const file = path.join(tmp, name);
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, text);
-  return file;
-}
+const { dir: tmp, write } = scratchDir("service-edges-comment-fit-");
 
 /** The CLI as a user runs it (in-process), outside GitHub Actions unless `env` says otherwise. */
 function cli(args: string[], env: Record<string, string> = {}) {

@@ -6,13 +6,13 @@
 import { strict as assert } from "node:assert";
 import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 import { stringify } from "yaml";
 import { ROOT, type Values, planCliIn, smallConfig } from "../fixtures";
+import { scratchDir } from "../support/scratch";
 
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "service-edges-planner-"));
+const { dir: tmp, write } = scratchDir("service-edges-planner-");
 const CLI = path.join(ROOT, "packages/cli/src/bin.ts");
 /** tsx by its path, so the CLI starts from any directory. */
 const NODE_FLAGS = [
@@ -24,13 +24,6 @@ const TEAM_APP = "test/programs/team-app/index.ts";
 const TEAM_DATA = "test/programs/team-data/index.ts";
 /** The ciphertext of team-app's `secure:` value: it must never be printed. */
 const CIPHERTEXT = "c3VwZXItc2VjcmV0LWNpcGhlcnRleHQtbmV2ZXItcHJpbnRlZA";
-
-function write(name: string, text: string): string {
-  const file = path.join(tmp, name);
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, text);
-  return file;
-}
 
 function configFile(values: Values, name = "Pulumi.ci.yaml"): string {
   return write(name, stringify({ config: values }));

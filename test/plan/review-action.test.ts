@@ -13,20 +13,8 @@ import * as path from "node:path";
 import { parse } from "yaml";
 import { main } from "@service-edges/cli/cli";
 import { ROOT } from "../fixtures";
+import { ACTION, ORG_REVIEW, type Step, oneStep } from "../support/github-yaml";
 
-const ACTION = path.join(ROOT, ".github/actions/review/action.yml");
-const ORG_REVIEW = path.join(ROOT, ".github/workflows/org-review.yml");
-
-interface Step {
-  name?: string;
-  id?: string;
-  uses?: string;
-  run?: string;
-  if?: string;
-  shell?: string;
-  with?: Record<string, unknown>;
-  env?: Record<string, string>;
-}
 const action = parse(fs.readFileSync(ACTION, "utf8")) as {
   inputs: Record<string, { default?: string; required?: boolean }>;
   runs: { using: string; steps: Step[] };
@@ -36,12 +24,8 @@ const orgReview = parse(fs.readFileSync(ORG_REVIEW, "utf8")) as {
   jobs: { review: { permissions: Record<string, string>; steps: Step[] } };
 };
 const steps = action.runs.steps;
-const one = (list: Step[], match: (s: Step) => boolean, what: string) => {
-  const found = list.filter(match);
-  assert.equal(found.length, 1, `one step ${what}`);
-  return found[0];
-};
-const reviewStep = one(steps, (s) => s.id === "review", "reviewing");
+
+const reviewStep = oneStep(steps, (s) => s.id === "review", "reviewing");
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "service-edges-action-"));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -76,7 +60,11 @@ describe("the review action and the org review call the CLI with flags it has", 
       [...new Set(action)].sort(),
       ["--base", "--base-ref", "--format", "--head", "--out"].sort(),
     );
-    const orgScript = one(orgReview.jobs.review.steps, (s) => s.id === "review", "reviewing").run!;
+    const orgScript = oneStep(
+      orgReview.jobs.review.steps,
+      (s) => s.id === "review",
+      "reviewing",
+    ).run!;
     assert.deepEqual(flagsPassed(orgScript), ["--org", "--base"]);
     for (const f of [...action, ...flagsPassed(orgScript)]) assert.ok(known.has(f), f);
     // --stack / --config come from an array the script builds.
@@ -309,7 +297,7 @@ describe("the review action's review script", function () {
 });
 
 describe("the review action's comment step: one comment per stack, found by its marker", () => {
-  const commentStep = one(steps, (s) => (s.run ?? "").includes("gh api"), "commenting");
+  const commentStep = oneStep(steps, (s) => (s.run ?? "").includes("gh api"), "commenting");
 
   /** Runs the step with a `gh` that answers from `comments` and logs what it was asked. */
   function post(comments: { id: number; body: string }[]) {
@@ -366,7 +354,7 @@ describe("the review action's comment step: one comment per stack, found by its 
 });
 
 describe("the reusable org review's script: the org reviewed against its base, fitted to a comment", () => {
-  const script = one(orgReview.jobs.review.steps, (s) => s.id === "review", "reviewing").run!;
+  const script = oneStep(orgReview.jobs.review.steps, (s) => s.id === "review", "reviewing").run!;
   const FAKE_ORG = path.join(tmp, "fake-org-cli.sh");
   fs.writeFileSync(
     FAKE_ORG,

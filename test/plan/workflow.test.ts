@@ -9,50 +9,23 @@
 import { strict as assert } from "node:assert";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { parse, stringify } from "yaml";
 import { DEFAULT_MAX, truncationNotice } from "@service-edges/cli/comment-fit";
 import { EDGE_STYLE, mermaid } from "@service-edges/cli/render";
 import type { AccessChange } from "@service-edges/cli/review";
 import { graphOf } from "@service-edges/cli/run";
+import { ACTION, type Job, ORG_REVIEW, type Step, WORKFLOW, oneStep } from "../support/github-yaml";
+import { scratchDir } from "../support/scratch";
 import { ROOT, SOURCE_NODE_FLAGS, type Values, clone, planCli, smallConfig } from "../fixtures";
 
-const WORKFLOW = path.join(ROOT, ".github/workflows/config-pr.yml");
-const ACTION = path.join(ROOT, ".github/actions/review/action.yml");
-const ORG_REVIEW = path.join(ROOT, ".github/workflows/org-review.yml");
 const VALIDATOR = path.join(ROOT, "node_modules/.bin/action-validator");
 const FIT = path.join(ROOT, "tools/ci/fit-comment.ts");
 
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "service-edges-workflow-"));
-after(() => fs.rmSync(tmp, { recursive: true, force: true }));
-
-function write(name: string, text: string): string {
-  const file = path.join(tmp, name);
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, text);
-  return file;
-}
+const { dir: tmp, write } = scratchDir("service-edges-workflow-");
 const configFile = (values: Values, name = "Pulumi.ci.yaml") =>
   write(name, stringify({ config: values }));
 
-interface Step {
-  name?: string;
-  id?: string;
-  uses?: string;
-  run?: string;
-  if?: string;
-  with?: Record<string, unknown>;
-  env?: Record<string, string>;
-}
-interface Job {
-  permissions?: Record<string, string>;
-  if?: string;
-  needs?: string;
-  env?: Record<string, string>;
-  strategy?: { matrix: Record<string, unknown> };
-  steps: Step[];
-}
 interface Workflow {
   on: Record<string, unknown>;
   defaults: unknown;
@@ -66,11 +39,7 @@ const job = (id: string) => {
   assert.ok(j, `job ${id}`);
   return j;
 };
-const step = (j: Job, match: (s: Step) => boolean, what: string) => {
-  const found = j.steps.filter(match);
-  assert.equal(found.length, 1, `one step ${what}`);
-  return found[0];
-};
+const step = (j: Job, match: (s: Step) => boolean, what: string) => oneStep(j.steps, match, what);
 
 const SAME_REPO = "github.event.pull_request.head.repo.full_name == github.repository";
 
